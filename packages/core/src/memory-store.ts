@@ -1,0 +1,256 @@
+/**
+ * The embedded store: bounded (LRU), expiring, with the per-user index and an exact cap.
+ * Every operation runs synchronously inside one call, so on one process each is atomic.
+ * It forgets everything on restart and is per-process: for development, tests and
+ * single-instance tools, not for a fleet. It warns once under NODE_ENV=production.
+ */
+import type {
+  DestroyOptions,
+  GoneReason,
+  LoadOptions,
+  LoadResult,
+  RotateInput,
+  RotateResult,
+  SessionKey,
+  SessionPatch,
+  SessionStore,
+  StoreCapabilities,
+  StoredSession,
+  UpdateResult,
+  UserSessionInfo,
+} from './store.js';
+import { expiresAtOf } from './store.js';
+
+export interface MemoryStoreOptions {
+  /** Most sessions kept; the least recently used is dropped beyond it. @default 10000 */
+  readonly maxEntries?: number;
+  /** How long a revoked/evicted/logged-out key still answers `gone`, ms. @default 3600000 */
+  readonly tombstoneMs?: number;
+  /** Warn once when NODE_ENV=production. @default true */
+  readonly warnInProduction?: boolean;
+  /** Where the warning goes. @default console.warn */
+  readonly warn?: (message: string) => void;
+}
+
+interface Entry {
+  session: StoredSession;
+  data: Map<string, string>;
+  tag: string;
+}
+
+const CAPABILITIES: StoreCapabilities = Object.freeze({
+  atomicMerge: true,
+  atomicRotate: true,
+  noResurrect: true,
+  exactIndex: true,
+  reportsGone: true,
+  mayEvict: true,
+  persistent: false,
+});
+
+let warned = false;
+
+function toData(data: Map<string, string>): Readonly<Record<string, string>> {
+  // Null prototype: a stored key named "__proto__" stays a plain key.
+  const out: Record<string, string> = Object.create(null);
+  for (const [k, v] of data) out[k] = v;
+  return out;
+}
+
+export class MemoryStore implements SessionStore {
+  readonly name = 'memory';
+  readonly capabilities = CAPABILITIES;
+  readonly #entries = new Map<string, Entry>();
+  readonly #users = new Map<string, Set<string>>();
+  readonly #tombstones = new Map<string, { reason: GoneReason; until: number }>();
+  readonly #maxEntries: number;
+  readonly #tombstoneMs: number;
+  #writes = 0;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const maxEntries = options.maxEntries ?? 10_000;
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+      throw new TypeError(`[tessera] [memory] maxEntries must be a positive integer, got ${maxEntries}.`);
+    }
+    const tombstoneMs = options.tombstoneMs ?? 3_600_000;
+    if (!Number.isFinite(tombstoneMs) || tombstoneMs < 0) {
+      throw new TypeError(`[tessera] [memory] tombstoneMs must be a non-negative number, got ${tombstoneMs}.`);
+    }
+    this.#maxEntries = maxEntries;
+    this.#tombstoneMs = tombstoneMs;
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+    if ((options.warnInProduction ?? true) && env?.NODE_ENV === 'production' && !warned) {
+      warned = true;
+      (options.warn ?? console.warn)(
+        '[tessera] [memory] MemoryStore is in use with NODE_ENV=production: sessions live in one process, ' +
+          'vanish on restart and are not shared between instances. Use the Redis, Postgres or Memcached store.',
+      );
+    }
+  }
+
+  /** Number of stored sessions (live or not yet swept). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async load(key: SessionKey, options: LoadOptions): Promise<LoadResult> {
+    const entry = this.#live(key.id, options.now);
+    if (!entry) {
+      const tomb = this.#tombstones.get(key.id);
+      if (tomb && tomb.until > options.now) return { status: 'gone', reason: tomb.reason };
+      return { status: 'missing' };
+    }
+    // Refresh LRU position.
+    this.#entries.delete(key.id);
+    this.#entries.set(key.id, entry);
+    let touched = false;
+    if (options.now - entry.session.lastSeenAt >= options.touchIntervalMs) {
+      entry.session = { ...entry.session, lastSeenAt: options.now };
+      touched = true;
+    }
+    return { status: 'found', session: { ...entry.session, data: toData(entry.data) }, touched };
+  }
+
+  async create(key: SessionKey, session: StoredSession, options: { now: number }): Promise<boolean> {
+    if (this.#live(key.id, options.now)) return false;
+    this.#insert(key, session, options.now);
+    return true;
+  }
+
+  async update(key: SessionKey, patch: SessionPatch, options: { now: number }): Promise<UpdateResult> {
+    const entry = this.#live(key.id, options.now);
+    if (!entry) return 'missing';
+    for (const k of Object.keys(patch.set)) entry.data.set(k, patch.set[k]!);
+    for (const k of patch.unset) entry.data.delete(k);
+    return 'ok';
+  }
+
+  async rotate(input: RotateInput): Promise<RotateResult> {
+    const { now, from, to, limit } = input;
+    if (from && !this.#live(from.key.id, now)) return { status: 'conflict' };
+    const userId = to.session.userId;
+    const evicted: { handle: string }[] = [];
+    if (userId !== null && limit) {
+      const live = this.#userSessions(userId, now).filter((e) => !from || e.id !== from.key.id);
+      if (live.length >= limit.max) {
+        if (limit.onLimit === 'reject') return { status: 'limit' };
+        live.sort((a, b) => a.entry.session.createdAt - b.entry.session.createdAt);
+        for (const victim of live.slice(0, live.length - limit.max + 1)) {
+          this.#remove(victim.id, now, 'evicted');
+          evicted.push({ handle: victim.entry.session.handle });
+        }
+      }
+    }
+    if (from) this.#remove(from.key.id, now, 'logout');
+    this.#insert(to.key, to.session, now);
+    return { status: 'ok', evicted };
+  }
+
+  async destroy(key: SessionKey, options: DestroyOptions): Promise<boolean> {
+    const existed = this.#live(key.id, options.now) !== undefined;
+    const reason: GoneReason | undefined =
+      options.reason === 'expired' || options.reason === 'corrupt' ? undefined : options.reason;
+    this.#remove(key.id, options.now, reason);
+    return existed;
+  }
+
+  async listUserSessions(userId: string, options: { now: number }): Promise<readonly UserSessionInfo[]> {
+    return this.#userSessions(userId, options.now)
+      .map(({ id, entry }) => ({
+        handle: entry.session.handle,
+        createdAt: entry.session.createdAt,
+        lastSeenAt: entry.session.lastSeenAt,
+        expiresAt: expiresAtOf(entry.session),
+        absoluteExpiresAt: entry.session.absoluteExpiresAt,
+        client: entry.session.client,
+        key: { id, tag: entry.tag },
+      }))
+      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async revokeUserSession(userId: string, handle: string, options: { now: number }): Promise<boolean> {
+    const victim = this.#userSessions(userId, options.now).find((e) => e.entry.session.handle === handle);
+    if (!victim) return false;
+    this.#remove(victim.id, options.now, 'revoked');
+    return true;
+  }
+
+  async revokeUserSessions(userId: string, options: { now: number; except?: SessionKey }): Promise<number> {
+    let n = 0;
+    for (const { id } of this.#userSessions(userId, options.now)) {
+      if (options.except && options.except.id === id) continue;
+      this.#remove(id, options.now, 'revoked');
+      n++;
+    }
+    return n;
+  }
+
+  /** Drop every session (tests). */
+  clear(): void {
+    this.#entries.clear();
+    this.#users.clear();
+    this.#tombstones.clear();
+  }
+
+  #live(id: string, now: number): Entry | undefined {
+    const entry = this.#entries.get(id);
+    if (!entry) return undefined;
+    if (now >= expiresAtOf(entry.session)) {
+      this.#remove(id, now, undefined);
+      return undefined;
+    }
+    return entry;
+  }
+
+  #userSessions(userId: string, now: number): { id: string; entry: Entry }[] {
+    const ids = this.#users.get(userId);
+    if (!ids) return [];
+    const out: { id: string; entry: Entry }[] = [];
+    for (const id of [...ids]) {
+      const entry = this.#live(id, now);
+      if (entry) out.push({ id, entry });
+      else ids.delete(id);
+    }
+    return out;
+  }
+
+  #insert(key: SessionKey, session: StoredSession, now: number): void {
+    const data = new Map<string, string>();
+    for (const k of Object.keys(session.data)) data.set(k, session.data[k]!);
+    this.#tombstones.delete(key.id);
+    this.#entries.set(key.id, { session: { ...session, data: {} }, data, tag: key.tag });
+    if (session.userId !== null) {
+      let ids = this.#users.get(session.userId);
+      if (!ids) this.#users.set(session.userId, (ids = new Set()));
+      ids.add(key.id);
+    }
+    while (this.#entries.size > this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value as string;
+      this.#remove(oldest, now, 'evicted');
+    }
+    if (++this.#writes % 1024 === 0) this.#sweep(now);
+  }
+
+  #remove(id: string, now: number, reason: GoneReason | undefined): void {
+    const entry = this.#entries.get(id);
+    if (!entry) return;
+    this.#entries.delete(id);
+    const userId = entry.session.userId;
+    if (userId !== null) {
+      const ids = this.#users.get(userId);
+      ids?.delete(id);
+      if (ids?.size === 0) this.#users.delete(userId);
+    }
+    if (reason && this.#tombstoneMs > 0) {
+      this.#tombstones.set(id, { reason, until: now + this.#tombstoneMs });
+      if (this.#tombstones.size > this.#maxEntries) {
+        this.#tombstones.delete(this.#tombstones.keys().next().value as string);
+      }
+    }
+  }
+
+  #sweep(now: number): void {
+    for (const [id, entry] of this.#entries) if (now >= expiresAtOf(entry.session)) this.#remove(id, now, undefined);
+    for (const [id, tomb] of this.#tombstones) if (tomb.until <= now) this.#tombstones.delete(id);
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The store contract: what a session store must do, in what units, with what atomicity.
+ *
+ * Conventions for every method:
+ * - Times are milliseconds since the Unix epoch, durations are milliseconds. A store never
+ *   reads its own clock for session logic: it uses the `now` it is given, so an injected
+ *   clock drives every deadline. (A store may use relative TTLs computed from `now`.)
+ * - A store never sees a session token. It sees a `SessionKey`, whose `id` is the at-rest
+ *   hash of the token (SHA-256 or HMAC-SHA-256, base64url, 43 characters).
+ * - Session data reaches the store already encoded: one JSON text per top-level key
+ *   (`EncodedData`). The store keeps those strings as they are and returns them as they
+ *   were; it never parses them. The core validates everything a store returns.
+ * - "One round trip" means one request/response exchange with the backing service
+ *   (one Lua script, one pipeline, one SQL statement, one memcached multi-get).
+ * - A store rejects (throws or returns a rejected promise) only when the backing service
+ *   failed or timed out; the core turns that into `SessionError('store_unavailable')`.
+ *   "Not found" is never an error.
+ *
+ * The generic fallback `fromKeyValueStore` (see `kv-store.ts`) builds a full store from
+ * get/set/delete; it declares `atomicMerge: false, atomicRotate: false`.
+ */
+
+/** Identifies a stored session. Contains no secret. */
+export interface SessionKey {
+  /** At-rest hash of the token: base64url SHA-256 or HMAC-SHA-256, 43 characters. */
+  readonly id: string;
+  /**
+   * Routing tag chosen by `SessionStore.shardTag` when the token was minted, or `''`.
+   * Lets a clustered store put a user's sessions and index in one shard. Not secret.
+   */
+  readonly tag: string;
+}
+
+/** Top-level session data keys mapped to their JSON text. */
+export type EncodedData = Readonly<Record<string, string>>;
+
+/** Where the session was created or logged in from, for the devices list and anomaly checks. */
+export interface StoredClient {
+  /** Client IP as the adapter resolved it (after `trustProxy`), or `''` if unknown. */
+  readonly ip: string;
+  /** The IP's network: /24 for IPv4, /64 for IPv6; `''` if unknown. */
+  readonly ipPrefix: string;
+  /** User agent, truncated to 256 characters. */
+  readonly userAgent: string;
+  /** Short hash of the user agent, compared on each request. */
+  readonly uaHash: string;
+}
+
+/** Everything a store keeps about one session. */
+export interface StoredSession {
+  /** Record format version. Currently always 1; anything else is corrupt. */
+  readonly version: 1;
+  /** Public handle: safe to show and to log, never the token. Unique per session. */
+  readonly handle: string;
+  /** `null` for an anonymous session. */
+  readonly userId: string | null;
+  /** When the session (this token) was created, ms since epoch. */
+  readonly createdAt: number;
+  /** Last touch, ms since epoch. The idle deadline is `lastSeenAt + idleTimeoutMs`. */
+  readonly lastSeenAt: number;
+  /** Idle timeout of this session, ms (per login; 0 disables idle expiry). */
+  readonly idleTimeoutMs: number;
+  /** Hard deadline, ms since epoch. Never moves for a given token. */
+  readonly absoluteExpiresAt: number;
+  /** Last (re-)authentication, ms since epoch; `null` when anonymous. */
+  readonly authenticatedAt: number | null;
+  readonly client: StoredClient | null;
+  readonly data: EncodedData;
+}
+
+/**
+ * When the session stops being valid: the earlier of the idle and absolute deadlines.
+ * Stores use it for TTLs; an idle timeout of 0 means "no idle expiry".
+ */
+export function expiresAtOf(s: Pick<StoredSession, 'lastSeenAt' | 'idleTimeoutMs' | 'absoluteExpiresAt'>): number {
+  return s.idleTimeoutMs > 0 ? Math.min(s.lastSeenAt + s.idleTimeoutMs, s.absoluteExpiresAt) : s.absoluteExpiresAt;
+}
+
+/** A delta: keys to set (to new JSON text) and keys to remove. Never both for one key. */
+export interface SessionPatch {
+  readonly set: EncodedData;
+  readonly unset: readonly string[];
+}
+
+/** Why a session that once existed is gone, for stores that keep tombstones (`reportsGone`). */
+export type GoneReason = 'revoked' | 'evicted' | 'logout';
+
+export type LoadResult =
+  /** `touched` is true when this load extended the idle deadline (and wrote). */
+  | { readonly status: 'found'; readonly session: StoredSession; readonly touched: boolean }
+  | { readonly status: 'missing' }
+  | { readonly status: 'gone'; readonly reason: GoneReason }
+  /** The stored bytes could not be decoded. The core reports it and destroys the key. */
+  | { readonly status: 'corrupt'; readonly detail: string };
+
+export interface LoadOptions {
+  readonly now: number;
+  /**
+   * Touch when `now - lastSeenAt >= touchIntervalMs` and the session is still valid:
+   * set `lastSeenAt = now` and extend the expiry to `expiresAtOf(updated)` (never past
+   * `absoluteExpiresAt`). Inside the interval, a load writes nothing.
+   */
+  readonly touchIntervalMs: number;
+}
+
+export type UpdateResult = 'ok' | 'missing';
+
+export interface RotateInput {
+  readonly now: number;
+  /**
+   * The session being replaced, or `null` when there is none stored. When given, it must
+   * still exist: the store deletes it and removes it from `userId`'s index in the same
+   * atomic step, or answers `conflict` and changes nothing. This is what makes two
+   * concurrent rotations of one token produce exactly one new token.
+   */
+  readonly from: { readonly key: SessionKey; readonly userId: string | null } | null;
+  /** The new session. Its expiry is `expiresAtOf(session)`. */
+  readonly to: { readonly key: SessionKey; readonly session: StoredSession };
+  /**
+   * For an authenticated `to` (userId set): the concurrent-session cap. Count the user's
+   * live sessions (expired index entries are pruned, never counted; `from` never counts).
+   * If the count is at `max`: `evict-oldest` destroys the oldest by `createdAt` until there
+   * is room; `reject` answers `limit` and changes nothing. `null`: no cap, no index.
+   */
+  readonly limit: { readonly max: number; readonly onLimit: 'evict-oldest' | 'reject' } | null;
+}
+
+export interface EvictedSession {
+  readonly handle: string;
+}
+
+export type RotateResult =
+  | { readonly status: 'ok'; readonly evicted: readonly EvictedSession[] }
+  | { readonly status: 'limit' }
+  | { readonly status: 'conflict' };
+
+export interface DestroyOptions {
+  readonly now: number;
+  /** Owner, so the index entry goes too. */
+  readonly userId: string | null;
+  /** Recorded in a tombstone by stores that keep them. */
+  readonly reason: GoneReason | 'expired' | 'corrupt';
+}
+
+/** One entry of a user's session list. */
+export interface UserSessionInfo {
+  readonly handle: string;
+  readonly createdAt: number;
+  readonly lastSeenAt: number;
+  readonly expiresAt: number;
+  readonly absoluteExpiresAt: number;
+  readonly client: StoredClient | null;
+  /** The key, so the core can tell which one is the caller's. Never shown to users. */
+  readonly key: SessionKey;
+}
+
+/**
+ * What the store guarantees, declared rather than guessed. The conformance kit runs the
+ * cases a flag promises; the core documents what it cannot promise when a flag is false.
+ */
+export interface StoreCapabilities {
+  /** Concurrent `update`s of different keys of one session never lose each other. */
+  readonly atomicMerge: boolean;
+  /** `rotate` is atomic: consumes `from` at most once, and the cap is exact under N parallel logins. */
+  readonly atomicRotate: boolean;
+  /** `update` never recreates a session that was destroyed, revoked, evicted or expired. */
+  readonly noResurrect: boolean;
+  /** The per-user index is exact: every live session is listed and revocable. */
+  readonly exactIndex: boolean;
+  /** `load` can answer `gone` with the reason (tombstones). */
+  readonly reportsGone: boolean;
+  /** May drop live sessions on its own (memory pressure, LRU): the app must tolerate it. */
+  readonly mayEvict: boolean;
+  /** Sessions survive a restart of the application process. */
+  readonly persistent: boolean;
+}
+
+export interface SessionStore {
+  /** Short name for logs and errors, e.g. `redis`. */
+  readonly name: string;
+  readonly capabilities: StoreCapabilities;
+
+  /**
+   * Optional routing tag for a new token: for an authenticated session a function of
+   * `userId` (all of a user's sessions share it), for an anonymous one a random value.
+   * At most 16 characters of `[0-9a-z]`. Without it every key's tag is `''`.
+   */
+  shardTag?(userId: string | null): string;
+
+  /**
+   * Read a session and, when due, touch it (see `LoadOptions`), in ONE round trip.
+   * Answers `missing` for absent or expired (`now >= expiresAtOf(session)`) sessions.
+   */
+  load(key: SessionKey, options: LoadOptions): Promise<LoadResult>;
+
+  /**
+   * Store a new anonymous session if `key` is free, with expiry `expiresAtOf(session)`.
+   * One round trip. Answers false (and writes nothing) if the key exists.
+   */
+  create(key: SessionKey, session: StoredSession, options: { readonly now: number }): Promise<boolean>;
+
+  /**
+   * Apply a delta to an existing session in ONE round trip: set and remove only the keys
+   * named, leaving other keys (possibly written by concurrent requests) alone. Never
+   * creates: answers `missing` when the session does not exist. Does not change expiry.
+   */
+  update(key: SessionKey, patch: SessionPatch, options: { readonly now: number }): Promise<UpdateResult>;
+
+  /** Login, privilege change or regenerate, atomically. See `RotateInput`. One round trip where the backend allows. */
+  rotate(input: RotateInput): Promise<RotateResult>;
+
+  /** Delete a session and its index entry in one round trip. Answers whether it existed. */
+  destroy(key: SessionKey, options: DestroyOptions): Promise<boolean>;
+
+  /** A user's live sessions, oldest first. Prunes expired index entries it meets. */
+  listUserSessions(userId: string, options: { readonly now: number }): Promise<readonly UserSessionInfo[]>;
+
+  /** Revoke one of a user's sessions by public handle. Answers whether one was revoked. */
+  revokeUserSession(userId: string, handle: string, options: { readonly now: number }): Promise<boolean>;
+
+  /**
+   * Revoke all of a user's sessions, except `except` when given, atomically (sessions
+   * created by a login that completed before this call never survive it). Answers how many.
+   */
+  revokeUserSessions(
+    userId: string,
+    options: { readonly now: number; readonly except?: SessionKey },
+  ): Promise<number>;
+
+  /** Release what the store opened itself. Never closes a client the user passed in. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,2 @@
+export { keyFor, randomId, type SessionShape, sleep, storedSession } from './fixtures.js';
+export { describeStoreContract, type StoreContractOptions } from './store-contract.js';
