@@ -1,2 +1,6 @@
 export { keyFor, randomId, type SessionShape, sleep, storedSession } from './fixtures.js';
+export { findBinary, freePort, isCI, serviceMissing, spawnService, waitFor } from './services/common.js';
+export * from './services/memcached.js';
+export * from './services/postgres.js';
+export * from './services/redis.js';
 export { describeStoreContract, type StoreContractOptions } from './store-contract.js';

@@ -1,0 +1,2 @@
+// Throwaway postgres servers for tests: filled in by the postgres store work.
+export {};
