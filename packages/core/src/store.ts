@@ -8,8 +8,9 @@
  * - A store never sees a session token. It sees a `SessionKey`, whose `id` is the at-rest
  *   hash of the token (SHA-256 or HMAC-SHA-256, base64url, 43 characters).
  * - Session data reaches the store already encoded: one JSON text per top-level key
- *   (`EncodedData`). The store keeps those strings as they are and returns them as they
- *   were; it never parses them. The core validates everything a store returns.
+ *   (`EncodedData`). The store returns equivalent JSON text per key (it may normalise
+ *   whitespace or object key order, as Postgres `jsonb` does) and never interprets it.
+ *   The core validates everything a store returns.
  * - "One round trip" means one request/response exchange with the backing service
  *   (one Lua script, one pipeline, one SQL statement, one memcached multi-get).
  * - A store rejects (throws or returns a rejected promise) only when the backing service
