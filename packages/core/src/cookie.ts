@@ -64,7 +64,8 @@ export const DEFAULT_COOKIE_LIMITS: CookieLimits = Object.freeze({ maxHeaderByte
 const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const COOKIE_VALUE_RE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
 const PATH_RE = /^\/[\x20-\x3A\x3C-\x7E]*$/;
-const DOMAIN_RE = /^\.?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const DOMAIN_RE =
+  /^\.?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const MAX_COOKIE_BYTES = 4096;
 
 function fail(message: string): never {
@@ -77,12 +78,17 @@ function checkBoolean(value: unknown, what: string): boolean {
 }
 
 /** Resolve and validate cookie options once, at start-up. Throws `invalid_config` with the reason. */
-export function resolveCookieOptions(options: CookieOptions = {}, fallbackName = 'sid'): ResolvedCookieOptions {
+export function resolveCookieOptions(
+  options: CookieOptions = {},
+  fallbackName = 'sid',
+): ResolvedCookieOptions {
   const d = DEFAULT_COOKIE_OPTIONS;
   const secure = checkBoolean(options.secure ?? d.secure, 'secure');
   const name = options.name ?? (secure ? `__Host-${fallbackName}` : fallbackName);
   if (typeof name !== 'string' || !TOKEN_RE.test(name)) {
-    fail(`name ${JSON.stringify(name)} is not a valid cookie name (RFC 6265 token: no spaces, ";", "=", CR or LF).`);
+    fail(
+      `name ${JSON.stringify(name)} is not a valid cookie name (RFC 6265 token: no spaces, ";", "=", CR or LF).`,
+    );
   }
   const sameSiteRaw = options.sameSite ?? d.sameSite;
   const sameSite = typeof sameSiteRaw === 'string' ? (sameSiteRaw.toLowerCase() as SameSite) : undefined;
@@ -91,10 +97,15 @@ export function resolveCookieOptions(options: CookieOptions = {}, fallbackName =
   }
   const path = options.path ?? d.path;
   if (typeof path !== 'string' || !PATH_RE.test(path)) {
-    fail(`path ${JSON.stringify(path)} must start with "/" and contain no ";", CR, LF or control characters.`);
+    fail(
+      `path ${JSON.stringify(path)} must start with "/" and contain no ";", CR, LF or control characters.`,
+    );
   }
   const domain = options.domain;
-  if (domain !== undefined && (typeof domain !== 'string' || !DOMAIN_RE.test(domain) || domain.length > 253)) {
+  if (
+    domain !== undefined &&
+    (typeof domain !== 'string' || !DOMAIN_RE.test(domain) || domain.length > 253)
+  ) {
     fail(`domain ${JSON.stringify(domain)} is not a valid host name.`);
   }
   const resolved: ResolvedCookieOptions = Object.freeze({
@@ -108,7 +119,8 @@ export function resolveCookieOptions(options: CookieOptions = {}, fallbackName =
     partitioned: checkBoolean(options.partitioned ?? d.partitioned, 'partitioned'),
   });
   if (name.startsWith('__Host-')) {
-    if (!secure) fail(`"${name}": the __Host- prefix requires secure: true (or pick a name without the prefix).`);
+    if (!secure)
+      fail(`"${name}": the __Host- prefix requires secure: true (or pick a name without the prefix).`);
     if (path !== '/') fail(`"${name}": the __Host- prefix requires path: '/'.`);
     if (domain !== undefined) fail(`"${name}": the __Host- prefix forbids a domain.`);
   }
@@ -181,9 +193,16 @@ export interface SerializeOptions {
 }
 
 /** Build a Set-Cookie value. The options were validated at start-up; the value is checked here. */
-export function serializeCookie(options: ResolvedCookieOptions, value: string, extra: SerializeOptions = {}): string {
+export function serializeCookie(
+  options: ResolvedCookieOptions,
+  value: string,
+  extra: SerializeOptions = {},
+): string {
   if (!COOKIE_VALUE_RE.test(value)) {
-    throw new SessionError('invalid_state', 'cookie value contains characters outside RFC 6265 cookie-octet.');
+    throw new SessionError(
+      'invalid_state',
+      'cookie value contains characters outside RFC 6265 cookie-octet.',
+    );
   }
   let out = `${options.name}=${value}; Path=${options.path}`;
   if (options.domain !== undefined) out += `; Domain=${options.domain}`;
@@ -197,7 +216,10 @@ export function serializeCookie(options: ResolvedCookieOptions, value: string, e
   out += `; SameSite=${options.sameSite === 'lax' ? 'Lax' : options.sameSite === 'strict' ? 'Strict' : 'None'}`;
   if (options.partitioned) out += '; Partitioned';
   if (out.length > MAX_COOKIE_BYTES) {
-    throw new SessionError('invalid_state', `Set-Cookie for "${options.name}" would exceed ${MAX_COOKIE_BYTES} bytes.`);
+    throw new SessionError(
+      'invalid_state',
+      `Set-Cookie for "${options.name}" would exceed ${MAX_COOKIE_BYTES} bytes.`,
+    );
   }
   return out;
 }

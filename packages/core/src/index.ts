@@ -1,3 +1,5 @@
+export type { SessionInfo } from './admin.js';
+export { type ClientChange, clientOf, ipPrefixOf } from './client.js';
 export { type Clock, ManualClock, systemClock } from './clock.js';
 export {
   type CookieLimits,
@@ -5,14 +7,53 @@ export {
   type CookieOptions,
   DEFAULT_COOKIE_LIMITS,
   DEFAULT_COOKIE_OPTIONS,
-  readCookie,
   type ResolvedCookieOptions,
+  readCookie,
   resolveCookieOptions,
   type SameSite,
   type SerializeOptions,
   serializeCookie,
 } from './cookie.js';
+export { type CsrfFailure, type CsrfResult, isSafeMethod } from './csrf.js';
 export { errorBodyOf, httpStatusOf, isSessionError, SessionError, type SessionErrorCode } from './errors.js';
+export {
+  type ExpiryReason,
+  type RejectReason,
+  type SessionEvent,
+  type SessionEventListener,
+  type SessionEventOf,
+  SessionEvents,
+  type SessionEventType,
+} from './events.js';
+export { assertAuthorized, type RequireAuthOptions, validateRequireAuth } from './guard.js';
+export {
+  ANONYMOUS,
+  type Effect,
+  type EndReason,
+  expiryOf,
+  type LifecycleEvent,
+  type LifecycleState,
+  type LoadOutcome,
+  type SessionMeta,
+  type Transition,
+  type TransitionContext,
+  transition,
+} from './lifecycle.js';
+export { createSessionManager, SessionManager, type SessionManagerOptions } from './manager.js';
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export {
+  type ClientBinding,
+  type CsrfOptions,
+  DEFAULT_POLICY,
+  type OnLimit,
+  type Policy,
+  type PolicyOptions,
+  resolvePolicy,
+} from './policy.js';
+export { resolveClientIp, type TrustProxy, validateTrustProxy } from './proxy.js';
+export { decodeStored, encodeValue } from './record.js';
+export { RequestSession, type ResponseHeaders, type SessionRequest } from './request.js';
+export type { DataKey, DataValue, LoginOptions, Session, SessionData } from './session.js';
 export {
   type DestroyOptions,
   type EncodedData,
@@ -32,5 +73,11 @@ export {
   type UpdateResult,
   type UserSessionInfo,
 } from './store.js';
-export { handleOf, type ParsedToken, type SigningKey, shortHash, TokenCodec, type TokenOptions } from './token.js';
-export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export {
+  handleOf,
+  type ParsedToken,
+  type SigningKey,
+  shortHash,
+  TokenCodec,
+  type TokenOptions,
+} from './token.js';

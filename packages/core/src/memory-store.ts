@@ -74,7 +74,9 @@ export class MemoryStore implements SessionStore {
     }
     const tombstoneMs = options.tombstoneMs ?? 3_600_000;
     if (!Number.isFinite(tombstoneMs) || tombstoneMs < 0) {
-      throw new TypeError(`[tessera] [memory] tombstoneMs must be a non-negative number, got ${tombstoneMs}.`);
+      throw new TypeError(
+        `[tessera] [memory] tombstoneMs must be a non-negative number, got ${tombstoneMs}.`,
+      );
     }
     this.#maxEntries = maxEntries;
     this.#tombstoneMs = tombstoneMs;
@@ -94,6 +96,11 @@ export class MemoryStore implements SessionStore {
   }
 
   async load(key: SessionKey, options: LoadOptions): Promise<LoadResult> {
+    const expired = this.#entries.get(key.id);
+    if (expired && options.now >= expiresAtOf(expired.session)) {
+      // Hand it over untouched so the core can say why it expired (it then destroys it).
+      return { status: 'found', session: { ...expired.session, data: toData(expired.data) }, touched: false };
+    }
     const entry = this.#live(key.id, options.now);
     if (!entry) {
       const tomb = this.#tombstones.get(key.id);
@@ -221,7 +228,10 @@ export class MemoryStore implements SessionStore {
     this.#entries.set(key.id, { session: { ...session, data: {} }, data, tag: key.tag });
     if (session.userId !== null) {
       let ids = this.#users.get(session.userId);
-      if (!ids) this.#users.set(session.userId, (ids = new Set()));
+      if (!ids) {
+        ids = new Set();
+        this.#users.set(session.userId, ids);
+      }
       ids.add(key.id);
     }
     while (this.#entries.size > this.#maxEntries) {
@@ -250,7 +260,8 @@ export class MemoryStore implements SessionStore {
   }
 
   #sweep(now: number): void {
-    for (const [id, entry] of this.#entries) if (now >= expiresAtOf(entry.session)) this.#remove(id, now, undefined);
+    for (const [id, entry] of this.#entries)
+      if (now >= expiresAtOf(entry.session)) this.#remove(id, now, undefined);
     for (const [id, tomb] of this.#tombstones) if (tomb.until <= now) this.#tombstones.delete(id);
   }
 }

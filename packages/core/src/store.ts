@@ -73,8 +73,12 @@ export interface StoredSession {
  * When the session stops being valid: the earlier of the idle and absolute deadlines.
  * Stores use it for TTLs; an idle timeout of 0 means "no idle expiry".
  */
-export function expiresAtOf(s: Pick<StoredSession, 'lastSeenAt' | 'idleTimeoutMs' | 'absoluteExpiresAt'>): number {
-  return s.idleTimeoutMs > 0 ? Math.min(s.lastSeenAt + s.idleTimeoutMs, s.absoluteExpiresAt) : s.absoluteExpiresAt;
+export function expiresAtOf(
+  s: Pick<StoredSession, 'lastSeenAt' | 'idleTimeoutMs' | 'absoluteExpiresAt'>,
+): number {
+  return s.idleTimeoutMs > 0
+    ? Math.min(s.lastSeenAt + s.idleTimeoutMs, s.absoluteExpiresAt)
+    : s.absoluteExpiresAt;
 }
 
 /** A delta: keys to set (to new JSON text) and keys to remove. Never both for one key. */
@@ -190,7 +194,9 @@ export interface SessionStore {
 
   /**
    * Read a session and, when due, touch it (see `LoadOptions`), in ONE round trip.
-   * Answers `missing` for absent or expired (`now >= expiresAtOf(session)`) sessions.
+   * Answers `missing` for an absent session. For one past its expiry
+   * (`now >= expiresAtOf(session)`) it answers `missing`, or `found` without touching it so
+   * the core can report why it expired (idle or absolute) and destroy it; never touch one.
    */
   load(key: SessionKey, options: LoadOptions): Promise<LoadResult>;
 

@@ -68,7 +68,10 @@ export class TokenCodec {
     const keys = new Map<string, Uint8Array>();
     for (const key of options.keys ?? []) {
       if (typeof key?.id !== 'string' || !KID_RE.test(key.id)) {
-        throw new SessionError('invalid_config', `signing key id must match ${KID_RE}; got ${JSON.stringify(key?.id)}.`);
+        throw new SessionError(
+          'invalid_config',
+          `signing key id must match ${KID_RE}; got ${JSON.stringify(key?.id)}.`,
+        );
       }
       if (keys.has(key.id)) throw new SessionError('invalid_config', `duplicate signing key id "${key.id}".`);
       keys.set(key.id, secretBytes(key.secret, `signing key "${key.id}"`));
@@ -76,7 +79,8 @@ export class TokenCodec {
     this.#keys = keys;
     const first = options.keys?.[0];
     this.#signer = first ? { id: first.id, secret: keys.get(first.id)! } : undefined;
-    this.#atRest = options.atRestSecret === undefined ? undefined : secretBytes(options.atRestSecret, 'atRestSecret');
+    this.#atRest =
+      options.atRestSecret === undefined ? undefined : secretBytes(options.atRestSecret, 'atRestSecret');
     this.#random = options.randomBytes ?? randomBytes;
   }
 

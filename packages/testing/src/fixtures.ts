@@ -43,7 +43,12 @@ export function storedSession(shape: SessionShape = {}): StoredSession {
     client:
       userId === null
         ? null
-        : { ip: '203.0.113.7', ipPrefix: '203.0.113.0/24', userAgent: 'conformance/1.0', uaHash: 'uaHashValue1' },
+        : {
+            ip: '203.0.113.7',
+            ipPrefix: '203.0.113.0/24',
+            userAgent: 'conformance/1.0',
+            uaHash: 'uaHashValue1',
+          },
     data,
   };
 }

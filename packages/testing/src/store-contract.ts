@@ -39,7 +39,8 @@ function parsed(data: Readonly<Record<string, string>>): Record<string, unknown>
   return out;
 }
 const NEVER = 365 * 24 * 60 * MIN;
-const NOT_ATOMIC_ROTATE = 'capabilities.atomicRotate is false: the store does not promise an exact cap or single-use rotation';
+const NOT_ATOMIC_ROTATE =
+  'capabilities.atomicRotate is false: the store does not promise an exact cap or single-use rotation';
 const NOT_ATOMIC_MERGE = 'capabilities.atomicMerge is false: concurrent updates may lose writes';
 const NOT_NO_RESURRECT = 'capabilities.noResurrect is false: a late update may recreate a session';
 
@@ -61,7 +62,11 @@ export function describeStoreContract(options: StoreContractOptions): void {
     // Reads that must not touch use a touch interval longer than any test.
     const load = (key: SessionKey, now = Date.now(), touchIntervalMs = NEVER) =>
       store.load(key, { now, touchIntervalMs });
-    const live = async (key: SessionKey, now = Date.now()) => (await load(key, now)).status === 'found';
+    // Live = found and not past its deadline (a store may hand over an expired record untouched).
+    const live = async (key: SessionKey, now = Date.now()) => {
+      const r = await load(key, now);
+      return r.status === 'found' && now < expiresAtOf(r.session);
+    };
     const login = (userId: string, max: number, onLimit: 'evict-oldest' | 'reject', now = Date.now()) => {
       const key = keyFor(store, userId);
       const session = storedSession({ userId, now });
@@ -101,13 +106,19 @@ export function describeStoreContract(options: StoreContractOptions): void {
         const key = keyFor(store);
         const s = storedSession({ now });
         const data: Record<string, string> = Object.create(null);
-        data['__proto__'] = '{"polluted":true}';
+        Object.defineProperty(data, '__proto__', {
+          value: '{"polluted":true}',
+          enumerable: true,
+          writable: true,
+        });
         data['constructor'] = '"c"';
         await store.create(key, { ...s, data }, { now });
         const r = await load(key, now);
         expect(r.status).toBe('found');
         if (r.status !== 'found') return;
-        expect(JSON.parse(Object.getOwnPropertyDescriptor(r.session.data, '__proto__')?.value)).toEqual({ polluted: true });
+        expect(JSON.parse(Object.getOwnPropertyDescriptor(r.session.data, '__proto__')?.value)).toEqual({
+          polluted: true,
+        });
         expect(Object.getOwnPropertyDescriptor(r.session.data, 'constructor')?.value).toBe('"c"');
         expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
       });
@@ -137,11 +148,14 @@ export function describeStoreContract(options: StoreContractOptions): void {
         expect(await store.destroy(key, { now, userId: null, reason: 'logout' })).toBe(false);
       });
 
-      it.runIf(Boolean(options.corrupt))('a corrupt record reads as corrupt or missing, never as data', async () => {
-        const key = keyFor(store);
-        await options.corrupt!(store, key);
-        expect(['corrupt', 'missing']).toContain((await load(key)).status);
-      });
+      it.runIf(Boolean(options.corrupt))(
+        'a corrupt record reads as corrupt or missing, never as data',
+        async () => {
+          const key = keyFor(store);
+          await options.corrupt!(store, key);
+          expect(['corrupt', 'missing']).toContain((await load(key)).status);
+        },
+      );
     });
 
     describe('expiry', () => {
@@ -177,9 +191,13 @@ export function describeStoreContract(options: StoreContractOptions): void {
       it('touches only when the touch interval has passed, never past the absolute deadline', async () => {
         const now = Date.now();
         const key = keyFor(store);
-        await store.create(key, storedSession({ now, idleTimeoutMs: 10 * MIN, absoluteTimeoutMs: 15 * MIN }), {
-          now,
-        });
+        await store.create(
+          key,
+          storedSession({ now, idleTimeoutMs: 10 * MIN, absoluteTimeoutMs: 15 * MIN }),
+          {
+            now,
+          },
+        );
         const inside = await store.load(key, { now: now + 30_000, touchIntervalMs: MIN });
         expect(inside.status === 'found' && inside.touched).toBe(false);
         expect(inside.status === 'found' && inside.session.lastSeenAt).toBe(now);
@@ -199,7 +217,11 @@ export function describeStoreContract(options: StoreContractOptions): void {
           const now = Date.now();
           const key = keyFor(store);
           const idle = resolution * 4;
-          await store.create(key, storedSession({ now, idleTimeoutMs: idle, absoluteTimeoutMs: idle * 100 }), { now });
+          await store.create(
+            key,
+            storedSession({ now, idleTimeoutMs: idle, absoluteTimeoutMs: idle * 100 }),
+            { now },
+          );
           await sleep(idle / 2);
           const r = await store.load(key, { now: Date.now(), touchIntervalMs: 0 });
           expect(r.status === 'found' && r.touched).toBe(true);
@@ -207,9 +229,13 @@ export function describeStoreContract(options: StoreContractOptions): void {
           expect(await live(key)).toBe(true);
           const short = keyFor(store);
           const t0 = Date.now();
-          await store.create(short, storedSession({ now: t0, idleTimeoutMs: idle * 100, absoluteTimeoutMs: idle }), {
-            now: t0,
-          });
+          await store.create(
+            short,
+            storedSession({ now: t0, idleTimeoutMs: idle * 100, absoluteTimeoutMs: idle }),
+            {
+              now: t0,
+            },
+          );
           await store.load(short, { now: Date.now(), touchIntervalMs: 0 });
           await sleep(idle + resolution * 2);
           expect(await live(short)).toBe(false);
@@ -376,7 +402,11 @@ export function describeStoreContract(options: StoreContractOptions): void {
           expect(evicted).toHaveLength(n - 5);
         }
       };
-      it(`${n} parallel logins with cap 5 (evict-oldest) leave exactly 5 live`, capCase('evict-oldest'), timeout);
+      it(
+        `${n} parallel logins with cap 5 (evict-oldest) leave exactly 5 live`,
+        capCase('evict-oldest'),
+        timeout,
+      );
       it(`${n} parallel logins with cap 5 (reject) leave exactly 5 live`, capCase('reject'), timeout);
 
       it(
@@ -387,7 +417,9 @@ export function describeStoreContract(options: StoreContractOptions): void {
           const key = keyFor(store);
           await store.create(key, storedSession({ now, data: { base: true } }), { now });
           const results = await Promise.all(
-            Array.from({ length: n }, (_, i) => store.update(key, { set: { [`k${i}`]: String(i) }, unset: [] }, { now })),
+            Array.from({ length: n }, (_, i) =>
+              store.update(key, { set: { [`k${i}`]: String(i) }, unset: [] }, { now }),
+            ),
           );
           expect(results.every((r) => r === 'ok')).toBe(true);
           const r = await load(key, now);
@@ -460,4 +492,3 @@ export function describeStoreContract(options: StoreContractOptions): void {
     });
   });
 }
-

@@ -1,0 +1,116 @@
+/**
+ * Session events: the audit log's feed. They carry the session's public handle (a short
+ * hash), never the token.
+ */
+
+export type ExpiryReason = 'idle' | 'absolute';
+export type RejectReason =
+  | 'malformed'
+  | 'forged'
+  | 'unknown'
+  | 'duplicate'
+  | 'oversized'
+  | 'gone'
+  | 'corrupt';
+
+interface Base {
+  /** ms since epoch, from the manager's clock. */
+  readonly at: number;
+}
+
+export type SessionEvent =
+  | (Base & { readonly type: 'created'; readonly handle: string })
+  | (Base & {
+      readonly type: 'login';
+      readonly handle: string;
+      readonly userId: string;
+      readonly previous: string | null;
+    })
+  | (Base & {
+      readonly type: 'rotated';
+      readonly handle: string;
+      readonly userId: string | null;
+      readonly previous: string;
+    })
+  | (Base & { readonly type: 'touched'; readonly handle: string; readonly userId: string | null })
+  | (Base & {
+      readonly type: 'expired';
+      readonly handle: string;
+      readonly userId: string | null;
+      readonly reason: ExpiryReason;
+    })
+  | (Base & { readonly type: 'destroyed'; readonly handle: string; readonly userId: string | null })
+  | (Base & {
+      readonly type: 'revoked';
+      readonly handle: string;
+      readonly userId: string;
+      readonly scope: 'one' | 'all' | 'others' | 'anomaly';
+    })
+  | (Base & { readonly type: 'evicted'; readonly handle: string; readonly userId: string })
+  | (Base & {
+      readonly type: 'anomaly';
+      readonly handle: string;
+      readonly userId: string | null;
+      readonly kind: 'ip' | 'user-agent';
+      readonly expected: string;
+      readonly actual: string;
+      readonly action: 'event' | 'reject';
+    })
+  | (Base & { readonly type: 'rejected'; readonly reason: RejectReason; readonly handle: string | null })
+  | (Base & {
+      readonly type: 'store-error';
+      readonly operation: string;
+      readonly message: string;
+      readonly handle: string | null;
+    });
+
+export type SessionEventType = SessionEvent['type'];
+export type SessionEventOf<T extends SessionEventType> = Extract<SessionEvent, { type: T }>;
+export type SessionEventListener<T extends SessionEventType = SessionEventType> = (
+  event: SessionEventOf<T>,
+) => void;
+
+/** A minimal typed emitter (the core cannot depend on node:events). A throwing listener never breaks a request. */
+export class SessionEvents {
+  readonly #listeners = new Map<SessionEventType | '*', Set<(event: SessionEvent) => void>>();
+  #onListenerError: (error: unknown) => void;
+
+  constructor(
+    onListenerError: (error: unknown) => void = (e) => console.error('[tessera] event listener threw', e),
+  ) {
+    this.#onListenerError = onListenerError;
+  }
+
+  /** Listen to one event type, or `'*'` for all. Returns an unsubscribe function. */
+  on<T extends SessionEventType>(type: T, listener: SessionEventListener<T>): () => void;
+  on(type: '*', listener: (event: SessionEvent) => void): () => void;
+  on(type: SessionEventType | '*', listener: (event: never) => void): () => void {
+    let set = this.#listeners.get(type);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(type, set);
+    }
+    const fn = listener as (event: SessionEvent) => void;
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  /** Whether anyone listens to `type` (lets the hot path skip building events). */
+  has(type: SessionEventType): boolean {
+    return (this.#listeners.get(type)?.size ?? 0) > 0 || (this.#listeners.get('*')?.size ?? 0) > 0;
+  }
+
+  emit(event: SessionEvent): void {
+    for (const key of [event.type, '*'] as const) {
+      const set = this.#listeners.get(key);
+      if (!set) continue;
+      for (const fn of set) {
+        try {
+          fn(event);
+        } catch (error) {
+          this.#onListenerError(error);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The session manager: options resolved once, then `begin(request)` per request. Adapters
+ * hand it a framework-neutral request and get back a `RequestSession` whose `commit()`
+ * answers the headers to set. The admin API (list / revoke a user's sessions) lives here.
+ */
+import { type AdminDeps, listSessions, revokeAll, revokeSession, type SessionInfo } from './admin.js';
+import { type Clock, systemClock } from './clock.js';
+import {
+  type CookieLimits,
+  type CookieOptions,
+  DEFAULT_COOKIE_LIMITS,
+  type ResolvedCookieOptions,
+  resolveCookieOptions,
+} from './cookie.js';
+import { SessionError } from './errors.js';
+import { type SessionEvent, SessionEvents } from './events.js';
+import { type Policy, type PolicyOptions, resolvePolicy } from './policy.js';
+import { RequestSession, type SessionRequest } from './request.js';
+import type { SessionData } from './session.js';
+import type { SessionKey, SessionStore, StoredClient } from './store.js';
+import { TokenCodec, type TokenOptions } from './token.js';
+
+export interface SessionManagerOptions extends PolicyOptions, TokenOptions {
+  /** Where sessions live. Use `new MemoryStore()` for development. */
+  readonly store: SessionStore;
+  /** Session cookie attributes; secure defaults (see DEFAULT_COOKIE_OPTIONS). */
+  readonly cookie?: CookieOptions;
+  /** Bounds on the incoming Cookie header. @default { maxHeaderBytes: 16384, maxPairs: 256 } */
+  readonly cookieLimits?: Partial<CookieLimits>;
+  /**
+   * Opt-in token carrier for non-browser clients: read the token from this request header
+   * when there is no cookie, and send new tokens back in the same response header. Requests
+   * authenticated this way skip the CSRF check (the header is not ambient). @default undefined
+   */
+  readonly tokenHeader?: string;
+  /** Add `Clear-Site-Data: "cookies"` on logout. @default false */
+  readonly clearSiteDataOnLogout?: boolean;
+  /** Time source. @default systemClock */
+  readonly clock?: Clock;
+  /** Listener for every session event (the audit feed). More via `manager.events.on`. */
+  readonly onEvent?: (event: SessionEvent) => void;
+}
+
+/** Internals a RequestSession needs; not part of the public API. */
+export interface ManagerInternals extends AdminDeps {
+  readonly store: SessionStore;
+  readonly policy: Policy;
+  readonly codec: TokenCodec;
+  readonly cookie: ResolvedCookieOptions;
+  readonly csrfCookie: ResolvedCookieOptions;
+  readonly cookieLimits: CookieLimits;
+  readonly tokenHeader: string | undefined;
+  readonly clearSiteData: boolean;
+  readonly clock: Clock;
+  readonly events: SessionEvents;
+  call<T>(operation: string, handle: string | null, fn: () => Promise<T>): Promise<T>;
+  emit(event: SessionEvent): void;
+}
+
+const TOKEN_HEADER_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export class SessionManager<D extends SessionData = SessionData> {
+  readonly events: SessionEvents;
+  readonly policy: Policy;
+  readonly #internals: ManagerInternals;
+
+  constructor(options: SessionManagerOptions) {
+    if (!options || typeof options !== 'object')
+      throw new SessionError('invalid_config', 'options are required.');
+    const store = options.store;
+    if (
+      !store ||
+      typeof store.load !== 'function' ||
+      typeof store.rotate !== 'function' ||
+      !store.capabilities
+    ) {
+      throw new SessionError(
+        'invalid_config',
+        '`store` must implement SessionStore (see the store contract in the README).',
+      );
+    }
+    const policy = resolvePolicy(options);
+    const cookie = resolveCookieOptions(options.cookie);
+    const csrfCookie = resolveCookieOptions(
+      {
+        name: policy.csrf.cookieName,
+        secure: cookie.secure,
+        sameSite: cookie.sameSite === 'none' ? 'none' : 'lax',
+        partitioned: cookie.partitioned,
+      },
+      'csrf',
+    );
+    if (csrfCookie.name === cookie.name)
+      throw new SessionError('invalid_config', 'csrf.cookieName must differ from the session cookie name.');
+    const limits = { ...DEFAULT_COOKIE_LIMITS, ...options.cookieLimits };
+    for (const k of ['maxHeaderBytes', 'maxPairs'] as const) {
+      if (!Number.isInteger(limits[k]) || limits[k] < 1)
+        throw new SessionError('invalid_config', `cookieLimits.${k} must be a positive integer.`);
+    }
+    const tokenHeader = options.tokenHeader?.toLowerCase();
+    if (tokenHeader !== undefined && (!TOKEN_HEADER_RE.test(tokenHeader) || tokenHeader === 'cookie')) {
+      throw new SessionError(
+        'invalid_config',
+        `tokenHeader ${JSON.stringify(options.tokenHeader)} is not a usable header name.`,
+      );
+    }
+    const clock = options.clock ?? systemClock;
+    const events = new SessionEvents();
+    if (options.onEvent) events.on('*', options.onEvent);
+    this.events = events;
+    this.policy = policy;
+    const emit = (event: SessionEvent) => events.emit(event);
+    this.#internals = {
+      store,
+      policy,
+      codec: new TokenCodec(options),
+      cookie,
+      csrfCookie,
+      cookieLimits: Object.freeze(limits),
+      tokenHeader,
+      clearSiteData: options.clearSiteDataOnLogout ?? false,
+      clock,
+      events,
+      emit,
+      call: (operation, handle, fn) =>
+        callStore(store, policy.storeTimeoutMs, operation, handle, fn, emit, clock),
+    };
+  }
+
+  get store(): SessionStore {
+    return this.#internals.store;
+  }
+
+  /** Name of the session cookie (e.g. `__Host-sid`). */
+  get cookieName(): string {
+    return this.#internals.cookie.name;
+  }
+
+  /**
+   * Start a request: parse the cookie, and when it carries a well-formed (and, with a key
+   * ring, correctly signed) token, load the session in one store round trip. Without a
+   * usable token this touches no store. Rejects with `SessionError('store_unavailable')`.
+   */
+  async begin(request: SessionRequest): Promise<RequestSession<D>> {
+    const rs = new RequestSession<D>(this.#internals, request);
+    await rs.load();
+    return rs;
+  }
+
+  /** A user's live sessions, oldest first. `currentHandle` marks the caller's own. */
+  listSessions(userId: string, currentHandle: string | null = null): Promise<SessionInfo[]> {
+    return listSessions(this.#internals, userId, currentHandle);
+  }
+
+  /** Revoke one session of a user by its public handle. */
+  revokeSession(userId: string, handle: string): Promise<boolean> {
+    return revokeSession(this.#internals, userId, handle);
+  }
+
+  /** Revoke every session of a user ("log out everywhere"), or all but `except`. */
+  revokeAll(userId: string, except?: SessionKey): Promise<number> {
+    return revokeAll(this.#internals, userId, except);
+  }
+
+  /** Close the store if it opened resources of its own. */
+  async close(): Promise<void> {
+    await this.#internals.store.close?.();
+  }
+}
+
+/** Create a session manager. Options are validated here, once; a bad option throws `invalid_config`. */
+export function createSessionManager<D extends SessionData = SessionData>(
+  options: SessionManagerOptions,
+): SessionManager<D> {
+  return new SessionManager<D>(options);
+}
+
+async function callStore<T>(
+  store: SessionStore,
+  timeoutMs: number,
+  operation: string,
+  handle: string | null,
+  fn: () => Promise<T>,
+  emit: (event: SessionEvent) => void,
+  clock: Clock,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new SessionError(
+              'store_unavailable',
+              `[tessera] [${store.name}] ${operation} did not answer within ${timeoutMs} ms.`,
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    return await Promise.race([fn(), timeout]);
+  } catch (error) {
+    const wrapped =
+      error instanceof SessionError && error.code === 'store_unavailable'
+        ? error
+        : new SessionError(
+            'store_unavailable',
+            `[tessera] [${store.name}] ${operation} failed: ${(error as Error)?.message ?? String(error)}`,
+            {
+              cause: error,
+            },
+          );
+    emit({ type: 'store-error', at: clock.now(), operation, message: wrapped.message, handle });
+    throw wrapped;
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+export type { SessionInfo, StoredClient };

@@ -1,0 +1,184 @@
+/**
+ * Session policy: timeouts, the per-user cap, client binding and CSRF. Secure defaults live
+ * in one frozen constant; options are validated once, at start-up (`0` is a real value,
+ * negative or NaN is an error), because TypeScript types do not exist at run time.
+ */
+import { SessionError } from './errors.js';
+
+export type OnLimit = 'evict-oldest' | 'reject';
+export type ClientBinding = 'off' | 'event' | 'reject';
+
+export interface CsrfOptions {
+  /** Verify unsafe methods (anything but GET, HEAD, OPTIONS, TRACE). @default true */
+  readonly enabled?: boolean;
+  /** Request header carrying the token. @default 'x-csrf-token' */
+  readonly headerName?: string;
+  /** Form field carrying the token (adapters read it from parsed bodies). @default '_csrf' */
+  readonly fieldName?: string;
+  /**
+   * Origins allowed besides the request's own (`https://app.example.com`). A cross-site
+   * `Sec-Fetch-Site` or a foreign `Origin` is refused before the token is looked at.
+   * @default []
+   */
+  readonly trustedOrigins?: readonly string[];
+  /** Accept `Sec-Fetch-Site: same-site` (sibling subdomains). @default false */
+  readonly allowSameSite?: boolean;
+  /** Name of the pre-session cookie used by login forms. @default '__Host-csrf' when secure, else 'csrf' */
+  readonly cookieName?: string;
+}
+
+export interface PolicyOptions {
+  /** Idle timeout, ms. 0 disables idle expiry (the absolute deadline still holds). @default 1800000 (30 min) */
+  readonly idleTimeoutMs?: number;
+  /** Absolute lifetime of one token, ms; never extended by activity. @default 28800000 (8 h) */
+  readonly absoluteTimeoutMs?: number;
+  /**
+   * A read extends the idle deadline at most this often, ms; inside it an unchanged session
+   * costs no write. 0 touches on every request. Must be below `idleTimeoutMs`. @default 60000
+   */
+  readonly touchIntervalMs?: number;
+  /** Live sessions per user; `Infinity` for no cap. @default 5 */
+  readonly maxSessionsPerUser?: number;
+  /** At the cap: drop the oldest session, or refuse the login. @default 'evict-oldest' */
+  readonly onLimit?: OnLimit;
+  /** When the client's IP network or user agent changes mid-session. @default 'event' */
+  readonly clientBinding?: ClientBinding;
+  /**
+   * What survives login from the anonymous session: true (all keys), false (none), or a
+   * list of keys (e.g. `['cart']`). Data never crosses from one user to another. @default true
+   */
+  readonly keepDataOnLogin?: boolean | readonly string[];
+  /** Upper bound on one store call, ms; past it the request fails with `store_unavailable`. @default 2000 */
+  readonly storeTimeoutMs?: number;
+  readonly csrf?: CsrfOptions;
+}
+
+export interface ResolvedCsrf {
+  readonly enabled: boolean;
+  readonly headerName: string;
+  readonly fieldName: string;
+  readonly trustedOrigins: readonly string[];
+  readonly allowSameSite: boolean;
+  readonly cookieName: string | undefined;
+}
+
+export interface Policy {
+  readonly idleTimeoutMs: number;
+  readonly absoluteTimeoutMs: number;
+  readonly touchIntervalMs: number;
+  readonly maxSessionsPerUser: number;
+  readonly onLimit: OnLimit;
+  readonly clientBinding: ClientBinding;
+  readonly keepDataOnLogin: boolean | readonly string[];
+  readonly storeTimeoutMs: number;
+  readonly csrf: ResolvedCsrf;
+}
+
+export const DEFAULT_POLICY: Readonly<Omit<Policy, 'csrf'>> & { readonly csrf: Readonly<ResolvedCsrf> } =
+  Object.freeze({
+    idleTimeoutMs: 30 * 60_000,
+    absoluteTimeoutMs: 8 * 3_600_000,
+    touchIntervalMs: 60_000,
+    maxSessionsPerUser: 5,
+    onLimit: 'evict-oldest',
+    clientBinding: 'event',
+    keepDataOnLogin: true,
+    storeTimeoutMs: 2_000,
+    csrf: Object.freeze({
+      enabled: true,
+      headerName: 'x-csrf-token',
+      fieldName: '_csrf',
+      trustedOrigins: Object.freeze([]) as readonly string[],
+      allowSameSite: false,
+      cookieName: undefined,
+    }),
+  });
+
+function invalid(message: string): never {
+  throw new SessionError('invalid_config', message);
+}
+
+/** A duration in ms: finite, >= min. */
+export function checkDuration(value: unknown, name: string, min = 0): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || !Number.isFinite(value) || value < min) {
+    invalid(`${name} must be a finite number of milliseconds >= ${min}, got ${String(value)}.`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T))
+    invalid(`${name} must be one of ${allowed.join(', ')}; got ${String(value)}.`);
+  return value as T;
+}
+
+const HEADER_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const ORIGIN_RE = /^https?:\/\/[^/\s]+$/;
+
+function resolveCsrf(options: CsrfOptions = {}): ResolvedCsrf {
+  const d = DEFAULT_POLICY.csrf;
+  const headerName = options.headerName ?? d.headerName;
+  if (typeof headerName !== 'string' || !HEADER_RE.test(headerName))
+    invalid(`csrf.headerName is not a header name.`);
+  const fieldName = options.fieldName ?? d.fieldName;
+  if (typeof fieldName !== 'string' || fieldName.length === 0)
+    invalid('csrf.fieldName must be a non-empty string.');
+  const trustedOrigins = options.trustedOrigins ?? d.trustedOrigins;
+  if (!Array.isArray(trustedOrigins)) invalid('csrf.trustedOrigins must be an array of origins.');
+  for (const o of trustedOrigins) {
+    if (typeof o !== 'string' || !ORIGIN_RE.test(o))
+      invalid(`csrf.trustedOrigins: ${String(o)} is not an origin like https://example.com.`);
+  }
+  const enabled = options.enabled ?? d.enabled;
+  const allowSameSite = options.allowSameSite ?? d.allowSameSite;
+  if (typeof enabled !== 'boolean' || typeof allowSameSite !== 'boolean')
+    invalid('csrf.enabled and csrf.allowSameSite are booleans.');
+  return Object.freeze({
+    enabled,
+    headerName: headerName.toLowerCase(),
+    fieldName,
+    trustedOrigins: Object.freeze(trustedOrigins.map((o) => o.toLowerCase())),
+    allowSameSite,
+    cookieName: options.cookieName,
+  });
+}
+
+/** Resolve and validate policy options. Throws `SessionError('invalid_config')` with the reason. */
+export function resolvePolicy(options: PolicyOptions = {}): Policy {
+  const d = DEFAULT_POLICY;
+  const idleTimeoutMs = checkDuration(options.idleTimeoutMs ?? d.idleTimeoutMs, 'idleTimeoutMs');
+  const absoluteTimeoutMs = checkDuration(
+    options.absoluteTimeoutMs ?? d.absoluteTimeoutMs,
+    'absoluteTimeoutMs',
+    1,
+  );
+  const touchIntervalMs = checkDuration(options.touchIntervalMs ?? d.touchIntervalMs, 'touchIntervalMs');
+  if (idleTimeoutMs > 0 && touchIntervalMs >= idleTimeoutMs) {
+    invalid(
+      `touchIntervalMs (${touchIntervalMs}) must be below idleTimeoutMs (${idleTimeoutMs}), or active sessions would idle out.`,
+    );
+  }
+  const max = options.maxSessionsPerUser ?? d.maxSessionsPerUser;
+  if (typeof max !== 'number' || !(max === Number.POSITIVE_INFINITY || (Number.isInteger(max) && max >= 1))) {
+    invalid(`maxSessionsPerUser must be an integer >= 1 or Infinity, got ${String(max)}.`);
+  }
+  const keep = options.keepDataOnLogin ?? d.keepDataOnLogin;
+  if (typeof keep !== 'boolean' && !(Array.isArray(keep) && keep.every((k) => typeof k === 'string'))) {
+    invalid('keepDataOnLogin must be a boolean or an array of keys.');
+  }
+  return Object.freeze({
+    idleTimeoutMs,
+    absoluteTimeoutMs,
+    touchIntervalMs,
+    maxSessionsPerUser: max,
+    onLimit: oneOf(options.onLimit ?? d.onLimit, 'onLimit', ['evict-oldest', 'reject'] as const),
+    clientBinding: oneOf(options.clientBinding ?? d.clientBinding, 'clientBinding', [
+      'off',
+      'event',
+      'reject',
+    ] as const),
+    keepDataOnLogin: typeof keep === 'boolean' ? keep : Object.freeze([...keep]),
+    storeTimeoutMs: checkDuration(options.storeTimeoutMs ?? d.storeTimeoutMs, 'storeTimeoutMs', 1),
+    csrf: resolveCsrf(options.csrf),
+  });
+}

@@ -1,0 +1,554 @@
+/**
+ * One request's session: loads at most once, runs the lifecycle's effects against the store,
+ * and at `commit()` writes what changed and answers the headers to send. It is also the
+ * handle handlers use (typed as `Session<D>`).
+ */
+import { listSessions, revokeAll, revokeSession, type SessionInfo } from './admin.js';
+import { clientChanges, clientOf } from './client.js';
+import { readCookie, serializeCookie } from './cookie.js';
+import { type CsrfResult, checkOrigin, checkToken, isSafeMethod } from './csrf.js';
+import { SessionError } from './errors.js';
+import type { RejectReason, SessionEvent } from './events.js';
+import {
+  ANONYMOUS,
+  type Effect,
+  type EndReason,
+  type LifecycleEvent,
+  type LifecycleState,
+  type LoadOutcome,
+  type SessionMeta,
+  transition,
+} from './lifecycle.js';
+import type { ManagerInternals } from './manager.js';
+import { decodeStored, encodeValue, isForbiddenKey } from './record.js';
+import type { DataKey, DataValue, LoginOptions, Session, SessionData } from './session.js';
+import { expiresAtOf, type SessionKey, type StoredClient, type StoredSession } from './store.js';
+import { handleOf } from './token.js';
+
+/** What an adapter tells the core about a request. */
+export interface SessionRequest {
+  readonly method: string;
+  /** A request header by lower-case name. */
+  header(name: string): string | null | undefined;
+  /** Client IP as the adapter resolved it (honouring its `trustProxy`). */
+  readonly ip?: string | null;
+  /** This server's origin as the client addressed it (`https://host:port`), for the CSRF Origin check. */
+  readonly selfOrigin?: string | null;
+}
+
+/** Response headers to set, in order. `set-cookie` may appear more than once. */
+export type ResponseHeaders = ReadonlyArray<readonly [name: string, value: string]>;
+
+const PRE_SESSION_RE = /^[A-Za-z0-9_-]{43}$/;
+
+export class RequestSession<D = SessionData> implements Session<D> {
+  readonly #m: ManagerInternals;
+  readonly #req: SessionRequest;
+  #state: LifecycleState = ANONYMOUS;
+  /** Decoded values, and their JSON text (what the store holds). */
+  readonly #data = new Map<string, unknown>();
+  readonly #text = new Map<string, string>();
+  readonly #dirty = new Set<string>();
+  readonly #deleted = new Set<string>();
+  readonly #cookies = new Map<string, string>();
+  readonly #extraHeaders = new Map<string, string>();
+  #viaHeader = false;
+  #preSession: string | null = null;
+  #client: StoredClient | null = null;
+  #committed: ResponseHeaders | null = null;
+
+  constructor(internals: ManagerInternals, request: SessionRequest) {
+    this.#m = internals;
+    this.#req = request;
+  }
+
+  /** The handle for handlers (this object, typed narrowly). */
+  get session(): Session<D> {
+    return this;
+  }
+
+  // ---- loading -------------------------------------------------------------------------
+
+  /** @internal Called once by `SessionManager.begin`. */
+  async load(): Promise<void> {
+    const m = this.#m;
+    const lookup = readCookie(this.#header('cookie'), m.cookie.name, m.cookieLimits);
+    let value: string | undefined;
+    if (lookup.status === 'found') value = lookup.value;
+    else if (lookup.status !== 'absent') return this.#reject(lookup.status, null, false);
+    if (value === undefined && m.tokenHeader) {
+      const h = this.#header(m.tokenHeader);
+      if (h) {
+        value = h.trim();
+        this.#viaHeader = true;
+      }
+    }
+    if (value === undefined) return;
+    const parsed = m.codec.parse(value);
+    if (!parsed.ok) return this.#reject(parsed.reason, null, true);
+    const key = m.codec.keyOf(parsed.sid, parsed.tag);
+    const handle = handleOf(key);
+    const now = m.clock.now();
+    const result = await m.call('load', handle, () =>
+      m.store.load(key, { now, touchIntervalMs: m.policy.touchIntervalMs }),
+    );
+    let event: LifecycleEvent;
+    if (result.status === 'found') {
+      const decoded = decodeStored(result.session);
+      if (!decoded.ok) {
+        m.emit({
+          type: 'store-error',
+          at: now,
+          operation: 'decode',
+          message: `corrupt record: ${decoded.detail}`,
+          handle,
+        });
+        this.#emitRejected('corrupt', handle);
+        event = { type: 'load', sid: parsed.sid, outcome: { status: 'corrupt' }, clientChanges: [] };
+      } else {
+        const s = result.session;
+        const meta: SessionMeta = {
+          handle: s.handle,
+          userId: s.userId,
+          createdAt: s.createdAt,
+          lastSeenAt: s.lastSeenAt,
+          idleTimeoutMs: s.idleTimeoutMs,
+          absoluteExpiresAt: s.absoluteExpiresAt,
+          authenticatedAt: s.authenticatedAt,
+          client: s.client,
+        };
+        const changes =
+          s.userId !== null && s.client && m.policy.clientBinding !== 'off'
+            ? clientChanges(s.client, this.#currentClient())
+            : [];
+        event = {
+          type: 'load',
+          sid: parsed.sid,
+          outcome: { status: 'found', meta, touched: result.touched },
+          clientChanges: changes,
+        };
+        for (const [k, v] of decoded.data) {
+          this.#data.set(k, v);
+          this.#text.set(k, s.data[k]!);
+        }
+      }
+    } else {
+      this.#emitRejected(
+        result.status === 'gone' ? 'gone' : result.status === 'corrupt' ? 'corrupt' : 'unknown',
+        handle,
+      );
+      const outcome: LoadOutcome =
+        result.status === 'gone'
+          ? { status: 'gone', reason: result.reason === 'logout' ? 'destroyed' : result.reason }
+          : { status: result.status };
+      event = { type: 'load', sid: parsed.sid, outcome, clientChanges: [] };
+    }
+    await this.#apply(event, true);
+    if (this.#state.kind !== 'active') {
+      this.#data.clear();
+      this.#text.clear();
+    }
+  }
+
+  // ---- reading -------------------------------------------------------------------------
+
+  get handle(): string | null {
+    return this.#meta?.handle ?? null;
+  }
+  get isNew(): boolean {
+    return this.#state.kind === 'pending';
+  }
+  get authenticated(): boolean {
+    return this.#state.kind === 'active' && this.#state.meta.userId !== null;
+  }
+  get userId(): string | null {
+    return this.#state.kind === 'active' ? this.#state.meta.userId : null;
+  }
+  get createdAt(): number | null {
+    return this.#meta?.createdAt ?? null;
+  }
+  get lastSeenAt(): number | null {
+    return this.#meta?.lastSeenAt ?? null;
+  }
+  get expiresAt(): number | null {
+    const meta = this.#meta;
+    return meta ? expiresAtOf(meta) : null;
+  }
+  get absoluteExpiresAt(): number | null {
+    return this.#meta?.absoluteExpiresAt ?? null;
+  }
+  get authenticatedAt(): number | null {
+    return this.#state.kind === 'active' ? this.#state.meta.authenticatedAt : null;
+  }
+  get endedReason(): EndReason | null {
+    return this.#state.kind === 'ended' ? this.#state.reason : null;
+  }
+
+  get csrfToken(): string {
+    const s = this.#state;
+    if (s.kind === 'active' || s.kind === 'pending') return this.#m.codec.csrfTokenOf(s.sid);
+    let pre = this.#preSessionCookie();
+    if (!pre) {
+      pre = this.#m.codec.randomToken();
+      this.#preSession = pre;
+      this.#cookies.set(this.#m.csrfCookie.name, serializeCookie(this.#m.csrfCookie, pre));
+    }
+    return this.#m.codec.csrfTokenOf(`pre.${pre}`);
+  }
+
+  get<K extends DataKey<D>>(key: K): DataValue<D, K> | undefined {
+    return this.#data.get(key) as DataValue<D, K> | undefined;
+  }
+  has(key: DataKey<D>): boolean {
+    return this.#data.has(key);
+  }
+  keys(): string[] {
+    return [...this.#data.keys()];
+  }
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of this.#data) out[k] = v;
+    return out;
+  }
+
+  // ---- writing -------------------------------------------------------------------------
+
+  set<K extends DataKey<D>>(key: K, value: DataValue<D, K>): void {
+    this.#assertOpen();
+    if (typeof key !== 'string' || key.length === 0)
+      throw new TypeError('[tessera] session keys are non-empty strings.');
+    const text = encodeValue(key, value);
+    this.#ensureSession();
+    this.#data.set(key, JSON.parse(text));
+    this.#text.set(key, text);
+    this.#dirty.add(key);
+    this.#deleted.delete(key);
+  }
+
+  delete(key: DataKey<D>): void {
+    this.#assertOpen();
+    if (!this.#data.has(key)) return;
+    this.#data.delete(key);
+    this.#text.delete(key);
+    this.#dirty.delete(key);
+    if (this.#state.kind === 'active') this.#deleted.add(key);
+  }
+
+  async login(userId: string, options: LoginOptions = {}): Promise<void> {
+    this.#assertOpen();
+    if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
+      throw new TypeError(
+        '[tessera] login(userId): userId must be a non-empty string of at most 256 characters.',
+      );
+    }
+    const idle = options.idleTimeoutMs;
+    const absolute = options.absoluteTimeoutMs;
+    if (idle !== undefined && !(Number.isFinite(idle) && idle >= 0))
+      throw new TypeError('[tessera] login: idleTimeoutMs must be >= 0.');
+    if (absolute !== undefined && !(Number.isFinite(absolute) && absolute > 0))
+      throw new TypeError('[tessera] login: absoluteTimeoutMs must be > 0.');
+    const previousUser = this.#state.kind === 'active' ? this.#state.meta.userId : null;
+    const snapshot = { data: new Map(this.#data), text: new Map(this.#text) };
+    this.#keepOnLogin(previousUser, userId);
+    const { sid, handle } = this.#mint(userId);
+    await this.#apply({
+      type: 'login',
+      userId,
+      newSid: sid,
+      handle,
+      client: this.#currentClient(),
+      ...(idle !== undefined ? { idleTimeoutMs: idle } : {}),
+      ...(absolute !== undefined ? { absoluteTimeoutMs: absolute } : {}),
+    }).catch((error: unknown) => {
+      // A refused login (cap, conflict, store down) leaves the request's session as it was.
+      for (const [map, copy] of [
+        [this.#data, snapshot.data],
+        [this.#text, snapshot.text],
+      ] as const) {
+        map.clear();
+        for (const [k, v] of copy as Map<string, never>) (map as Map<string, unknown>).set(k, v);
+      }
+      throw error;
+    });
+    // The pre-session CSRF token served the login form; it must not outlive the login.
+    if (this.#preSessionCookie() || this.#preSession) {
+      this.#preSession = null;
+      this.#cookies.set(this.#m.csrfCookie.name, serializeCookie(this.#m.csrfCookie, '', { maxAge: 0 }));
+    }
+  }
+
+  async logout(): Promise<void> {
+    this.#assertOpen();
+    await this.#apply({ type: 'logout' });
+    this.#data.clear();
+    this.#text.clear();
+    this.#dirty.clear();
+    this.#deleted.clear();
+    if (this.#m.clearSiteData) this.#extraHeaders.set('clear-site-data', '"cookies"');
+  }
+
+  destroy(): Promise<void> {
+    return this.logout();
+  }
+
+  async regenerate(): Promise<void> {
+    this.#assertOpen();
+    const s = this.#state;
+    if (s.kind !== 'active' && s.kind !== 'pending') return;
+    const { sid, handle } = this.#mint(s.meta.userId);
+    await this.#apply({ type: 'regenerate', newSid: sid, handle });
+  }
+
+  async save(): Promise<void> {
+    this.#assertOpen();
+    await this.#apply({ type: 'commit', dirty: this.#dirty.size > 0 || this.#deleted.size > 0 });
+  }
+
+  /** Write what changed and answer the headers to send. Idempotent; the handle is read-only afterwards. */
+  async commit(): Promise<ResponseHeaders> {
+    if (this.#committed) return this.#committed;
+    await this.#apply({ type: 'commit', dirty: this.#dirty.size > 0 || this.#deleted.size > 0 });
+    const headers: [string, string][] = [];
+    for (const line of this.#cookies.values()) headers.push(['set-cookie', line]);
+    if (headers.length > 0) headers.push(['cache-control', 'no-store']);
+    for (const [k, v] of this.#extraHeaders) headers.push([k, v]);
+    this.#committed = headers;
+    return headers;
+  }
+
+  /**
+   * CSRF check for this request: safe methods pass; otherwise Fetch Metadata / Origin, then
+   * the token from the configured header or `formToken` (adapters pass the parsed form field).
+   */
+  checkCsrf(formToken?: string | null): CsrfResult {
+    const csrf = this.#m.policy.csrf;
+    if (!csrf.enabled || isSafeMethod(this.#req.method) || this.#viaHeader) return { ok: true };
+    const origin = checkOrigin(
+      {
+        secFetchSite: this.#header('sec-fetch-site'),
+        origin: this.#header('origin'),
+        selfOrigin: this.#req.selfOrigin,
+      },
+      csrf,
+    );
+    if (!origin.ok) return origin;
+    const expected: string[] = [];
+    const s = this.#state;
+    if (s.kind === 'active' || s.kind === 'pending') expected.push(this.#m.codec.csrfTokenOf(s.sid));
+    const pre = this.#preSessionCookie();
+    if (pre) expected.push(this.#m.codec.csrfTokenOf(`pre.${pre}`));
+    return checkToken(this.#header(csrf.headerName) ?? formToken, expected);
+  }
+
+  async listSessions(): Promise<SessionInfo[]> {
+    const userId = this.#requireUser();
+    return listSessions(this.#m, userId, this.handle);
+  }
+
+  async revoke(handle: string): Promise<boolean> {
+    const userId = this.#requireUser();
+    return revokeSession(this.#m, userId, handle);
+  }
+
+  async revokeOthers(): Promise<number> {
+    const userId = this.#requireUser();
+    return revokeAll(this.#m, userId, this.#key()!);
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  get #meta(): SessionMeta | undefined {
+    const s = this.#state;
+    return s.kind === 'active' || s.kind === 'pending' ? s.meta : undefined;
+  }
+
+  #header(name: string): string | undefined {
+    const v = this.#req.header(name);
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  #currentClient(): StoredClient {
+    this.#client ??= clientOf(this.#req.ip, this.#header('user-agent'));
+    return this.#client;
+  }
+
+  #preSessionCookie(): string | null {
+    if (this.#preSession) return this.#preSession;
+    const c = readCookie(this.#header('cookie'), this.#m.csrfCookie.name, this.#m.cookieLimits);
+    return c.status === 'found' && PRE_SESSION_RE.test(c.value) ? c.value : null;
+  }
+
+  #mint(userId: string | null): { sid: string; handle: string } {
+    const tag = this.#m.store.shardTag ? this.#m.store.shardTag(userId) : '';
+    const sid = this.#m.codec.mint(tag);
+    return { sid, handle: handleOf(this.#m.codec.keyOf(sid, tag)) };
+  }
+
+  #key(): SessionKey | null {
+    const s = this.#state;
+    return s.kind === 'active' || s.kind === 'pending' ? this.#keyOf(s.sid) : null;
+  }
+
+  #keyOf(sid: string): SessionKey {
+    const dot = sid.indexOf('.');
+    return this.#m.codec.keyOf(sid, dot === -1 ? '' : sid.slice(0, dot));
+  }
+
+  #ensureSession(): void {
+    if (this.#state.kind === 'active' || this.#state.kind === 'pending') return;
+    const { sid, handle } = this.#mint(null);
+    // A write never needs the store until commit; run the pure transition directly.
+    this.#state = transition(
+      this.#state,
+      { type: 'write', newSid: sid, handle, client: this.#currentClient() },
+      this.#ctx(),
+    ).state;
+  }
+
+  /** Drop what must not survive login; data never crosses from one user to another. */
+  #keepOnLogin(previousUser: string | null, userId: string): void {
+    const keep = this.#m.policy.keepDataOnLogin;
+    const sameUser = previousUser === userId;
+    const crossUser = previousUser !== null && !sameUser;
+    for (const k of [...this.#data.keys()]) {
+      const kept = !crossUser && (sameUser || keep === true || (Array.isArray(keep) && keep.includes(k)));
+      if (!kept) {
+        this.#data.delete(k);
+        this.#text.delete(k);
+        this.#deleted.delete(k);
+      }
+    }
+  }
+
+  #ctx() {
+    return { now: this.#m.clock.now(), policy: this.#m.policy };
+  }
+
+  #requireUser(): string {
+    const s = this.#state;
+    if (s.kind !== 'active' || s.meta.userId === null)
+      throw new SessionError('unauthenticated', 'this needs a signed-in session.');
+    return s.meta.userId;
+  }
+
+  #assertOpen(): void {
+    if (this.#committed)
+      throw new SessionError('invalid_state', 'the session was already committed for this request.');
+  }
+
+  #reject(reason: RejectReason, handle: string | null, clearCookie: boolean): void {
+    this.#emitRejected(reason, handle);
+    if (clearCookie)
+      this.#cookies.set(this.#m.cookie.name, serializeCookie(this.#m.cookie, '', { maxAge: 0 }));
+  }
+
+  #emitRejected(reason: RejectReason, handle: string | null): void {
+    this.#m.emit({ type: 'rejected', at: this.#m.clock.now(), reason, handle });
+  }
+
+  #stored(meta: SessionMeta): StoredSession {
+    const data: Record<string, string> = Object.create(null);
+    for (const [k, v] of this.#text) if (!isForbiddenKey(k)) data[k] = v;
+    return { version: 1, ...meta, data };
+  }
+
+  /** Run a transition: effects in order, adopting the next state only when they all succeed. */
+  async #apply(event: LifecycleEvent, duringLoad = false): Promise<void> {
+    const ctx = this.#ctx();
+    const next = transition(this.#state, event, ctx);
+    let state = next.state;
+    for (const effect of next.effects) {
+      const outcome = await this.#run(effect, ctx.now, duringLoad);
+      if (outcome === 'gone') {
+        state = transition(state, { type: 'revoked', reason: 'revoked' }, ctx).state;
+        this.#cookies.set(this.#m.cookie.name, serializeCookie(this.#m.cookie, '', { maxAge: 0 }));
+      }
+    }
+    this.#state = state;
+  }
+
+  async #run(effect: Effect, now: number, duringLoad: boolean): Promise<'ok' | 'gone'> {
+    const m = this.#m;
+    switch (effect.type) {
+      case 'store.create': {
+        const key = this.#keyOf(effect.sid);
+        const created = await m.call('create', effect.meta.handle, () =>
+          m.store.create(key, this.#stored(effect.meta), { now }),
+        );
+        if (!created)
+          throw new SessionError(
+            'session_conflict',
+            'a freshly minted token collided with a stored session.',
+          );
+        this.#dirty.clear();
+        this.#deleted.clear();
+        return 'ok';
+      }
+      case 'store.update': {
+        const key = this.#keyOf(effect.sid);
+        const set: Record<string, string> = Object.create(null);
+        for (const k of this.#dirty) set[k] = this.#text.get(k)!;
+        const unset = [...this.#deleted];
+        const result = await m.call('update', handleOf(key), () =>
+          m.store.update(key, { set, unset }, { now }),
+        );
+        this.#dirty.clear();
+        this.#deleted.clear();
+        // Logged out, revoked or evicted while this request ran: never bring it back.
+        return result === 'missing' ? 'gone' : 'ok';
+      }
+      case 'store.rotate': {
+        const key = this.#keyOf(effect.sid);
+        const from = effect.from ? { key: this.#keyOf(effect.from.sid), userId: effect.from.userId } : null;
+        const limit =
+          effect.capped && effect.meta.userId !== null && Number.isFinite(m.policy.maxSessionsPerUser)
+            ? { max: m.policy.maxSessionsPerUser, onLimit: m.policy.onLimit }
+            : null;
+        const result = await m.call('rotate', effect.meta.handle, () =>
+          m.store.rotate({ now, from, to: { key, session: this.#stored(effect.meta) }, limit }),
+        );
+        if (result.status === 'limit') {
+          throw new SessionError(
+            'session_limit',
+            `user is at the limit of ${m.policy.maxSessionsPerUser} sessions.`,
+          );
+        }
+        if (result.status === 'conflict') {
+          throw new SessionError(
+            'session_conflict',
+            'the session was rotated or ended by a concurrent request.',
+          );
+        }
+        for (const e of result.evicted)
+          m.emit({ type: 'evicted', at: now, handle: e.handle, userId: effect.meta.userId! });
+        this.#dirty.clear();
+        this.#deleted.clear();
+        return 'ok';
+      }
+      case 'store.destroy': {
+        const key = this.#keyOf(effect.sid);
+        const op = () => m.store.destroy(key, { now, userId: effect.userId, reason: effect.reason });
+        if (duringLoad) {
+          // Cleaning up an expired or corrupt record is best effort; the request goes on anonymous.
+          await m.call('destroy', handleOf(key), op).catch(() => undefined);
+        } else {
+          await m.call('destroy', handleOf(key), op);
+        }
+        return 'ok';
+      }
+      case 'cookie.set': {
+        const value = m.codec.toCookieValue(effect.sid);
+        const maxAge = m.cookie.persistent ? { maxAge: (effect.absoluteExpiresAt - now) / 1000 } : {};
+        this.#cookies.set(m.cookie.name, serializeCookie(m.cookie, value, maxAge));
+        if (this.#viaHeader && m.tokenHeader) this.#extraHeaders.set(m.tokenHeader, value);
+        return 'ok';
+      }
+      case 'cookie.clear':
+        this.#cookies.set(m.cookie.name, serializeCookie(m.cookie, '', { maxAge: 0 }));
+        return 'ok';
+      case 'emit':
+        m.emit({ ...effect.event, at: now } as SessionEvent);
+        return 'ok';
+    }
+  }
+}

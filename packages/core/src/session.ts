@@ -1,0 +1,74 @@
+/**
+ * The handle handlers use: typed data, login/logout, and the caller's devices.
+ *
+ * Type your data once with module augmentation:
+ *
+ *   declare module '@tessera/session-core' {
+ *     interface SessionData { cart: string[]; counter: number }
+ *   }
+ */
+import type { EndReason } from './lifecycle.js';
+import type { SessionInfo } from './manager.js';
+
+/** Augment this interface to type session data. Unlisted keys are `unknown`. */
+// biome-ignore lint/suspicious/noEmptyInterface: augmented by users
+export interface SessionData {}
+
+/** Keys a handler may use: the augmented ones, or any string when none are declared. */
+export type DataKey<D> = keyof D extends never ? string : keyof D & string;
+export type DataValue<D, K extends string> = K extends keyof D ? D[K] : unknown;
+
+export interface LoginOptions {
+  /** Idle timeout for this login, ms. @default the manager's idleTimeoutMs */
+  readonly idleTimeoutMs?: number;
+  /** Absolute lifetime for this login, ms. @default the manager's absoluteTimeoutMs */
+  readonly absoluteTimeoutMs?: number;
+}
+
+export interface Session<D = SessionData> {
+  /** Public handle of the current session (safe to show and log), or null when there is none. */
+  readonly handle: string | null;
+  /** True until the session has been stored (a first write in this request). */
+  readonly isNew: boolean;
+  readonly authenticated: boolean;
+  readonly userId: string | null;
+  /** ms since epoch; null without a session. */
+  readonly createdAt: number | null;
+  readonly lastSeenAt: number | null;
+  /** When the session expires if left idle (never later than `absoluteExpiresAt`). */
+  readonly expiresAt: number | null;
+  readonly absoluteExpiresAt: number | null;
+  /** When the user last (re-)authenticated; for "recent login" checks. */
+  readonly authenticatedAt: number | null;
+  /** Why the session this request presented is not usable (expired, revoked...), else null. */
+  readonly endedReason: EndReason | null;
+  /** The CSRF token to put in forms or the `x-csrf-token` header. */
+  readonly csrfToken: string;
+
+  get<K extends DataKey<D>>(key: K): DataValue<D, K> | undefined;
+  /** Set a top-level key (JSON-serialisable). Mutating a returned object does not save it: set it again. */
+  set<K extends DataKey<D>>(key: K, value: DataValue<D, K>): void;
+  delete(key: DataKey<D>): void;
+  has(key: DataKey<D>): boolean;
+  keys(): string[];
+  /** A plain copy of the data. */
+  toJSON(): Record<string, unknown>;
+
+  /** Authenticate: a new token, the old one destroyed atomically; the cap enforced. Rejects `session_limit` at the cap with `reject`. */
+  login(userId: string, options?: LoginOptions): Promise<void>;
+  /** Destroy the session server-side and expire the cookie. */
+  logout(): Promise<void>;
+  /** Same as logout (express-session naming). */
+  destroy(): Promise<void>;
+  /** A new token for the same session (same user, same data, same absolute deadline). */
+  regenerate(): Promise<void>;
+  /** Write pending changes now rather than at the end of the request. */
+  save(): Promise<void>;
+
+  /** The signed-in user's sessions ("your devices"), current one marked. */
+  listSessions(): Promise<SessionInfo[]>;
+  /** Revoke one of the signed-in user's sessions by handle. */
+  revoke(handle: string): Promise<boolean>;
+  /** Log out the user's other devices; answers how many were revoked. */
+  revokeOthers(): Promise<number>;
+}

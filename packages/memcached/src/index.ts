@@ -1,0 +1,2 @@
+export { MemcachedMetaClient, type MemcachedMetaClientOptions, type MetaCommand, type MetaResponse } from './meta-client.js';
+export { MemcachedStore, type MemcachedStoreOptions, memcachedStore } from './memcached-store.js';

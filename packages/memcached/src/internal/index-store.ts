@@ -1,0 +1,265 @@
+/**
+ * The per-user index (one item per user listing session ids) and everything that changes it:
+ * login with cap, revoke one, revoke all, destroy. Each change is a CAS read-modify-write of
+ * the index item, so parallel logins of one user serialise on it and the cap is exact.
+ *
+ * Ordering is what keeps it exact without transactions:
+ * - a login writes its session item BEFORE its index entry, so a concurrent login that
+ *   evicts it always finds the item to delete;
+ * - the session being replaced (`from`) is consumed by a CAS delete, which succeeds once;
+ * - under `reject` the cap is settled first (so a refused login changes nothing), then
+ *   `from` is consumed; losing that race removes the new entry again.
+ */
+import {
+  expiresAtOf,
+  type RotateInput,
+  type RotateResult,
+  SessionError,
+  type SessionKey,
+  type StoredSession,
+  type UserSessionInfo,
+} from '@tessera/session-core';
+import { decodeIndex, decodeSession, encodeIndex, encodeSession, exptimeOf, type IndexEntry, indexItemKey, sessionItemKey } from './codec.js';
+import { backoff, type Ctx, deleteSessions, expect, readSessions } from './ops.js';
+
+interface IndexRead {
+  readonly cas: string | undefined;
+  readonly entries: readonly IndexEntry[];
+}
+
+type Step<T> = { readonly entries: IndexEntry[]; readonly result: T } | { readonly done: T };
+
+const CONFLICT: RotateResult = Object.freeze({ status: 'conflict' });
+
+export class IndexStore {
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly tagOf: (userId: string) => string,
+  ) {}
+
+  async rotate(input: RotateInput): Promise<RotateResult> {
+    const { now, from, to, limit } = input;
+    const userId = to.session.userId;
+    const { client, prefix } = this.ctx;
+    const toServer = client.serverFor(to.key.tag || to.key.id);
+    const toItem = sessionItemKey(prefix, to.key.id);
+    const bytes = encodeSession(to.session);
+    const ttl = Math.max(1, exptimeOf(expiresAtOf(to.session), now));
+    const [[added], fromCas] = await Promise.all([
+      client.exec(toServer, [{ line: `ms ${toItem} ${bytes.length} T${ttl} ME`, data: bytes }]),
+      from ? this.#readCas(from.key, now) : undefined,
+    ]);
+    expect(added, ['HD', 'NS'], 'ms');
+    if (added!.code === 'NS') return CONFLICT;
+    const dropTo = () => client.exec(toServer, [{ line: `md ${toItem}` }]).then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      if (from && fromCas === undefined) {
+        await dropTo();
+        return CONFLICT;
+      }
+      const indexed = userId !== null && limit !== null;
+      if (indexed && limit.onLimit === 'reject') {
+        const admitted = await this.#admit(userId, now, limit, from?.key.id, to.key, to.session);
+        if (admitted === 'limit') {
+          await dropTo();
+          return { status: 'limit' };
+        }
+        if (from && !(await this.#consume(from.key, fromCas!))) {
+          await this.remove(userId, [to.key.id], now);
+          await dropTo();
+          return CONFLICT;
+        }
+      } else if (from && !(await this.#consume(from.key, fromCas!))) {
+        await dropTo();
+        return CONFLICT;
+      }
+      if (from && from.userId !== null && !(indexed && from.userId === userId)) {
+        await this.remove(from.userId, [from.key.id], now);
+      }
+      if (!indexed || limit.onLimit === 'reject') return { status: 'ok', evicted: [] };
+      const victims = await this.#admit(userId, now, limit, from?.key.id, to.key, to.session);
+      if (victims === 'limit') throw new Error('unreachable: evict-oldest never refuses');
+      await deleteSessions(this.ctx, victims);
+      return { status: 'ok', evicted: victims.map((v) => ({ handle: v.handle })) };
+    } catch (error) {
+      await dropTo();
+      throw error;
+    }
+  }
+
+  /** Remove `ids` from a user's index (and prune expired entries on the way). */
+  async remove(userId: string, ids: readonly string[], now: number): Promise<void> {
+    await this.#rmw(userId, now, async (read): Promise<Step<void>> => {
+      if (!read.entries.some((e) => ids.includes(e.id))) return { done: undefined };
+      return { entries: read.entries.filter((e) => !ids.includes(e.id) && e.exp > now), result: undefined };
+    });
+  }
+
+  async list(userId: string, now: number): Promise<readonly UserSessionInfo[]> {
+    const read = await this.#read(userId);
+    const sessions = await readSessions(this.ctx, read.entries);
+    const out: UserSessionInfo[] = [];
+    const keep: IndexEntry[] = [];
+    read.entries.forEach((e, i) => {
+      const s = sessions[i];
+      if (!s || s.userId !== userId || now >= expiresAtOf(s)) return;
+      keep.push(e);
+      out.push({
+        handle: s.handle,
+        createdAt: s.createdAt,
+        lastSeenAt: s.lastSeenAt,
+        expiresAt: expiresAtOf(s),
+        absoluteExpiresAt: s.absoluteExpiresAt,
+        client: s.client,
+        key: { id: e.id, tag: e.tag },
+      });
+    });
+    // Best-effort prune: one CAS attempt; a conflict means someone else rewrote it anyway.
+    if (keep.length < read.entries.length) await this.#write(userId, read, keep, now);
+    return out.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async revokeOne(userId: string, handle: string, now: number): Promise<boolean> {
+    const victim = await this.#rmw(userId, now, async (read): Promise<Step<IndexEntry | undefined>> => {
+      const hit = read.entries.find((e) => e.handle === handle);
+      if (!hit) return { done: undefined };
+      return { entries: read.entries.filter((e) => e !== hit && e.exp > now), result: hit };
+    });
+    return victim ? (await deleteSessions(this.ctx, [victim])) > 0 : false;
+  }
+
+  async revokeAll(userId: string, now: number, except: SessionKey | undefined): Promise<number> {
+    const victims = await this.#rmw(userId, now, async (read): Promise<Step<IndexEntry[]>> => {
+      const victims = read.entries.filter((e) => e.id !== except?.id);
+      if (victims.length === 0) return { done: [] };
+      return { entries: read.entries.filter((e) => e.id === except?.id && e.exp > now), result: victims };
+    });
+    return deleteSessions(this.ctx, victims);
+  }
+
+  /**
+   * Add `to` to the user's index under the cap. Entries past their absolute deadline are
+   * pruned; at the cap, entries are checked against their session items (one batched read,
+   * remembered across CAS retries) so dead ones never count. Answers the evicted entries.
+   */
+  async #admit(
+    userId: string,
+    now: number,
+    limit: NonNullable<RotateInput['limit']>,
+    fromId: string | undefined,
+    key: SessionKey,
+    session: StoredSession,
+  ): Promise<IndexEntry[] | 'limit'> {
+    const alive = new Map<string, boolean>();
+    return this.#rmw(userId, now, async (read): Promise<Step<IndexEntry[] | 'limit'>> => {
+      let entries = read.entries.filter((e) => e.exp > now && e.id !== fromId && e.id !== key.id);
+      if (entries.length >= limit.max) {
+        const unknown = entries.filter((e) => !alive.has(e.id));
+        const sessions = await readSessions(this.ctx, unknown);
+        unknown.forEach((e, i) => {
+          const s = sessions[i];
+          alive.set(e.id, s !== undefined && s.userId === userId && now < expiresAtOf(s));
+        });
+        entries = entries.filter((e) => alive.get(e.id));
+      }
+      let victims: IndexEntry[] = [];
+      if (entries.length >= limit.max) {
+        if (limit.onLimit === 'reject') return { done: 'limit' };
+        const cut = entries.length - limit.max + 1;
+        const sorted = [...entries].sort((a, b) => a.createdAt - b.createdAt);
+        victims = sorted.slice(0, cut);
+        entries = sorted.slice(cut);
+      }
+      entries.push({
+        id: key.id,
+        tag: key.tag,
+        handle: session.handle,
+        createdAt: session.createdAt,
+        exp: session.absoluteExpiresAt,
+      });
+      return { entries, result: victims };
+    });
+  }
+
+  /** CAS of a live session item, or undefined when it is absent, undecodable or expired at `now`. */
+  async #readCas(key: SessionKey, now: number): Promise<string | undefined> {
+    const item = sessionItemKey(this.ctx.prefix, key.id);
+    const [r] = await this.ctx.client.exec(this.ctx.client.serverFor(key.tag || key.id), [{ line: `mg ${item} v c` }]);
+    if (r?.code === 'EN') return undefined;
+    expect(r, ['VA'], 'mg');
+    const d = decodeSession(r!.value!);
+    if (!d.ok || now >= expiresAtOf(d.value)) return undefined;
+    return r!.flags.get('c');
+  }
+
+  /** Delete `from` with CAS: of N rotations racing on one session exactly one gets `true`. */
+  async #consume(key: SessionKey, cas: string): Promise<boolean> {
+    const item = sessionItemKey(this.ctx.prefix, key.id);
+    const server = this.ctx.client.serverFor(key.tag || key.id);
+    let current = cas;
+    for (let attempt = 0; attempt < this.ctx.casRetries; attempt++) {
+      const [r] = await this.ctx.client.exec(server, [{ line: `md ${item} C${current}` }]);
+      if (r?.code === 'HD') return true;
+      if (r?.code === 'NF') return false;
+      expect(r, ['EX'], 'md');
+      // A concurrent update changed the item (not a rotation: that deletes it). Take its new CAS.
+      const [g] = await this.ctx.client.exec(server, [{ line: `mg ${item} c` }]);
+      if (g?.code !== 'HD') return false;
+      current = g.flags.get('c') ?? '';
+    }
+    throw this.#exhausted('rotate');
+  }
+
+  async #rmw<T>(userId: string, now: number, step: (read: IndexRead) => Promise<Step<T>>): Promise<T> {
+    for (let attempt = 0; attempt < this.ctx.casRetries; attempt++) {
+      if (attempt > 0) await backoff(attempt);
+      const read = await this.#read(userId);
+      const out = await step(read);
+      if ('done' in out) return out.done;
+      if (await this.#write(userId, read, out.entries, now)) return out.result;
+    }
+    throw this.#exhausted('index update');
+  }
+
+  #server(userId: string): number {
+    return this.ctx.client.serverFor(this.tagOf(userId));
+  }
+
+  async #read(userId: string): Promise<IndexRead> {
+    const [r] = await this.ctx.client.exec(this.#server(userId), [
+      { line: `mg ${indexItemKey(this.ctx.prefix, userId)} v c` },
+    ]);
+    if (r?.code === 'EN') return { cas: undefined, entries: [] };
+    expect(r, ['VA'], 'mg');
+    return { cas: r!.flags.get('c'), entries: decodeIndex(r!.value, userId).entries };
+  }
+
+  /** CAS write (add when there was no item). Answers false when someone changed it first. */
+  async #write(userId: string, read: IndexRead, entries: readonly IndexEntry[], now: number): Promise<boolean> {
+    const item = indexItemKey(this.ctx.prefix, userId);
+    const server = this.#server(userId);
+    if (entries.length === 0) {
+      if (read.cas === undefined) return true;
+      const [r] = await this.ctx.client.exec(server, [{ line: `md ${item} C${read.cas}` }]);
+      expect(r, ['HD', 'EX', 'NF'], 'md');
+      return r!.code === 'HD';
+    }
+    // The item lives as long as its longest-lived entry can (absolute deadlines never move).
+    const ttl = Math.max(1, exptimeOf(Math.max(...entries.map((e) => e.exp)), now));
+    const bytes = encodeIndex({ userId, entries });
+    const mode = read.cas === undefined ? 'ME' : `C${read.cas}`;
+    const [r] = await this.ctx.client.exec(server, [{ line: `ms ${item} ${bytes.length} T${ttl} ${mode}`, data: bytes }]);
+    expect(r, ['HD', 'NS', 'EX', 'NF'], 'ms');
+    return r!.code === 'HD';
+  }
+
+  #exhausted(what: string): SessionError {
+    return new SessionError(
+      'store_unavailable',
+      `[tessera] [memcached] ${what} gave up after ${this.ctx.casRetries} CAS conflicts; raise casRetries if this is expected load.`,
+    );
+  }
+}

@@ -1,0 +1,65 @@
+import { SessionError } from '@tessera/session-core';
+import type { PostgresClient } from '../client.js';
+
+/** SQLSTATEs that mean "the schema is not there": the fix is to run the migration. */
+const MISSING_OBJECT = new Set(['42P01', '42883', '3F000']);
+
+function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Run one statement with a bounded wait. Drivers may hang for minutes on a dead TCP peer, so
+ * the store keeps its own timer; the abandoned query is left to the driver (its failure is
+ * swallowed here, never unhandled).
+ */
+export async function runQuery<Row>(
+  client: PostgresClient,
+  timeoutMs: number,
+  text: string,
+  params: unknown[],
+): Promise<Row[]> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // A driver may also throw synchronously (a closed client): treat it like a failed query.
+  const pending = Promise.resolve().then(() => client.query(text, params));
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new SessionError(
+            'store_unavailable',
+            `[tessera] [postgres] no answer within ${timeoutMs} ms; check the database and the pool (raise timeoutMs if the database is merely slow).`,
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    const result = await Promise.race([pending, timeout]);
+    return result.rows as Row[];
+  } catch (error) {
+    if (error instanceof SessionError) {
+      pending.catch(() => {});
+      throw error;
+    }
+    const state = sqlState(error);
+    const hint =
+      state && MISSING_OBJECT.has(state)
+        ? 'the sessions table or its functions are missing: run migrate() (or the SQL from migrationSql()) first'
+        : 'check that the database is reachable';
+    throw new SessionError('store_unavailable', `[tessera] [postgres] query failed (${state ?? 'no SQLSTATE'}); ${hint}.`, {
+      cause: error,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolve a timeout option once: a positive finite number of ms. */
+export function checkTimeout(name: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new SessionError('invalid_config', `[tessera] [postgres] ${name} must be a positive number of ms, got ${value}.`);
+  }
+  return value;
+}

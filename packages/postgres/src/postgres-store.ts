@@ -1,0 +1,212 @@
+/**
+ * The Postgres store. Every operation is ONE SQL statement, so it is one round trip and runs
+ * in one implicit transaction whatever the pool does between calls. Login with a cap and
+ * revoke-all call PL/pgSQL functions installed by `migrate()`, whose bodies take a per-user
+ * advisory lock inside that statement's transaction.
+ */
+import {
+  type DestroyOptions,
+  expiresAtOf,
+  type LoadOptions,
+  type LoadResult,
+  type RotateInput,
+  type RotateResult,
+  SessionError,
+  type SessionKey,
+  type SessionPatch,
+  type SessionStore,
+  type StoreCapabilities,
+  type StoredSession,
+  type UpdateResult,
+  type UserSessionInfo,
+} from '@tessera/session-core';
+import type { PostgresClient, TableOptions } from './client.js';
+import { resolveNames } from './internal/identifiers.js';
+import { checkTimeout, runQuery } from './internal/query.js';
+import { dataFromParams, decodeRow, rowParams, rowValues, type SessionRow, selectList, ts } from './internal/rows.js';
+import { COLUMNS } from './internal/schema.js';
+
+export interface PostgresStoreOptions extends TableOptions {
+  /**
+   * Runs the statements: a node-postgres `Pool` or `Client`, a PGlite instance, or anything
+   * with the same `query(text, params)`. The store never closes it.
+   */
+  readonly client: PostgresClient;
+  /**
+   * Longest wait for one statement, ms. Past it the call fails with
+   * `SessionError('store_unavailable')` (the driver's query is abandoned, not cancelled:
+   * also set `statement_timeout` / `query_timeout` on the pool). @default 5000
+   */
+  readonly timeoutMs?: number;
+}
+
+const CAPABILITIES: StoreCapabilities = Object.freeze({
+  atomicMerge: true,
+  atomicRotate: true,
+  noResurrect: true,
+  exactIndex: true,
+  reportsGone: false,
+  mayEvict: false,
+  persistent: true,
+});
+
+interface Statements {
+  readonly load: string;
+  readonly create: string;
+  readonly update: string;
+  readonly destroy: string;
+  readonly rotate: string;
+  readonly list: string;
+  readonly revokeOne: string;
+  readonly revokeAll: string;
+}
+
+function buildStatements(options: TableOptions): Statements {
+  const n = resolveNames(options);
+  const t = n.qualifiedTable;
+  const live = (a: string, p: number) => `${a}.expires_at > ${ts(p)}`;
+  const idleExpiry = `CASE WHEN a.idle_timeout_ms > 0 THEN LEAST(to_timestamp(($2::float8 + a.idle_timeout_ms) / 1000), a.absolute_expires_at) ELSE a.absolute_expires_at END`;
+  return {
+    // Read and, when due, touch. The CTE's UPDATE and the plain SELECT see the same snapshot,
+    // so the SELECT branch answers only when the UPDATE did not (NOT EXISTS).
+    load: `WITH hit AS (
+  UPDATE ${t} AS a SET last_seen_at = ${ts(2)}, expires_at = ${idleExpiry}
+  WHERE a.id = $1 AND ${live('a', 2)} AND a.last_seen_at <= ${ts(3)}
+  RETURNING a.*)
+SELECT true AS touched, ${selectList('h')} FROM hit AS h
+UNION ALL
+SELECT false AS touched, ${selectList('a')} FROM ${t} AS a
+WHERE a.id = $1 AND ${live('a', 2)} AND NOT EXISTS (SELECT 1 FROM hit)`,
+    // An expired row that the sweeper has not removed yet does not hold the key.
+    create: `INSERT INTO ${t} AS a (${COLUMNS.join(', ')}) VALUES (${rowValues(1).join(', ')})
+ON CONFLICT (id) DO UPDATE SET ${COLUMNS.filter((c) => c !== 'id')
+      .map((c) => `${c} = excluded.${c}`)
+      .join(', ')}
+WHERE a.expires_at <= ${ts(18)}
+RETURNING 1 AS ok`,
+    // A row lock serialises concurrent updates and each re-reads the latest `data`, so
+    // different keys never overwrite each other; a deleted or expired row matches nothing.
+    update: `UPDATE ${t} SET data = (data || ${dataFromParams(3, 4)}) - $5::text[]
+WHERE id = $1 AND expires_at > ${ts(2)}
+RETURNING 1 AS ok`,
+    destroy: `DELETE FROM ${t} WHERE id = $1 RETURNING expires_at > ${ts(2)} AS live`,
+    rotate: `SELECT status, evicted FROM ${n.rotate}(${ts(1)}, $2::text, ${rowValues(3).join(', ')}, $20::integer, $21::boolean)`,
+    list: `WITH pruned AS (DELETE FROM ${t} WHERE user_id = $1 AND expires_at <= ${ts(2)})
+SELECT ${selectList('a')} FROM ${t} AS a
+WHERE a.user_id = $1 AND ${live('a', 2)}
+ORDER BY a.created_at, a.id`,
+    revokeOne: `DELETE FROM ${t} WHERE user_id = $1 AND handle = $2 AND expires_at > ${ts(3)} RETURNING 1 AS ok`,
+    revokeAll: `SELECT ${n.revokeAll}($1::text, $2::text, ${ts(3)})::float8 AS n`,
+  };
+}
+
+export class PostgresStore implements SessionStore {
+  readonly name = 'postgres';
+  readonly capabilities = CAPABILITIES;
+  readonly #client: PostgresClient;
+  readonly #timeoutMs: number;
+  readonly #sql: Statements;
+
+  constructor(options: PostgresStoreOptions) {
+    if (typeof options?.client?.query !== 'function') {
+      throw new SessionError(
+        'invalid_config',
+        '[tessera] [postgres] `client` must have a query(text, params) method: pass a pg Pool or Client, or a PGlite instance.',
+      );
+    }
+    this.#client = options.client;
+    this.#timeoutMs = checkTimeout('timeoutMs', options.timeoutMs ?? 5000);
+    this.#sql = buildStatements(options);
+  }
+
+  #run<Row>(text: string, params: unknown[]): Promise<Row[]> {
+    return runQuery<Row>(this.#client, this.#timeoutMs, text, params);
+  }
+
+  async load(key: SessionKey, options: LoadOptions): Promise<LoadResult> {
+    const rows = await this.#run<SessionRow & { touched: boolean }>(this.#sql.load, [
+      key.id,
+      options.now,
+      options.now - options.touchIntervalMs,
+    ]);
+    const row = rows[0];
+    if (!row) return { status: 'missing' };
+    const session = decodeRow(row);
+    if (typeof session === 'string') return { status: 'corrupt', detail: session };
+    return { status: 'found', session, touched: row.touched === true };
+  }
+
+  async create(key: SessionKey, session: StoredSession, options: { readonly now: number }): Promise<boolean> {
+    const rows = await this.#run(this.#sql.create, [...rowParams(key, session, expiresAtOf(session)), options.now]);
+    return rows.length > 0;
+  }
+
+  async update(key: SessionKey, patch: SessionPatch, options: { readonly now: number }): Promise<UpdateResult> {
+    const keys = Object.keys(patch.set);
+    const rows = await this.#run(this.#sql.update, [
+      key.id,
+      options.now,
+      keys,
+      keys.map((k) => patch.set[k]),
+      [...patch.unset],
+    ]);
+    return rows.length > 0 ? 'ok' : 'missing';
+  }
+
+  async rotate(input: RotateInput): Promise<RotateResult> {
+    const { session } = input.to;
+    const rows = await this.#run<{ status: string; evicted: string[] | null }>(this.#sql.rotate, [
+      input.now,
+      input.from?.key.id ?? null,
+      ...rowParams(input.to.key, session, expiresAtOf(session)),
+      session.userId === null ? null : (input.limit?.max ?? null),
+      input.limit?.onLimit === 'reject',
+    ]);
+    const row = rows[0];
+    if (row?.status === 'ok') return { status: 'ok', evicted: (row.evicted ?? []).map((handle) => ({ handle })) };
+    if (row?.status === 'limit') return { status: 'limit' };
+    return { status: 'conflict' };
+  }
+
+  async destroy(key: SessionKey, options: DestroyOptions): Promise<boolean> {
+    const rows = await this.#run<{ live: boolean }>(this.#sql.destroy, [key.id, options.now]);
+    return rows[0]?.live === true;
+  }
+
+  async listUserSessions(userId: string, options: { readonly now: number }): Promise<readonly UserSessionInfo[]> {
+    const rows = await this.#run<SessionRow>(this.#sql.list, [userId, options.now]);
+    const out: UserSessionInfo[] = [];
+    for (const row of rows) {
+      const s = decodeRow(row);
+      // A corrupt row is not listed; loading it reports it and the core destroys it.
+      if (typeof s === 'string') continue;
+      out.push({
+        handle: s.handle,
+        createdAt: s.createdAt,
+        lastSeenAt: s.lastSeenAt,
+        expiresAt: expiresAtOf(s),
+        absoluteExpiresAt: s.absoluteExpiresAt,
+        client: s.client,
+        key: { id: row.id, tag: row.tag },
+      });
+    }
+    return out;
+  }
+
+  async revokeUserSession(userId: string, handle: string, options: { readonly now: number }): Promise<boolean> {
+    return (await this.#run(this.#sql.revokeOne, [userId, handle, options.now])).length > 0;
+  }
+
+  async revokeUserSessions(
+    userId: string,
+    options: { readonly now: number; readonly except?: SessionKey },
+  ): Promise<number> {
+    const rows = await this.#run<{ n: number }>(this.#sql.revokeAll, [userId, options.except?.id ?? null, options.now]);
+    return rows[0]?.n ?? 0;
+  }
+}
+
+/** A Postgres session store over `options.client`. Run `migrate()` once before first use. */
+export function postgresStore(options: PostgresStoreOptions): PostgresStore {
+  return new PostgresStore(options);
+}

@@ -1,0 +1,53 @@
+/** Shared set-up for this package's suites: a migrated store on PGlite or on the real server. */
+import { PGlite } from '@electric-sql/pglite';
+import { createPglite, createTestSchema, postgresUrl } from '@tessera/session-testing';
+import pg from 'pg';
+import type { PostgresClient } from '../src/index.js';
+import { migrate } from '../src/index.js';
+
+export interface Db {
+  readonly client: PostgresClient & { query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }> };
+  readonly schema: string;
+  close(): Promise<void>;
+}
+
+export async function pgliteDb(): Promise<Db> {
+  const db = await createPglite<PGlite>(PGlite);
+  await migrate(db);
+  return { client: db, schema: 'public', close: () => db.close() };
+}
+
+export function serverPool(max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString: postgresUrl(), max });
+  // An idle client losing its connection must not crash the test process.
+  pool.on('error', () => {});
+  return pool;
+}
+
+export async function serverDb(max = 10): Promise<Db> {
+  const pool = serverPool(max);
+  const fresh = await createTestSchema(pool);
+  await migrate(pool, { schema: fresh.schema });
+  return {
+    client: pool,
+    schema: fresh.schema,
+    close: async () => {
+      await fresh.drop();
+      await pool.end();
+    },
+  };
+}
+
+/** Wraps a client to count the statements sent through it. */
+export function counting(client: PostgresClient): { client: PostgresClient; statements: string[] } {
+  const statements: string[] = [];
+  return {
+    statements,
+    client: {
+      query: (text, params) => {
+        statements.push(text);
+        return client.query(text, params);
+      },
+    },
+  };
+}

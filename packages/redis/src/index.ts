@@ -1,0 +1,1 @@
+export { REDIS_STORE_DEFAULTS, type RedisStoreOptions, redisStore } from './redis-store.js';

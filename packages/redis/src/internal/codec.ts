@@ -1,0 +1,116 @@
+/**
+ * StoredSession <-> hash fields. Short field names keep the hash in Redis' compact
+ * listpack encoding; data keys get a `d:` prefix so a delta is HSET/HDEL of just those
+ * fields and can never collide with the metadata fields.
+ */
+import type { EncodedData, SessionPatch, StoredClient, StoredSession } from '@tessera/session-core';
+
+export const DATA_PREFIX = 'd:';
+
+/** Field/value pairs for HSET. Absent (null) values are left out rather than stored. */
+export function encodeSession(s: StoredSession): string[] {
+  const out = [
+    'v',
+    String(s.version),
+    'h',
+    s.handle,
+    'c',
+    String(s.createdAt),
+    'l',
+    String(s.lastSeenAt),
+    'i',
+    String(s.idleTimeoutMs),
+    'x',
+    String(s.absoluteExpiresAt),
+  ];
+  if (s.userId !== null) out.push('u', s.userId);
+  if (s.authenticatedAt !== null) out.push('t', String(s.authenticatedAt));
+  if (s.client !== null) out.push('k', encodeClient(s.client));
+  for (const name of Object.keys(s.data)) out.push(DATA_PREFIX + name, s.data[name]!);
+  return out;
+}
+
+/** ARGV tail for the update script: pair count, pairs, then fields to delete. */
+export function encodePatch(patch: SessionPatch): string[] {
+  const sets = Object.keys(patch.set);
+  const out = [String(sets.length)];
+  for (const name of sets) out.push(DATA_PREFIX + name, patch.set[name]!);
+  for (const name of patch.unset) out.push(DATA_PREFIX + name);
+  return out;
+}
+
+function encodeClient(c: StoredClient): string {
+  return JSON.stringify([c.ip, c.ipPrefix, c.userAgent, c.uaHash]);
+}
+
+export function decodeClient(raw: unknown): StoredClient | null | undefined {
+  if (raw === null || raw === undefined) return null;
+  if (typeof raw !== 'string') return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(v) || v.length !== 4 || !v.every((x) => typeof x === 'string')) return undefined;
+  const [ip, ipPrefix, userAgent, uaHash] = v as [string, string, string, string];
+  return { ip, ipPrefix, userAgent, uaHash };
+}
+
+/** A non-negative integer field, or undefined when absent or malformed. */
+export function int(raw: unknown): number | undefined {
+  if (typeof raw !== 'string' || !/^(0|[1-9][0-9]{0,15})$/.test(raw)) return undefined;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Decode HGETALL output. Returns the session, or a string saying what is wrong. */
+export function decodeSession(flat: readonly unknown[]): StoredSession | string {
+  const meta = new Map<string, string>();
+  const data: Record<string, string> = Object.create(null);
+  for (let n = 0; n + 1 < flat.length; n += 2) {
+    const field = flat[n];
+    const value = flat[n + 1];
+    if (typeof field !== 'string' || typeof value !== 'string') return 'non-string field';
+    if (field.startsWith(DATA_PREFIX)) data[field.slice(DATA_PREFIX.length)] = value;
+    else meta.set(field, value);
+  }
+  if (meta.get('v') !== '1') return `unknown record version ${JSON.stringify(meta.get('v') ?? null)}`;
+  const handle = meta.get('h');
+  const createdAt = int(meta.get('c'));
+  const lastSeenAt = int(meta.get('l'));
+  const idleTimeoutMs = int(meta.get('i'));
+  const absoluteExpiresAt = int(meta.get('x'));
+  const userId = meta.get('u') ?? null;
+  const rawAuth = meta.get('t');
+  const authenticatedAt = rawAuth === undefined ? null : int(rawAuth);
+  const client = decodeClient(meta.get('k'));
+  if (
+    !handle ||
+    createdAt === undefined ||
+    lastSeenAt === undefined ||
+    idleTimeoutMs === undefined ||
+    absoluteExpiresAt === undefined ||
+    authenticatedAt === undefined ||
+    client === undefined
+  ) {
+    return 'missing or malformed metadata field';
+  }
+  for (const field of meta.keys()) {
+    if (!KNOWN.has(field)) return `unknown field ${JSON.stringify(field)}`;
+  }
+  return {
+    version: 1,
+    handle,
+    userId,
+    createdAt,
+    lastSeenAt,
+    idleTimeoutMs,
+    absoluteExpiresAt,
+    authenticatedAt,
+    client,
+    data: data as EncodedData,
+  };
+}
+
+const KNOWN = new Set(['v', 'h', 'u', 'c', 'l', 'i', 'x', 't', 'k']);

@@ -1,0 +1,231 @@
+/**
+ * The Lua scripts behind every store operation: each operation is one EVALSHA.
+ *
+ * KEYS[1] (and KEYS[2] for rotate) is a "base" `<prefix>{<tag>}`: the scripts derive
+ * `base..'s:'..id` (session hash) and `base..'u:'..userId` (user index) from it. Passing
+ * the base as a declared key lets ioredis apply its own `keyPrefix` and route the call to
+ * the right Cluster node; every derived key shares the base's hash tag, so one slot.
+ *
+ * Session hash fields: v version, h handle, u userId, c createdAt, l lastSeenAt,
+ * i idleTimeoutMs, x absoluteExpiresAt, t authenticatedAt, k client (JSON array),
+ * `d:<name>` one per data key. The user index is a sorted set: member session id,
+ * score createdAt, so ZRANGE lists oldest first.
+ */
+import { createHash } from 'node:crypto';
+
+export interface Script {
+  readonly name: string;
+  readonly lua: string;
+  readonly sha: string;
+}
+
+// Shared helpers. A session is live when its fields parse and `now` is before
+// min(l + i, x) (x alone when i is 0); anything unparsable is treated as not live.
+const PRELUDE = `
+local function expiry(k)
+  local m = redis.call('HMGET', k, 'v', 'l', 'i', 'x')
+  local l, i, x = tonumber(m[2]), tonumber(m[3]), tonumber(m[4])
+  if m[1] ~= '1' or not l or not i or not x then return nil end
+  if i > 0 then return math.min(l + i, x) end
+  return x
+end
+local function live(k, now)
+  local e = expiry(k)
+  return e ~= nil and now < e
+end
+`;
+
+/** ARGV: id, now, touchIntervalMs. Returns false (missing) or {touched 0|1, HGETALL}. */
+const LOAD = `
+local k = KEYS[1] .. 's:' .. ARGV[1]
+local r = redis.call('HGETALL', k)
+if #r == 0 then return false end
+local now, iv = tonumber(ARGV[2]), tonumber(ARGV[3])
+local f = {}
+for n = 1, #r, 2 do
+  if string.sub(r[n], 1, 2) ~= 'd:' then f[r[n]] = r[n + 1] end
+end
+local l, i, x = tonumber(f['l']), tonumber(f['i']), tonumber(f['x'])
+-- Unparsable: hand the raw fields back and let the decoder name the problem.
+if f['v'] ~= '1' or not l or not i or not x then return {0, r} end
+local e = x
+if i > 0 then e = math.min(l + i, x) end
+if now >= e then return false end
+if now - l < iv then return {0, r} end
+redis.call('HSET', k, 'l', ARGV[2])
+local ne = x
+if i > 0 then ne = math.min(now + i, x) end
+redis.call('PEXPIRE', k, ne - now)
+for n = 1, #r, 2 do
+  if r[n] == 'l' then r[n + 1] = ARGV[2] end
+end
+return {1, r}
+`;
+
+/** ARGV: id, ttlMs, field, value, ... Returns 1 when created, 0 when the key exists. */
+const CREATE = `
+local k = KEYS[1] .. 's:' .. ARGV[1]
+if redis.call('EXISTS', k) == 1 then return 0 end
+redis.call('HSET', k, unpack(ARGV, 3))
+redis.call('PEXPIRE', k, ARGV[2])
+return 1
+`;
+
+/** ARGV: id, now, pairs n, field, value (n times), fields to delete... Returns 1 or 0 (missing). */
+const UPDATE = `
+local k = KEYS[1] .. 's:' .. ARGV[1]
+if not live(k, tonumber(ARGV[2])) then return 0 end
+local last = 3 + 2 * tonumber(ARGV[3])
+if last > 3 then redis.call('HSET', k, unpack(ARGV, 4, last)) end
+if #ARGV > last then redis.call('HDEL', k, unpack(ARGV, last + 1)) end
+return 1
+`;
+
+/** ARGV: id, userId or ''. Returns 1 when the key existed. */
+const DESTROY = `
+local k = KEYS[1] .. 's:' .. ARGV[1]
+local u = redis.call('HGET', k, 'u')
+if not u or u == '' then u = ARGV[2] end
+local n = redis.call('DEL', k)
+if u ~= '' then redis.call('ZREM', KEYS[1] .. 'u:' .. u, ARGV[1]) end
+return n
+`;
+
+/**
+ * KEYS: new base, old base (equal when one slot). ARGV: now, newId, ttlMs, fromId or '',
+ * fromUser or '', toUser or '', max (-1: no cap, no index), policy, createdAt, absExpiresAt,
+ * field, value, ... Returns {'ok', evicted handles} | {'limit'} | {'conflict'}.
+ */
+const ROTATE = `
+local now = tonumber(ARGV[1])
+local nk = KEYS[1] .. 's:' .. ARGV[2]
+local fid = ARGV[4]
+local fk = false
+if fid ~= '' then
+  fk = KEYS[2] .. 's:' .. fid
+  if not live(fk, now) then return {'conflict'} end
+end
+if redis.call('EXISTS', nk) == 1 then return {'conflict'} end
+local max = tonumber(ARGV[7])
+local idx = false
+local evicted = {}
+if ARGV[6] ~= '' and max >= 0 then
+  idx = KEYS[1] .. 'u:' .. ARGV[6]
+  local keep = {}
+  for _, m in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
+    local mk = KEYS[1] .. 's:' .. m
+    if mk ~= fk then
+      if live(mk, now) then
+        keep[#keep + 1] = m
+      else
+        redis.call('ZREM', idx, m)
+        redis.call('DEL', mk)
+      end
+    end
+  end
+  if #keep >= max then
+    if ARGV[8] == 'reject' then return {'limit'} end
+    local n = 1
+    while #keep - n + 1 >= max and n <= #keep do
+      local mk = KEYS[1] .. 's:' .. keep[n]
+      evicted[#evicted + 1] = redis.call('HGET', mk, 'h') or ''
+      redis.call('DEL', mk)
+      redis.call('ZREM', idx, keep[n])
+      n = n + 1
+    end
+  end
+end
+if fk then
+  redis.call('DEL', fk)
+  if ARGV[5] ~= '' then redis.call('ZREM', KEYS[2] .. 'u:' .. ARGV[5], fid) end
+end
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then
+  redis.call('HSET', nk, unpack(ARGV, 11))
+  redis.call('PEXPIRE', nk, ttl)
+  if idx then
+    redis.call('ZADD', idx, ARGV[9], ARGV[2])
+    -- The index lives as long as its longest-lived session can (absolute deadline).
+    local ittl = tonumber(ARGV[10]) - now
+    if redis.call('PTTL', idx) < ittl then redis.call('PEXPIRE', idx, ittl) end
+  end
+end
+return {'ok', evicted}
+`;
+
+/** Second step of a cross-slot rotate on Cluster. ARGV: fromId, fromUser or '', now. Returns 1 or 0. */
+const CONSUME = `
+local k = KEYS[1] .. 's:' .. ARGV[1]
+if not live(k, tonumber(ARGV[3])) then return 0 end
+redis.call('DEL', k)
+if ARGV[2] ~= '' then redis.call('ZREM', KEYS[1] .. 'u:' .. ARGV[2], ARGV[1]) end
+return 1
+`;
+
+/** ARGV: userId, now. Returns {{id, h, c, l, i, x, k}, ...} oldest first; prunes the rest. */
+const LIST = `
+local idx = KEYS[1] .. 'u:' .. ARGV[1]
+local now = tonumber(ARGV[2])
+local out = {}
+for _, m in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
+  local mk = KEYS[1] .. 's:' .. m
+  if live(mk, now) then
+    local r = redis.call('HMGET', mk, 'h', 'c', 'l', 'i', 'x', 'k')
+    out[#out + 1] = {m, r[1], r[2], r[3], r[4], r[5], r[6]}
+  else
+    redis.call('ZREM', idx, m)
+    redis.call('DEL', mk)
+  end
+end
+return out
+`;
+
+/** ARGV: userId, handle, now. Returns 1 when a live session with that handle was revoked. */
+const REVOKE_ONE = `
+local idx = KEYS[1] .. 'u:' .. ARGV[1]
+local now = tonumber(ARGV[3])
+for _, m in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
+  local mk = KEYS[1] .. 's:' .. m
+  local alive = live(mk, now)
+  if not alive or redis.call('HGET', mk, 'h') == ARGV[2] then
+    redis.call('ZREM', idx, m)
+    redis.call('DEL', mk)
+    if alive then return 1 end
+  end
+end
+return 0
+`;
+
+/** ARGV: userId, now, exceptId or ''. Returns how many live sessions were revoked. */
+const REVOKE_ALL = `
+local idx = KEYS[1] .. 'u:' .. ARGV[1]
+local now = tonumber(ARGV[2])
+local n = 0
+for _, m in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
+  local mk = KEYS[1] .. 's:' .. m
+  local alive = live(mk, now)
+  if not alive or m ~= ARGV[3] then
+    if alive then n = n + 1 end
+    redis.call('ZREM', idx, m)
+    redis.call('DEL', mk)
+  end
+end
+return n
+`;
+
+function script(name: string, body: string): Script {
+  const lua = PRELUDE + body;
+  return Object.freeze({ name, lua, sha: createHash('sha1').update(lua).digest('hex') });
+}
+
+export const SCRIPTS = Object.freeze({
+  load: script('load', LOAD),
+  create: script('create', CREATE),
+  update: script('update', UPDATE),
+  destroy: script('destroy', DESTROY),
+  rotate: script('rotate', ROTATE),
+  consume: script('consume', CONSUME),
+  list: script('list', LIST),
+  revokeOne: script('revokeOne', REVOKE_ONE),
+  revokeAll: script('revokeAll', REVOKE_ALL),
+});

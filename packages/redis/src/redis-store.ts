@@ -1,0 +1,296 @@
+/**
+ * The Redis store: one hash per session with a key TTL of `expiresAtOf(session) - now`
+ * (so touching can never move the absolute deadline, and nothing needs sweeping), a
+ * sorted-set index per user, and one Lua script per operation (one round trip each).
+ * A user's sessions and index share a hash tag, so every script stays in one Cluster slot;
+ * the single exception (an anonymous session rotated into a user on Cluster) is done in
+ * two ordered steps, see `#rotateAcrossSlots`.
+ */
+import {
+  type DestroyOptions,
+  expiresAtOf,
+  type LoadOptions,
+  type LoadResult,
+  type RotateInput,
+  type RotateResult,
+  type SessionKey,
+  SessionError,
+  type SessionPatch,
+  type SessionStore,
+  type StoreCapabilities,
+  type StoredSession,
+  type UpdateResult,
+  type UserSessionInfo,
+} from '@tessera/session-core';
+import type { Cluster, Redis } from 'ioredis';
+import { decodeClient, decodeSession, encodePatch, encodeSession, int } from './internal/codec.js';
+import { baseKey, isValidTag, shardTag, validatePrefix } from './internal/keys.js';
+import { type ScriptClient, ScriptRunner } from './internal/runner.js';
+import { SCRIPTS } from './internal/scripts.js';
+
+export interface RedisStoreOptions {
+  /**
+   * An ioredis `Redis` (standalone or Sentinel) or `Cluster` instance. The store never
+   * closes it. Recommended settings: see the README ("Configuring ioredis").
+   */
+  readonly client: Redis | Cluster;
+  /**
+   * Prepended to every key (after the client's own `keyPrefix`, if any). No `{`, `}` or
+   * whitespace: braces would override the hash tag that keeps a user's keys in one slot.
+   * @default 'tessera:'
+   */
+  readonly keyPrefix?: string;
+  /**
+   * Longest wait for one store call, ms, including waiting for a reconnecting client.
+   * Past it the call fails with `SessionError('store_unavailable')` (503 in the adapters).
+   * @default 2000
+   */
+  readonly timeoutMs?: number;
+}
+
+export const REDIS_STORE_DEFAULTS = Object.freeze({ keyPrefix: 'tessera:', timeoutMs: 2000 });
+
+const CAPABILITIES: StoreCapabilities = Object.freeze({
+  atomicMerge: true,
+  atomicRotate: true,
+  noResurrect: true,
+  exactIndex: true,
+  // No tombstones: a removed session reads as `missing`. Keeping them would cost a key
+  // per logout/revocation for their lifetime; the core's events already record why.
+  reportsGone: false,
+  // Only if the server's maxmemory-policy may evict keys; `noeviction` or `volatile-*` with
+  // enough memory never drops sessions. Declared true because the store cannot know.
+  mayEvict: true,
+  persistent: true,
+});
+
+function isScriptClient(client: unknown): client is ScriptClient {
+  const c = client as Partial<ScriptClient> | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.evalsha === 'function' &&
+    typeof c.eval === 'function' &&
+    typeof c.once === 'function' &&
+    typeof c.status === 'string'
+  );
+}
+
+/** Create the Redis store. Options are validated here, once. */
+export function redisStore(options: RedisStoreOptions): SessionStore {
+  return new RedisStore(options);
+}
+
+class RedisStore implements SessionStore {
+  readonly name = 'redis';
+  readonly capabilities = CAPABILITIES;
+  readonly #prefix: string;
+  readonly #runner: ScriptRunner;
+  readonly #cluster: boolean;
+
+  constructor(options: RedisStoreOptions) {
+    if (!isScriptClient(options?.client)) {
+      throw new SessionError(
+        'invalid_config',
+        '[tessera] [redis] `client` must be an ioredis Redis or Cluster instance (new Redis(url) or new Cluster(nodes))',
+      );
+    }
+    this.#prefix = validatePrefix(options.keyPrefix ?? REDIS_STORE_DEFAULTS.keyPrefix, '`keyPrefix`');
+    const clientPrefix = (options.client as { options?: { keyPrefix?: unknown } }).options?.keyPrefix;
+    if (typeof clientPrefix === 'string' && clientPrefix !== '') validatePrefix(clientPrefix, "the client's `keyPrefix`");
+    const timeoutMs = options.timeoutMs ?? REDIS_STORE_DEFAULTS.timeoutMs;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+      throw new SessionError(
+        'invalid_config',
+        `[tessera] [redis] \`timeoutMs\` must be a positive number of milliseconds, got ${timeoutMs}`,
+      );
+    }
+    this.#cluster = options.client.isCluster === true;
+    this.#runner = new ScriptRunner(options.client, timeoutMs);
+  }
+
+  shardTag(userId: string | null): string {
+    return shardTag(userId);
+  }
+
+  #base(tag: string): string {
+    return baseKey(this.#prefix, tag);
+  }
+
+  async load(key: SessionKey, options: LoadOptions): Promise<LoadResult> {
+    if (!isValidTag(key.tag)) return { status: 'missing' };
+    const reply = await this.#runner.run(
+      SCRIPTS.load,
+      [this.#base(key.tag)],
+      [key.id, String(options.now), String(options.touchIntervalMs)],
+    );
+    if (reply === null) return { status: 'missing' };
+    if (!Array.isArray(reply) || !Array.isArray(reply[1])) return { status: 'corrupt', detail: 'unexpected reply' };
+    const session = decodeSession(reply[1] as unknown[]);
+    if (typeof session === 'string') return { status: 'corrupt', detail: session };
+    return { status: 'found', session, touched: reply[0] === 1 };
+  }
+
+  async create(key: SessionKey, session: StoredSession, options: { readonly now: number }): Promise<boolean> {
+    this.#checkTag(key);
+    const ttl = expiresAtOf(session) - options.now;
+    // Already expired: nothing would ever read it back, so store nothing.
+    if (ttl <= 0) return true;
+    const reply = await this.#runner.run(
+      SCRIPTS.create,
+      [this.#base(key.tag)],
+      [key.id, String(ttl), ...encodeSession(session)],
+    );
+    return reply === 1;
+  }
+
+  async update(key: SessionKey, patch: SessionPatch, options: { readonly now: number }): Promise<UpdateResult> {
+    if (!isValidTag(key.tag)) return 'missing';
+    const reply = await this.#runner.run(
+      SCRIPTS.update,
+      [this.#base(key.tag)],
+      [key.id, String(options.now), ...encodePatch(patch)],
+    );
+    return reply === 1 ? 'ok' : 'missing';
+  }
+
+  async destroy(key: SessionKey, options: DestroyOptions): Promise<boolean> {
+    if (!isValidTag(key.tag)) return false;
+    const reply = await this.#runner.run(SCRIPTS.destroy, [this.#base(key.tag)], [key.id, options.userId ?? '']);
+    return reply === 1;
+  }
+
+  async rotate(input: RotateInput): Promise<RotateResult> {
+    const { from, to, now, limit } = input;
+    this.#checkTag(to.key);
+    if (from !== null && !isValidTag(from.key.tag)) return { status: 'conflict' };
+    const toUser = to.session.userId ?? '';
+    if (this.#cluster && toUser !== '' && limit !== null && to.key.tag !== shardTag(toUser)) {
+      throw new SessionError(
+        'invalid_state',
+        "[tessera] [redis] an indexed session's key tag must be shardTag(userId) on Cluster (mint the token with store.shardTag)",
+      );
+    }
+    if (this.#cluster && from !== null && from.key.tag !== to.key.tag) return this.#rotateAcrossSlots(input);
+    const reply = await this.#runner.run(
+      SCRIPTS.rotate,
+      [this.#base(to.key.tag), this.#base(from?.key.tag ?? to.key.tag)],
+      this.#rotateArgs(input, from?.key.id ?? '', from?.userId ?? ''),
+    );
+    return parseRotate(reply);
+  }
+
+  /**
+   * Cluster only: `from` and `to` live in different slots, so no single script sees both.
+   * Step 1 creates `to` (cap and index included; `limit` changes nothing). Step 2 consumes
+   * `from` only if it still exists; if a concurrent rotation consumed it first, step 3
+   * removes `to` again and the answer is `conflict`. So at most one rotation of a token
+   * ever wins. What is not undone: sessions evicted in step 1 by a rotation that then
+   * conflicts, and for a moment between steps both tokens are valid.
+   */
+  async #rotateAcrossSlots(input: RotateInput): Promise<RotateResult> {
+    const { from, to, now } = input;
+    if (from === null) throw new Error('unreachable');
+    const created = parseRotate(
+      await this.#runner.run(
+        SCRIPTS.rotate,
+        [this.#base(to.key.tag), this.#base(to.key.tag)],
+        this.#rotateArgs(input, '', ''),
+      ),
+    );
+    if (created.status !== 'ok') return created;
+    const consumed = await this.#runner.run(
+      SCRIPTS.consume,
+      [this.#base(from.key.tag)],
+      [from.key.id, from.userId ?? '', String(now)],
+    );
+    if (consumed === 1) return created;
+    await this.#runner.run(SCRIPTS.destroy, [this.#base(to.key.tag)], [to.key.id, to.session.userId ?? '']);
+    return { status: 'conflict' };
+  }
+
+  #rotateArgs(input: RotateInput, fromId: string, fromUser: string): string[] {
+    const { to, now, limit } = input;
+    const s = to.session;
+    return [
+      String(now),
+      to.key.id,
+      String(expiresAtOf(s) - now),
+      fromId,
+      fromUser,
+      s.userId ?? '',
+      String(limit === null || s.userId === null ? -1 : limit.max),
+      limit?.onLimit ?? 'evict-oldest',
+      String(s.createdAt),
+      String(s.absoluteExpiresAt),
+      ...encodeSession(s),
+    ];
+  }
+
+  async listUserSessions(userId: string, options: { readonly now: number }): Promise<readonly UserSessionInfo[]> {
+    const tag = shardTag(userId);
+    const reply = await this.#runner.run(SCRIPTS.list, [this.#base(tag)], [userId, String(options.now)]);
+    const out: UserSessionInfo[] = [];
+    for (const row of Array.isArray(reply) ? (reply as unknown[]) : []) {
+      if (!Array.isArray(row)) continue;
+      const [id, handle, c, l, i, x, k] = row as unknown[];
+      const createdAt = int(c);
+      const lastSeenAt = int(l);
+      const idle = int(i);
+      const absoluteExpiresAt = int(x);
+      const client = decodeClient(k);
+      // A record the scripts judged live always parses; skip rather than guess if not.
+      if (typeof id !== 'string' || typeof handle !== 'string' || client === undefined) continue;
+      if (createdAt === undefined || lastSeenAt === undefined || idle === undefined) continue;
+      if (absoluteExpiresAt === undefined) continue;
+      out.push({
+        handle,
+        createdAt,
+        lastSeenAt,
+        expiresAt: expiresAtOf({ lastSeenAt, idleTimeoutMs: idle, absoluteExpiresAt }),
+        absoluteExpiresAt,
+        client,
+        key: { id, tag },
+      });
+    }
+    return out;
+  }
+
+  async revokeUserSession(userId: string, handle: string, options: { readonly now: number }): Promise<boolean> {
+    const reply = await this.#runner.run(
+      SCRIPTS.revokeOne,
+      [this.#base(shardTag(userId))],
+      [userId, handle, String(options.now)],
+    );
+    return reply === 1;
+  }
+
+  async revokeUserSessions(
+    userId: string,
+    options: { readonly now: number; readonly except?: SessionKey },
+  ): Promise<number> {
+    const reply = await this.#runner.run(
+      SCRIPTS.revokeAll,
+      [this.#base(shardTag(userId))],
+      [userId, String(options.now), options.except?.id ?? ''],
+    );
+    return typeof reply === 'number' ? reply : 0;
+  }
+
+  #checkTag(key: SessionKey): void {
+    if (!isValidTag(key.tag)) {
+      throw new SessionError(
+        'invalid_state',
+        `[tessera] [redis] a new key's tag must come from store.shardTag() ([0-9a-z]{1,16}), got ${JSON.stringify(key.tag)}`,
+      );
+    }
+  }
+}
+
+function parseRotate(reply: unknown): RotateResult {
+  if (!Array.isArray(reply)) return { status: 'conflict' };
+  if (reply[0] === 'limit') return { status: 'limit' };
+  if (reply[0] !== 'ok') return { status: 'conflict' };
+  const handles = Array.isArray(reply[1]) ? (reply[1] as unknown[]) : [];
+  return { status: 'ok', evicted: handles.filter((h): h is string => typeof h === 'string').map((handle) => ({ handle })) };
+}

@@ -1,0 +1,30 @@
+import { describeStoreContract, type RedisServer, startRedis } from '@tessera/session-testing';
+import type { Redis } from 'ioredis';
+import { describe } from 'vitest';
+import { redisStore } from '../src/index.js';
+import { client, noRedis, ready } from './helpers.js';
+
+// REDIS_URL points the suite at an existing server; keys get a unique prefix so it can share.
+const external = process.env.REDIS_URL;
+const prefix = external ? `tessera-test-${Date.now().toString(36)}:` : 'tessera:';
+let server: RedisServer | undefined;
+let redis: Redis;
+
+describe.skipIf(noRedis && !external)('redis standalone', () => {
+  describeStoreContract({
+    name: external ? `redis (REDIS_URL, prefix ${prefix})` : 'redis (throwaway redis-server)',
+    makeStore: async () => {
+      if (!external) server = await startRedis();
+      redis = client(external ?? server!.url);
+      await ready(redis);
+      return redisStore({ client: redis, keyPrefix: prefix });
+    },
+    corrupt: async (_store, key) => {
+      await redis.hset(`${prefix}{${key.tag}}s:${key.id}`, { v: '9', h: 'x', garbage: '\u0000\u00ff' });
+    },
+    teardown: async () => {
+      redis.disconnect();
+      await server?.stop();
+    },
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * Round trips and writes, counted on the server with MONITOR (not assumed): MONITOR shows
+ * each command a client sent with the client's address, and commands run inside a script
+ * with source "lua", so top-level round trips and in-script writes are told apart.
+ * Also measures MEMORY USAGE of a small authenticated session and its index entry.
+ */
+import type { SessionKey, SessionStore } from '@tessera/session-core';
+import { keyFor, type RedisServer, startRedis, storedSession } from '@tessera/session-testing';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisStore } from '../src/index.js';
+import { client, noRedis, ready } from './helpers.js';
+
+const MIN = 60_000;
+const WRITES = new Set(['hset', 'hdel', 'del', 'pexpire', 'zadd', 'zrem', 'set', 'expire']);
+
+interface Seen {
+  readonly command: string;
+  readonly source: string;
+}
+
+describe.skipIf(noRedis)('round trips per operation (MONITOR on a dedicated redis-server)', () => {
+  let server: RedisServer;
+  let redis: Redis;
+  let monitor: Redis;
+  let store: SessionStore;
+  const seen: Seen[] = [];
+  let marks = 0;
+
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = client(server.url);
+    await ready(redis);
+    store = redisStore({ client: redis });
+    const probe = client(server.url);
+    monitor = await probe.monitor();
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      seen.push({ command: String(args[0]).toLowerCase(), source });
+    });
+    // Warm the script cache so EVALSHA never falls back to EVAL below.
+    const u = 'warm-up';
+    const k = keyFor(store, u);
+    const now = Date.now();
+    await store.rotate({ now, from: null, to: { key: k, session: storedSession({ userId: u, now }) }, limit: null });
+    await store.load(k, { now, touchIntervalMs: MIN });
+    await store.create(keyFor(store), storedSession({ now }), { now });
+    await store.update(k, { set: {}, unset: ['x'] }, { now });
+    await store.destroy(k, { now, userId: u, reason: 'logout' });
+    await store.listUserSessions(u, { now });
+    await store.revokeUserSession(u, 'none', { now });
+    await store.revokeUserSessions(u, { now });
+  }, 30_000);
+
+  afterAll(async () => {
+    monitor?.disconnect();
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  /** Run `op`, then wait until MONITOR has shown everything the store's connection sent. */
+  async function count(op: () => Promise<unknown>): Promise<{ trips: string[]; writes: string[] }> {
+    const mark = `mark-${++marks}`;
+    const start = seen.length;
+    await op();
+    await redis.echo(mark);
+    for (let i = 0; i < 100 && !seen.slice(start).some((s) => s.command === 'echo'); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const window = seen.slice(start);
+    const end = window.findIndex((s) => s.command === 'echo');
+    const ops = window.slice(0, end);
+    return {
+      trips: ops.filter((s) => s.source !== 'lua').map((s) => s.command),
+      writes: ops.filter((s) => s.source === 'lua' && WRITES.has(s.command)).map((s) => s.command),
+    };
+  }
+
+  const report: Record<string, number> = {};
+  afterAll(() => {
+    process.stdout.write(`\nround trips per operation: ${JSON.stringify(report)}\n`);
+  });
+
+  async function login(userId: string, now: number, from: { key: SessionKey; userId: string | null } | null = null) {
+    const key = keyFor(store, userId);
+    const session = storedSession({ userId, now, data: { cart: [1, 2], theme: 'dark' } });
+    const result = await store.rotate({ now, from, to: { key, session }, limit: { max: 5, onLimit: 'evict-oldest' } });
+    return { key, session, result };
+  }
+
+  it('create = 1, load inside the touch interval = 1 with no write, load when due = 1', async () => {
+    const now = Date.now();
+    const key = keyFor(store);
+    const c = await count(() => store.create(key, storedSession({ now, data: { a: 1 } }), { now }));
+    expect(c.trips).toEqual(['evalsha']);
+    report.create = c.trips.length;
+
+    const before = await redis.hgetall(`tessera:{${key.tag}}s:${key.id}`);
+    const inside = await count(() => store.load(key, { now: now + 1000, touchIntervalMs: MIN }));
+    expect(inside.trips).toEqual(['evalsha']);
+    expect(inside.writes).toEqual([]);
+    expect(await redis.hgetall(`tessera:{${key.tag}}s:${key.id}`)).toEqual(before);
+    report['load (no touch due)'] = inside.trips.length;
+
+    const due = await count(() => store.load(key, { now: now + 2 * MIN, touchIntervalMs: MIN }));
+    expect(due.trips).toEqual(['evalsha']);
+    expect(due.writes.sort()).toEqual(['hset', 'pexpire']);
+    report['load (touch due)'] = due.trips.length;
+
+    const missing = await count(() => store.load(keyFor(store), { now, touchIntervalMs: MIN }));
+    expect(missing.trips).toEqual(['evalsha']);
+    expect(missing.writes).toEqual([]);
+  });
+
+  it('update = 1 and writes only the named fields', async () => {
+    const now = Date.now();
+    const key = keyFor(store);
+    await store.create(key, storedSession({ now, data: { a: 1, b: 2 } }), { now });
+    const c = await count(() => store.update(key, { set: { a: '3' }, unset: ['b'] }, { now }));
+    expect(c.trips).toEqual(['evalsha']);
+    expect(c.writes.sort()).toEqual(['hdel', 'hset']);
+    report.update = c.trips.length;
+  });
+
+  it('login (rotate anonymous -> user, with cap and index) = 1 on standalone', async () => {
+    const now = Date.now();
+    const anon = keyFor(store);
+    await store.create(anon, storedSession({ now }), { now });
+    const c = await count(() => login('rt-user', now, { key: anon, userId: null }));
+    expect(c.trips).toEqual(['evalsha']);
+    report['rotate (login, anon -> user)'] = c.trips.length;
+    const again = await count(() => login('rt-user', now));
+    expect(again.trips).toEqual(['evalsha']);
+  });
+
+  it('destroy = 1, list = 1, revoke one = 1, revoke others = 1, revoke all = 1', async () => {
+    const now = Date.now();
+    const u = 'rt-user-2';
+    const s = [await login(u, now), await login(u, now + 1), await login(u, now + 2), await login(u, now + 3)];
+    const d = await count(() => store.destroy(s[0]!.key, { now, userId: u, reason: 'logout' }));
+    expect(d.trips).toEqual(['evalsha']);
+    report.destroy = d.trips.length;
+    const l = await count(() => store.listUserSessions(u, { now }));
+    expect(l.trips).toEqual(['evalsha']);
+    report.listUserSessions = l.trips.length;
+    const one = await count(() => store.revokeUserSession(u, s[1]!.session.handle, { now }));
+    expect(one.trips).toEqual(['evalsha']);
+    report.revokeUserSession = one.trips.length;
+    const others = await count(() => store.revokeUserSessions(u, { now, except: s[3]!.key }));
+    expect(others.trips).toEqual(['evalsha']);
+    report['revokeUserSessions (others)'] = others.trips.length;
+    const all = await count(() => store.revokeUserSessions(u, { now }));
+    expect(all.trips).toEqual(['evalsha']);
+    report['revokeUserSessions (all)'] = all.trips.length;
+  });
+
+  it('memory: a small authenticated session plus its index entry', async () => {
+    const now = Date.now();
+    const measure = async (userAgent: string) => {
+      const u = `user-${now}-${userAgent.length}`;
+      const key = keyFor(store, u);
+      const base = storedSession({ userId: u, now, data: { cart: [1, 2], theme: 'dark', n: 3 } });
+      const session = { ...base, client: { ...base.client!, userAgent } };
+      await store.rotate({ now, from: null, to: { key, session }, limit: { max: 5, onLimit: 'evict-oldest' } });
+      const s = Number(await redis.call('MEMORY', 'USAGE', `tessera:{${key.tag}}s:${key.id}`, 'SAMPLES', '0'));
+      const idx = Number(await redis.call('MEMORY', 'USAGE', `tessera:{${key.tag}}u:${u}`, 'SAMPLES', '0'));
+      // The index entry alone: a second session's growth of the (shared) index.
+      const key2 = keyFor(store, u);
+      await store.rotate({ now, from: null, to: { key: key2, session: { ...session, handle: 'h2' } }, limit: null });
+      await store.rotate({ now, from: null, to: { key: key2, session: { ...session, handle: 'h2' } }, limit: null });
+      return { session: s, index: idx };
+    };
+    const short = await measure('conformance/1.0');
+    const browser = await measure(
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
+    );
+    // connect-redis stores one JSON string per session under `sess:<id>` with the cookie inside.
+    const sid = 'Q2tX8aB0yFz3k1m9PqRsTuVwXyZ01234';
+    await redis.set(
+      `sess:${sid}`,
+      JSON.stringify({
+        cookie: { originalMaxAge: 86400000, expires: new Date(now).toISOString(), httpOnly: true, path: '/' },
+        userId: 'user-42',
+        cart: [1, 2],
+        theme: 'dark',
+        n: 3,
+      }),
+      'PX',
+      86400000,
+    );
+    const connectRedis = Number(await redis.call('MEMORY', 'USAGE', `sess:${sid}`, 'SAMPLES', '0'));
+    process.stdout.write(
+      `\nMEMORY USAGE: short UA ${JSON.stringify(short)}, browser UA ${JSON.stringify(browser)}, connect-redis-shaped ${connectRedis}\n`,
+    );
+    expect(short.session).toBeLessThan(400);
+  });
+});
