@@ -127,6 +127,11 @@ export class SessionManager<D extends SessionData = SessionData> {
     };
   }
 
+  /** The manager's clock, ms since epoch (guards compare authentication age with it). */
+  now(): number {
+    return this.#internals.clock.now();
+  }
+
   get store(): SessionStore {
     return this.#internals.store;
   }

@@ -1,5 +1,11 @@
+export { type InstrumentedStore, instrumentStore, type StoreOperation } from '@tessera/session-core';
+export {
+  type AdapterContractOptions,
+  type ContractStore,
+  describeAdapterContract,
+  type TestServer,
+} from './adapter-contract.js';
 export { keyFor, randomId, type SessionShape, sleep, storedSession } from './fixtures.js';
-export { type InstrumentedStore, instrumentStore, type StoreOperation } from './instrumented-store.js';
 export { findBinary, freePort, isCI, serviceMissing, spawnService, waitFor } from './services/common.js';
 export * from './services/memcached.js';
 export * from './services/postgres.js';

@@ -1,0 +1,235 @@
+/**
+ * The generic fallback: a full SessionStore built from three calls any key-value service
+ * has (get, set with a TTL, delete). Good for a quick custom store; it is honest about what
+ * it cannot promise, through its capability flags:
+ *
+ * - NOT atomic (`atomicMerge: false`): update() is read-modify-write of the whole record, so
+ *   two concurrent requests that change different keys can lose one of the writes.
+ * - NOT atomic (`atomicRotate: false`): the per-user index is a read-modify-write list, so N
+ *   parallel logins can leave more than the cap alive, and two concurrent rotations of one
+ *   token can both succeed.
+ * - `noResurrect: false`: an update racing a logout can write the record back.
+ * - A load that touches costs a second call (get, then set).
+ * Stores with transactions, scripts or CAS should implement SessionStore directly.
+ */
+import type {
+  DestroyOptions,
+  LoadOptions,
+  LoadResult,
+  RotateInput,
+  RotateResult,
+  SessionKey,
+  SessionPatch,
+  SessionStore,
+  StoreCapabilities,
+  StoredSession,
+  UpdateResult,
+  UserSessionInfo,
+} from './store.js';
+import { expiresAtOf } from './store.js';
+
+export interface KeyValueStore {
+  /** The value, or null/undefined when absent or expired. */
+  get(key: string): Promise<string | null | undefined>;
+  /** Store with a time to live in milliseconds (always > 0). */
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export interface KeyValueStoreOptions {
+  /** Name in logs and errors. @default 'kv' */
+  readonly name?: string;
+  /** Prefix of every key. @default 'tessera:' */
+  readonly prefix?: string;
+}
+
+interface IndexEntry {
+  id: string;
+  tag: string;
+  handle: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+const CAPABILITIES: StoreCapabilities = Object.freeze({
+  atomicMerge: false,
+  atomicRotate: false,
+  noResurrect: false,
+  exactIndex: false,
+  reportsGone: false,
+  mayEvict: true,
+  persistent: false,
+});
+
+/** Build a SessionStore from get/set/delete. Read the caveats above before using it in production. */
+export function fromKeyValueStore(kv: KeyValueStore, options: KeyValueStoreOptions = {}): SessionStore {
+  const prefix = options.prefix ?? 'tessera:';
+  const sKey = (id: string) => `${prefix}s:${id}`;
+  const uKey = (userId: string) => `${prefix}u:${encodeURIComponent(userId)}`;
+
+  async function read(id: string): Promise<StoredSession | 'corrupt' | null> {
+    const raw = await kv.get(sKey(id));
+    if (raw === null || raw === undefined) return null;
+    try {
+      const parsed = JSON.parse(raw) as StoredSession;
+      return parsed && typeof parsed === 'object' ? parsed : 'corrupt';
+    } catch {
+      return 'corrupt';
+    }
+  }
+  async function write(id: string, s: StoredSession, now: number): Promise<void> {
+    await kv.set(sKey(id), JSON.stringify(s), Math.max(1, expiresAtOf(s) - now));
+  }
+  async function readIndex(userId: string, now: number): Promise<IndexEntry[]> {
+    const raw = await kv.get(uKey(userId));
+    let list: IndexEntry[] = [];
+    try {
+      list = raw ? (JSON.parse(raw) as IndexEntry[]) : [];
+    } catch {}
+    return Array.isArray(list) ? list.filter((e) => e.expiresAt > now) : [];
+  }
+  async function writeIndex(userId: string, list: IndexEntry[], now: number): Promise<void> {
+    if (list.length === 0) return kv.delete(uKey(userId));
+    await kv.set(
+      uKey(userId),
+      JSON.stringify(list),
+      Math.max(1, Math.max(...list.map((e) => e.expiresAt)) - now),
+    );
+  }
+  async function live(id: string, now: number): Promise<StoredSession | null> {
+    const s = await read(id);
+    return s && s !== 'corrupt' && now < expiresAtOf(s) ? s : null;
+  }
+
+  return {
+    name: options.name ?? 'kv',
+    capabilities: CAPABILITIES,
+
+    async load(key: SessionKey, { now, touchIntervalMs }: LoadOptions): Promise<LoadResult> {
+      const s = await read(key.id);
+      if (s === 'corrupt') return { status: 'corrupt', detail: 'bad JSON' };
+      if (!s || now >= expiresAtOf(s)) return { status: 'missing' };
+      if (now - s.lastSeenAt < touchIntervalMs) return { status: 'found', session: s, touched: false };
+      const touched = { ...s, lastSeenAt: now };
+      await write(key.id, touched, now);
+      return { status: 'found', session: touched, touched: true };
+    },
+
+    async create(key, session, { now }): Promise<boolean> {
+      if (await live(key.id, now)) return false;
+      await write(key.id, session, now);
+      return true;
+    },
+
+    async update(key, patch: SessionPatch, { now }): Promise<UpdateResult> {
+      const s = await live(key.id, now);
+      if (!s) return 'missing';
+      const data: Record<string, string> = Object.create(null);
+      for (const k of Object.keys(s.data)) data[k] = s.data[k]!;
+      for (const k of Object.keys(patch.set)) data[k] = patch.set[k]!;
+      for (const k of patch.unset) delete data[k];
+      await write(key.id, { ...s, data }, now);
+      return 'ok';
+    },
+
+    async rotate({ now, from, to, limit }: RotateInput): Promise<RotateResult> {
+      if (from && !(await live(from.key.id, now))) return { status: 'conflict' };
+      const userId = to.session.userId;
+      const evicted: { handle: string }[] = [];
+      let index: IndexEntry[] = [];
+      if (userId !== null) {
+        index = (await readIndex(userId, now)).filter((e) => e.id !== from?.key.id);
+        if (limit && index.length >= limit.max) {
+          if (limit.onLimit === 'reject') return { status: 'limit' };
+          index.sort((a, b) => a.createdAt - b.createdAt);
+          for (const victim of index.splice(0, index.length - limit.max + 1)) {
+            await kv.delete(sKey(victim.id));
+            evicted.push({ handle: victim.handle });
+          }
+        }
+      }
+      await write(to.key.id, to.session, now);
+      if (from) {
+        await kv.delete(sKey(from.key.id));
+        if (from.userId !== null && from.userId !== userId) {
+          await writeIndex(
+            from.userId,
+            (await readIndex(from.userId, now)).filter((e) => e.id !== from.key.id),
+            now,
+          );
+        }
+      }
+      if (userId !== null) {
+        const entry = {
+          id: to.key.id,
+          tag: to.key.tag,
+          handle: to.session.handle,
+          createdAt: to.session.createdAt,
+          expiresAt: expiresAtOf(to.session),
+        };
+        await writeIndex(userId, [...index, entry], now);
+      }
+      return { status: 'ok', evicted };
+    },
+
+    async destroy(key, { now, userId }: DestroyOptions): Promise<boolean> {
+      const existed = (await live(key.id, now)) !== null;
+      await kv.delete(sKey(key.id));
+      if (userId !== null)
+        await writeIndex(
+          userId,
+          (await readIndex(userId, now)).filter((e) => e.id !== key.id),
+          now,
+        );
+      return existed;
+    },
+
+    async listUserSessions(userId, { now }): Promise<readonly UserSessionInfo[]> {
+      const out: UserSessionInfo[] = [];
+      for (const e of await readIndex(userId, now)) {
+        const s = await live(e.id, now);
+        if (s) {
+          out.push({
+            handle: s.handle,
+            createdAt: s.createdAt,
+            lastSeenAt: s.lastSeenAt,
+            expiresAt: expiresAtOf(s),
+            absoluteExpiresAt: s.absoluteExpiresAt,
+            client: s.client,
+            key: { id: e.id, tag: e.tag },
+          });
+        }
+      }
+      return out.sort((a, b) => a.createdAt - b.createdAt);
+    },
+
+    async revokeUserSession(userId, handle, { now }): Promise<boolean> {
+      const index = await readIndex(userId, now);
+      const victim = index.find((e) => e.handle === handle);
+      if (!victim || !(await live(victim.id, now))) return false;
+      await kv.delete(sKey(victim.id));
+      await writeIndex(
+        userId,
+        index.filter((e) => e !== victim),
+        now,
+      );
+      return true;
+    },
+
+    async revokeUserSessions(userId, { now, except }): Promise<number> {
+      const index = await readIndex(userId, now);
+      let n = 0;
+      for (const e of index) {
+        if (except && e.id === except.id) continue;
+        if (await live(e.id, now)) n++;
+        await kv.delete(sKey(e.id));
+      }
+      await writeIndex(
+        userId,
+        index.filter((e) => except && e.id === except.id),
+        now,
+      );
+      return n;
+    },
+  };
+}

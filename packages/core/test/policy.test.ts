@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY, resolvePolicy, SessionError } from '../src/index.js';
+
+describe('policy', () => {
+  it('defaults: idle 30 min, absolute 8 h, touch 60 s, cap 5 evict-oldest, binding event, CSRF on', () => {
+    const p = resolvePolicy();
+    expect(p).toMatchObject({
+      idleTimeoutMs: 1_800_000,
+      absoluteTimeoutMs: 28_800_000,
+      touchIntervalMs: 60_000,
+      maxSessionsPerUser: 5,
+      onLimit: 'evict-oldest',
+      clientBinding: 'event',
+      keepDataOnLogin: true,
+    });
+    expect(p.csrf).toMatchObject({ enabled: true, headerName: 'x-csrf-token', fieldName: '_csrf' });
+    expect(Object.isFrozen(DEFAULT_POLICY)).toBe(true);
+  });
+
+  it('0 is a real value where it makes sense', () => {
+    expect(resolvePolicy({ touchIntervalMs: 0 }).touchIntervalMs).toBe(0);
+    expect(resolvePolicy({ idleTimeoutMs: 0 }).idleTimeoutMs).toBe(0);
+  });
+
+  it.each([
+    [{ idleTimeoutMs: -1 }],
+    [{ idleTimeoutMs: Number.NaN }],
+    [{ absoluteTimeoutMs: 0 }],
+    [{ absoluteTimeoutMs: Number.POSITIVE_INFINITY }],
+    [{ touchIntervalMs: 60_000, idleTimeoutMs: 60_000 }],
+    [{ maxSessionsPerUser: 0 }],
+    [{ maxSessionsPerUser: 2.5 }],
+    [{ onLimit: 'drop' as 'reject' }],
+    [{ clientBinding: 'strict' as 'off' }],
+    [{ storeTimeoutMs: 0 }],
+    [{ idleTimeoutMs: '30' as unknown as number }],
+    [{ csrf: { headerName: 'x csrf' } }],
+    [{ csrf: { trustedOrigins: ['example.com'] } }],
+  ])('rejects %j', (options) => {
+    expect(() => resolvePolicy(options)).toThrow(SessionError);
+  });
+
+  it('Infinity disables the cap', () => {
+    expect(resolvePolicy({ maxSessionsPerUser: Number.POSITIVE_INFINITY }).maxSessionsPerUser).toBe(
+      Number.POSITIVE_INFINITY,
+    );
+  });
+});
