@@ -13,8 +13,8 @@ import {
   type LoadResult,
   type RotateInput,
   type RotateResult,
-  type SessionKey,
   SessionError,
+  type SessionKey,
   type SessionPatch,
   type SessionStore,
   type StoreCapabilities,
@@ -23,7 +23,7 @@ import {
   type UserSessionInfo,
 } from '@tessera/session-core';
 import type { Cluster, Redis } from 'ioredis';
-import { decodeClient, decodeSession, encodePatch, encodeSession, int } from './internal/codec.js';
+import { decodeSession, encodePatch, encodeSession } from './internal/codec.js';
 import { baseKey, isValidTag, shardTag, validatePrefix } from './internal/keys.js';
 import { type ScriptClient, ScriptRunner } from './internal/runner.js';
 import { SCRIPTS } from './internal/scripts.js';
@@ -97,7 +97,8 @@ class RedisStore implements SessionStore {
     }
     this.#prefix = validatePrefix(options.keyPrefix ?? REDIS_STORE_DEFAULTS.keyPrefix, '`keyPrefix`');
     const clientPrefix = (options.client as { options?: { keyPrefix?: unknown } }).options?.keyPrefix;
-    if (typeof clientPrefix === 'string' && clientPrefix !== '') validatePrefix(clientPrefix, "the client's `keyPrefix`");
+    if (typeof clientPrefix === 'string' && clientPrefix !== '')
+      validatePrefix(clientPrefix, "the client's `keyPrefix`");
     const timeoutMs = options.timeoutMs ?? REDIS_STORE_DEFAULTS.timeoutMs;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw new SessionError(
@@ -125,7 +126,8 @@ class RedisStore implements SessionStore {
       [key.id, String(options.now), String(options.touchIntervalMs)],
     );
     if (reply === null) return { status: 'missing' };
-    if (!Array.isArray(reply) || !Array.isArray(reply[1])) return { status: 'corrupt', detail: 'unexpected reply' };
+    if (!Array.isArray(reply) || !Array.isArray(reply[1]))
+      return { status: 'corrupt', detail: 'unexpected reply' };
     const session = decodeSession(reply[1] as unknown[]);
     if (typeof session === 'string') return { status: 'corrupt', detail: session };
     return { status: 'found', session, touched: reply[0] === 1 };
@@ -144,7 +146,11 @@ class RedisStore implements SessionStore {
     return reply === 1;
   }
 
-  async update(key: SessionKey, patch: SessionPatch, options: { readonly now: number }): Promise<UpdateResult> {
+  async update(
+    key: SessionKey,
+    patch: SessionPatch,
+    options: { readonly now: number },
+  ): Promise<UpdateResult> {
     if (!isValidTag(key.tag)) return 'missing';
     const reply = await this.#runner.run(
       SCRIPTS.update,
@@ -156,12 +162,16 @@ class RedisStore implements SessionStore {
 
   async destroy(key: SessionKey, options: DestroyOptions): Promise<boolean> {
     if (!isValidTag(key.tag)) return false;
-    const reply = await this.#runner.run(SCRIPTS.destroy, [this.#base(key.tag)], [key.id, options.userId ?? '']);
+    const reply = await this.#runner.run(
+      SCRIPTS.destroy,
+      [this.#base(key.tag)],
+      [key.id, options.userId ?? ''],
+    );
     return reply === 1;
   }
 
   async rotate(input: RotateInput): Promise<RotateResult> {
-    const { from, to, now, limit } = input;
+    const { from, to, limit } = input;
     this.#checkTag(to.key);
     if (from !== null && !isValidTag(from.key.tag)) return { status: 'conflict' };
     const toUser = to.session.userId ?? '';
@@ -227,36 +237,37 @@ class RedisStore implements SessionStore {
     ];
   }
 
-  async listUserSessions(userId: string, options: { readonly now: number }): Promise<readonly UserSessionInfo[]> {
+  async listUserSessions(
+    userId: string,
+    options: { readonly now: number },
+  ): Promise<readonly UserSessionInfo[]> {
     const tag = shardTag(userId);
     const reply = await this.#runner.run(SCRIPTS.list, [this.#base(tag)], [userId, String(options.now)]);
     const out: UserSessionInfo[] = [];
     for (const row of Array.isArray(reply) ? (reply as unknown[]) : []) {
-      if (!Array.isArray(row)) continue;
-      const [id, handle, c, l, i, x, k] = row as unknown[];
-      const createdAt = int(c);
-      const lastSeenAt = int(l);
-      const idle = int(i);
-      const absoluteExpiresAt = int(x);
-      const client = decodeClient(k);
-      // A record the scripts judged live always parses; skip rather than guess if not.
-      if (typeof id !== 'string' || typeof handle !== 'string' || client === undefined) continue;
-      if (createdAt === undefined || lastSeenAt === undefined || idle === undefined) continue;
-      if (absoluteExpiresAt === undefined) continue;
+      if (!Array.isArray(row) || typeof row[0] !== 'string' || !Array.isArray(row[1])) continue;
+      const s = decodeSession(row[1] as unknown[]);
+      // The script only returns records it could judge live, so this always parses; an
+      // unparsable one is left out rather than guessed at.
+      if (typeof s === 'string') continue;
       out.push({
-        handle,
-        createdAt,
-        lastSeenAt,
-        expiresAt: expiresAtOf({ lastSeenAt, idleTimeoutMs: idle, absoluteExpiresAt }),
-        absoluteExpiresAt,
-        client,
-        key: { id, tag },
+        handle: s.handle,
+        createdAt: s.createdAt,
+        lastSeenAt: s.lastSeenAt,
+        expiresAt: expiresAtOf(s),
+        absoluteExpiresAt: s.absoluteExpiresAt,
+        client: s.client,
+        key: { id: row[0], tag },
       });
     }
     return out;
   }
 
-  async revokeUserSession(userId: string, handle: string, options: { readonly now: number }): Promise<boolean> {
+  async revokeUserSession(
+    userId: string,
+    handle: string,
+    options: { readonly now: number },
+  ): Promise<boolean> {
     const reply = await this.#runner.run(
       SCRIPTS.revokeOne,
       [this.#base(shardTag(userId))],
@@ -292,5 +303,8 @@ function parseRotate(reply: unknown): RotateResult {
   if (reply[0] === 'limit') return { status: 'limit' };
   if (reply[0] !== 'ok') return { status: 'conflict' };
   const handles = Array.isArray(reply[1]) ? (reply[1] as unknown[]) : [];
-  return { status: 'ok', evicted: handles.filter((h): h is string => typeof h === 'string').map((handle) => ({ handle })) };
+  return {
+    status: 'ok',
+    evicted: handles.filter((h): h is string => typeof h === 'string').map((handle) => ({ handle })),
+  };
 }

@@ -1,27 +1,134 @@
-import { describeStoreContract, type RedisCluster, startRedisCluster } from '@tessera/session-testing';
+/**
+ * The conformance suite on a real local Cluster (3 masters + 3 replicas), plus what only a
+ * Cluster can show: one user's keys share a slot, and the anonymous -> user rotation that
+ * crosses slots stays single-use under concurrency.
+ */
+import type { SessionStore } from '@tessera/session-core';
+import {
+  describeStoreContract,
+  keyFor,
+  type RedisCluster,
+  startRedisCluster,
+  storedSession,
+} from '@tessera/session-testing';
 import type { Cluster } from 'ioredis';
-import { describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore } from '../src/index.js';
 import { clusterClient, noCluster, noRedis, ready } from './helpers.js';
 
 let cluster: RedisCluster;
 let redis: Cluster;
+let store: SessionStore;
 
 describe.skipIf(noRedis || noCluster)('redis cluster', () => {
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+    redis = clusterClient(cluster.nodes);
+    await ready(redis);
+    store = redisStore({ client: redis });
+  }, 60_000);
+  afterAll(async () => {
+    redis?.disconnect();
+    await cluster?.stop();
+  });
+
   describeStoreContract({
     name: 'redis (local Cluster, 3 masters + 3 replicas)',
-    makeStore: async () => {
-      cluster = await startRedisCluster();
-      redis = clusterClient(cluster.nodes);
-      await ready(redis);
-      return redisStore({ client: redis });
-    },
+    makeStore: () => store,
     corrupt: async (_store, key) => {
       await redis.hset(`tessera:{${key.tag}}s:${key.id}`, { v: '1', h: 'x', l: 'not-a-number' });
     },
-    teardown: async () => {
-      redis.disconnect();
-      await cluster.stop();
-    },
+  });
+
+  const slot = async (key: string) => Number(await redis.call('CLUSTER', 'KEYSLOT', key));
+  const limit = { max: 5, onLimit: 'evict-oldest' } as const;
+
+  it('all of a user\u2019s sessions and its index share one slot', async () => {
+    const u = 'slot-user';
+    const now = Date.now();
+    const keys = [keyFor(store, u), keyFor(store, u), keyFor(store, u)];
+    for (const key of keys) {
+      await store.rotate({ now, from: null, to: { key, session: storedSession({ userId: u, now }) }, limit });
+    }
+    const names = [...keys.map((k) => `tessera:{${k.tag}}s:${k.id}`), `tessera:{${keys[0]!.tag}}u:${u}`];
+    for (const name of names) expect(await redis.exists(name)).toBe(1);
+    const slots = new Set(await Promise.all(names.map(slot)));
+    expect(slots.size).toBe(1);
+  });
+
+  /** An anonymous key whose slot differs from the user's, so the rotation must cross slots. */
+  async function crossSlotAnon(userId: string) {
+    const userSlot = await slot(`tessera:{${store.shardTag!(userId)}}`);
+    for (let i = 0; i < 20; i++) {
+      const key = keyFor(store);
+      if ((await slot(`tessera:{${key.tag}}`)) !== userSlot) {
+        const now = Date.now();
+        await store.create(key, storedSession({ now, data: { cart: [1] } }), { now });
+        return key;
+      }
+    }
+    throw new Error('no cross-slot tag in 20 tries');
+  }
+
+  it('anonymous -> user across slots: the old session goes, the new one is indexed', async () => {
+    const u = 'cross-user';
+    const anon = await crossSlotAnon(u);
+    const now = Date.now();
+    const key = keyFor(store, u);
+    const r = await store.rotate({
+      now,
+      from: { key: anon, userId: null },
+      to: { key, session: storedSession({ userId: u, now, data: { cart: [1] } }) },
+      limit,
+    });
+    expect(r).toEqual({ status: 'ok', evicted: [] });
+    expect((await store.load(anon, { now, touchIntervalMs: 60_000 })).status).toBe('missing');
+    expect((await store.load(key, { now, touchIntervalMs: 60_000 })).status).toBe('found');
+    expect((await store.listUserSessions(u, { now })).map((s) => s.key.id)).toEqual([key.id]);
+  });
+
+  it('concurrent cross-slot rotations of one anonymous session: exactly one wins, the loser leaves nothing', async () => {
+    for (let round = 0; round < 5; round++) {
+      const u = `race-user-${round}`;
+      const anon = await crossSlotAnon(u);
+      const now = Date.now();
+      const targets = Array.from({ length: 4 }, () => keyFor(store, u));
+      const results = await Promise.all(
+        targets.map((key) =>
+          store.rotate({
+            now,
+            from: { key: anon, userId: null },
+            to: { key, session: storedSession({ userId: u, now }) },
+            limit,
+          }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'ok')).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'conflict')).toHaveLength(3);
+      const live = await Promise.all(targets.map((k) => store.load(k, { now, touchIntervalMs: 60_000 })));
+      expect(live.filter((l) => l.status === 'found')).toHaveLength(1);
+      expect(await store.listUserSessions(u, { now })).toHaveLength(1);
+    }
+  });
+
+  it('a cross-slot login refused by the cap (reject) leaves the anonymous session intact', async () => {
+    const u = 'cap-user';
+    const now = Date.now();
+    const reject = { max: 1, onLimit: 'reject' } as const;
+    await store.rotate({
+      now,
+      from: null,
+      to: { key: keyFor(store, u), session: storedSession({ userId: u, now }) },
+      limit: reject,
+    });
+    const anon = await crossSlotAnon(u);
+    const r = await store.rotate({
+      now,
+      from: { key: anon, userId: null },
+      to: { key: keyFor(store, u), session: storedSession({ userId: u, now }) },
+      limit: reject,
+    });
+    expect(r.status).toBe('limit');
+    expect((await store.load(anon, { now, touchIntervalMs: 60_000 })).status).toBe('found');
   });
 });

@@ -23,6 +23,17 @@ describe.skipIf(noRedis && !external)('redis standalone', () => {
       await redis.hset(`${prefix}{${key.tag}}s:${key.id}`, { v: '9', h: 'x', garbage: '\u0000\u00ff' });
     },
     teardown: async () => {
+      // On a shared server, remove what this run wrote (glob characters in the prefix escaped).
+      if (external) {
+        const match = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+        let cursor = '0';
+        for (let i = 0; i < 1000; i++) {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 500);
+          if (keys.length > 0) await redis.unlink(...keys);
+          cursor = next;
+          if (cursor === '0') break;
+        }
+      }
       redis.disconnect();
       await server?.stop();
     },

@@ -1,11 +1,13 @@
 /** Shared test wiring: skip loudly without redis-server, and a client tuned to fail fast. */
-import { serviceMissing } from '@tessera/session-testing';
-import { type ClusterOptions, type RedisOptions, Cluster, Redis } from 'ioredis';
-import { redisAvailable } from '@tessera/session-testing';
+import { redisAvailable, serviceMissing } from '@tessera/session-testing';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 
-export const noRedis = !redisAvailable() && serviceMissing('redis-server', 'install redis-server (Redis 7) on PATH');
+export const noRedis =
+  !redisAvailable() && serviceMissing('redis-server', 'install redis-server (Redis 7) on PATH');
 export const noCluster =
-  !noRedis && !redisAvailable(true) && serviceMissing('redis-cli', 'install redis-cli to build a local Redis Cluster');
+  !noRedis &&
+  !redisAvailable(true) &&
+  serviceMissing('redis-cli', 'install redis-cli to build a local Redis Cluster');
 
 /** The settings the README recommends: never queue while Redis is away. */
 export const FAIL_FAST: RedisOptions = {
@@ -19,7 +21,10 @@ export function client(url: string, extra: RedisOptions = {}): Redis {
   return new Redis(url, { ...FAIL_FAST, ...extra });
 }
 
-export function clusterClient(nodes: readonly { host: string; port: number }[], extra: ClusterOptions = {}): Cluster {
+export function clusterClient(
+  nodes: readonly { host: string; port: number }[],
+  extra: ClusterOptions = {},
+): Cluster {
   return new Cluster([...nodes], { redisOptions: FAIL_FAST, enableOfflineQueue: false, ...extra });
 }
 

@@ -16,6 +16,7 @@ const WRITES = new Set(['hset', 'hdel', 'del', 'pexpire', 'zadd', 'zrem', 'set',
 
 interface Seen {
   readonly command: string;
+  readonly arg: string;
   readonly source: string;
 }
 
@@ -26,22 +27,29 @@ describe.skipIf(noRedis)('round trips per operation (MONITOR on a dedicated redi
   let store: SessionStore;
   const seen: Seen[] = [];
   let marks = 0;
+  let self = '';
 
   beforeAll(async () => {
     server = await startRedis();
     redis = client(server.url);
     await ready(redis);
     store = redisStore({ client: redis });
+    self = /addr=(\S+)/.exec(String(await redis.call('CLIENT', 'INFO')))?.[1] ?? '';
     const probe = client(server.url);
     monitor = await probe.monitor();
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      seen.push({ command: String(args[0]).toLowerCase(), source });
+      seen.push({ command: String(args[0]).toLowerCase(), arg: String(args[1]), source });
     });
     // Warm the script cache so EVALSHA never falls back to EVAL below.
     const u = 'warm-up';
     const k = keyFor(store, u);
     const now = Date.now();
-    await store.rotate({ now, from: null, to: { key: k, session: storedSession({ userId: u, now }) }, limit: null });
+    await store.rotate({
+      now,
+      from: null,
+      to: { key: k, session: storedSession({ userId: u, now }) },
+      limit: null,
+    });
     await store.load(k, { now, touchIntervalMs: MIN });
     await store.create(keyFor(store), storedSession({ now }), { now });
     await store.update(k, { set: {}, unset: ['x'] }, { now });
@@ -57,20 +65,26 @@ describe.skipIf(noRedis)('round trips per operation (MONITOR on a dedicated redi
     await server?.stop();
   });
 
-  /** Run `op`, then wait until MONITOR has shown everything the store's connection sent. */
-  async function count(op: () => Promise<unknown>): Promise<{ trips: string[]; writes: string[] }> {
+  /** Index just after the ECHO `mark` the store's connection sent, once MONITOR shows it. */
+  async function sync(): Promise<number> {
     const mark = `mark-${++marks}`;
-    const start = seen.length;
-    await op();
     await redis.echo(mark);
-    for (let i = 0; i < 100 && !seen.slice(start).some((s) => s.command === 'echo'); i++) {
+    for (let i = 0; i < 200; i++) {
+      const at = seen.findIndex((s) => s.command === 'echo' && s.arg === mark);
+      if (at >= 0) return at + 1;
       await new Promise((r) => setTimeout(r, 10));
     }
-    const window = seen.slice(start);
-    const end = window.findIndex((s) => s.command === 'echo');
-    const ops = window.slice(0, end);
+    throw new Error(`MONITOR never showed ${mark}`);
+  }
+
+  /** Commands the store's connection sent for `op` (round trips) and the writes its scripts made. */
+  async function count(op: () => Promise<unknown>): Promise<{ trips: string[]; writes: string[] }> {
+    const start = await sync();
+    await op();
+    const end = (await sync()) - 1;
+    const ops = seen.slice(start, end);
     return {
-      trips: ops.filter((s) => s.source !== 'lua').map((s) => s.command),
+      trips: ops.filter((s) => s.source === self).map((s) => s.command),
       writes: ops.filter((s) => s.source === 'lua' && WRITES.has(s.command)).map((s) => s.command),
     };
   }
@@ -80,10 +94,19 @@ describe.skipIf(noRedis)('round trips per operation (MONITOR on a dedicated redi
     process.stdout.write(`\nround trips per operation: ${JSON.stringify(report)}\n`);
   });
 
-  async function login(userId: string, now: number, from: { key: SessionKey; userId: string | null } | null = null) {
+  async function login(
+    userId: string,
+    now: number,
+    from: { key: SessionKey; userId: string | null } | null = null,
+  ) {
     const key = keyFor(store, userId);
     const session = storedSession({ userId, now, data: { cart: [1, 2], theme: 'dark' } });
-    const result = await store.rotate({ now, from, to: { key, session }, limit: { max: 5, onLimit: 'evict-oldest' } });
+    const result = await store.rotate({
+      now,
+      from,
+      to: { key, session },
+      limit: { max: 5, onLimit: 'evict-oldest' },
+    });
     return { key, session, result };
   }
 
@@ -135,7 +158,12 @@ describe.skipIf(noRedis)('round trips per operation (MONITOR on a dedicated redi
   it('destroy = 1, list = 1, revoke one = 1, revoke others = 1, revoke all = 1', async () => {
     const now = Date.now();
     const u = 'rt-user-2';
-    const s = [await login(u, now), await login(u, now + 1), await login(u, now + 2), await login(u, now + 3)];
+    const s = [
+      await login(u, now),
+      await login(u, now + 1),
+      await login(u, now + 2),
+      await login(u, now + 3),
+    ];
     const d = await count(() => store.destroy(s[0]!.key, { now, userId: u, reason: 'logout' }));
     expect(d.trips).toEqual(['evalsha']);
     report.destroy = d.trips.length;
@@ -155,20 +183,35 @@ describe.skipIf(noRedis)('round trips per operation (MONITOR on a dedicated redi
 
   it('memory: a small authenticated session plus its index entry', async () => {
     const now = Date.now();
-    const measure = async (userAgent: string) => {
-      const u = `user-${now}-${userAgent.length}`;
+    let users = 0;
+    const measure = async (userAgent: string | null) => {
+      const u = `user-4${++users}`;
       const key = keyFor(store, u);
       const base = storedSession({ userId: u, now, data: { cart: [1, 2], theme: 'dark', n: 3 } });
-      const session = { ...base, client: { ...base.client!, userAgent } };
-      await store.rotate({ now, from: null, to: { key, session }, limit: { max: 5, onLimit: 'evict-oldest' } });
-      const s = Number(await redis.call('MEMORY', 'USAGE', `tessera:{${key.tag}}s:${key.id}`, 'SAMPLES', '0'));
+      const session = { ...base, client: userAgent === null ? null : { ...base.client!, userAgent } };
+      await store.rotate({
+        now,
+        from: null,
+        to: { key, session },
+        limit: { max: 5, onLimit: 'evict-oldest' },
+      });
+      const s = Number(
+        await redis.call('MEMORY', 'USAGE', `tessera:{${key.tag}}s:${key.id}`, 'SAMPLES', '0'),
+      );
       const idx = Number(await redis.call('MEMORY', 'USAGE', `tessera:{${key.tag}}u:${u}`, 'SAMPLES', '0'));
-      // The index entry alone: a second session's growth of the (shared) index.
+      // What one more session adds to the (per-user, shared) index.
       const key2 = keyFor(store, u);
-      await store.rotate({ now, from: null, to: { key: key2, session: { ...session, handle: 'h2' } }, limit: null });
-      await store.rotate({ now, from: null, to: { key: key2, session: { ...session, handle: 'h2' } }, limit: null });
-      return { session: s, index: idx };
+      const limit = { max: 5, onLimit: 'evict-oldest' } as const;
+      await store.rotate({
+        now,
+        from: null,
+        to: { key: key2, session: { ...session, handle: 'h2' } },
+        limit,
+      });
+      const idx2 = Number(await redis.call('MEMORY', 'USAGE', `tessera:{${key.tag}}u:${u}`, 'SAMPLES', '0'));
+      return { session: s, index: idx, indexEntry: idx2 - idx };
     };
+    const bare = await measure(null);
     const short = await measure('conformance/1.0');
     const browser = await measure(
       'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
@@ -189,8 +232,9 @@ describe.skipIf(noRedis)('round trips per operation (MONITOR on a dedicated redi
     );
     const connectRedis = Number(await redis.call('MEMORY', 'USAGE', `sess:${sid}`, 'SAMPLES', '0'));
     process.stdout.write(
-      `\nMEMORY USAGE: short UA ${JSON.stringify(short)}, browser UA ${JSON.stringify(browser)}, connect-redis-shaped ${connectRedis}\n`,
+      `\nMEMORY USAGE: no client ${JSON.stringify(bare)}, short UA ${JSON.stringify(short)}, browser UA ${JSON.stringify(browser)}, connect-redis-shaped ${connectRedis}\n`,
     );
     expect(short.session).toBeLessThan(400);
+    expect(browser.session).toBeLessThan(600);
   });
 });

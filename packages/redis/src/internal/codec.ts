@@ -25,7 +25,7 @@ export function encodeSession(s: StoredSession): string[] {
   ];
   if (s.userId !== null) out.push('u', s.userId);
   if (s.authenticatedAt !== null) out.push('t', String(s.authenticatedAt));
-  if (s.client !== null) out.push('k', encodeClient(s.client));
+  if (s.client !== null) out.push(...encodeClient(s.client));
   for (const name of Object.keys(s.data)) out.push(DATA_PREFIX + name, s.data[name]!);
   return out;
 }
@@ -39,21 +39,41 @@ export function encodePatch(patch: SessionPatch): string[] {
   return out;
 }
 
-function encodeClient(c: StoredClient): string {
-  return JSON.stringify([c.ip, c.ipPrefix, c.userAgent, c.uaHash]);
+/**
+ * Redis keeps a hash in the compact listpack encoding only while every value is at most
+ * `hash-max-listpack-value` (64) bytes; one longer value converts the whole hash to a
+ * hashtable, about 2.5 times the memory. Browser user agents are ~110-150 bytes, so the
+ * user agent is stored in chunks of at most 64 UTF-8 bytes (fields a0, a1, ...).
+ */
+const CHUNK_BYTES = 64;
+
+function encodeClient(c: StoredClient): string[] {
+  const out = ['p', c.ip, 'q', c.ipPrefix, 'w', c.uaHash];
+  let chunk = '';
+  let bytes = 0;
+  let n = 0;
+  for (const ch of c.userAgent) {
+    const size = Buffer.byteLength(ch);
+    if (bytes + size > CHUNK_BYTES) {
+      out.push(`a${n++}`, chunk);
+      chunk = '';
+      bytes = 0;
+    }
+    chunk += ch;
+    bytes += size;
+  }
+  if (chunk !== '') out.push(`a${n}`, chunk);
+  return out;
 }
 
-export function decodeClient(raw: unknown): StoredClient | null | undefined {
-  if (raw === null || raw === undefined) return null;
-  if (typeof raw !== 'string') return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(v) || v.length !== 4 || !v.every((x) => typeof x === 'string')) return undefined;
-  const [ip, ipPrefix, userAgent, uaHash] = v as [string, string, string, string];
+function decodeClient(meta: ReadonlyMap<string, string>): StoredClient | null | undefined {
+  const ip = meta.get('p');
+  const ipPrefix = meta.get('q');
+  const uaHash = meta.get('w');
+  if (ip === undefined && ipPrefix === undefined && uaHash === undefined) return null;
+  if (ip === undefined || ipPrefix === undefined || uaHash === undefined) return undefined;
+  let userAgent = '';
+  for (let n = 0; meta.has(`a${n}`); n++) userAgent += meta.get(`a${n}`);
   return { ip, ipPrefix, userAgent, uaHash };
 }
 
@@ -84,7 +104,7 @@ export function decodeSession(flat: readonly unknown[]): StoredSession | string 
   const userId = meta.get('u') ?? null;
   const rawAuth = meta.get('t');
   const authenticatedAt = rawAuth === undefined ? null : int(rawAuth);
-  const client = decodeClient(meta.get('k'));
+  const client = decodeClient(meta);
   if (
     !handle ||
     createdAt === undefined ||
@@ -97,7 +117,7 @@ export function decodeSession(flat: readonly unknown[]): StoredSession | string 
     return 'missing or malformed metadata field';
   }
   for (const field of meta.keys()) {
-    if (!KNOWN.has(field)) return `unknown field ${JSON.stringify(field)}`;
+    if (!KNOWN.has(field) && !/^a[0-9]{1,2}$/.test(field)) return `unknown field ${JSON.stringify(field)}`;
   }
   return {
     version: 1,
@@ -113,4 +133,4 @@ export function decodeSession(flat: readonly unknown[]): StoredSession | string 
   };
 }
 
-const KNOWN = new Set(['v', 'h', 'u', 'c', 'l', 'i', 'x', 't', 'k']);
+const KNOWN = new Set(['v', 'h', 'u', 'c', 'l', 'i', 'x', 't', 'p', 'q', 'w']);

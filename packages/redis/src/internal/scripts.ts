@@ -7,8 +7,8 @@
  * the right Cluster node; every derived key shares the base's hash tag, so one slot.
  *
  * Session hash fields: v version, h handle, u userId, c createdAt, l lastSeenAt,
- * i idleTimeoutMs, x absoluteExpiresAt, t authenticatedAt, k client (JSON array),
- * `d:<name>` one per data key. The user index is a sorted set: member session id,
+ * i idleTimeoutMs, x absoluteExpiresAt, t authenticatedAt, p/q/w client ip, ip prefix and
+ * user-agent hash, a0.. the user agent in chunks, `d:<name>` one per data key. The user index is a sorted set: member session id,
  * score createdAt, so ZRANGE lists oldest first.
  */
 import { createHash } from 'node:crypto';
@@ -162,7 +162,7 @@ if ARGV[2] ~= '' then redis.call('ZREM', KEYS[1] .. 'u:' .. ARGV[2], ARGV[1]) en
 return 1
 `;
 
-/** ARGV: userId, now. Returns {{id, h, c, l, i, x, k}, ...} oldest first; prunes the rest. */
+/** ARGV: userId, now. Returns {{id, HGETALL}, ...} of live sessions, oldest first; prunes the rest. */
 const LIST = `
 local idx = KEYS[1] .. 'u:' .. ARGV[1]
 local now = tonumber(ARGV[2])
@@ -170,8 +170,7 @@ local out = {}
 for _, m in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
   local mk = KEYS[1] .. 's:' .. m
   if live(mk, now) then
-    local r = redis.call('HMGET', mk, 'h', 'c', 'l', 'i', 'x', 'k')
-    out[#out + 1] = {m, r[1], r[2], r[3], r[4], r[5], r[6]}
+    out[#out + 1] = {m, redis.call('HGETALL', mk)}
   else
     redis.call('ZREM', idx, m)
     redis.call('DEL', mk)

@@ -1,0 +1,55 @@
+import { isSessionError } from '@tessera/session-core';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { redisStore } from '../src/index.js';
+
+// Construction never talks to Redis, so a shape-only stand-in is enough here.
+const fake = {
+  status: 'ready',
+  evalsha: async () => null,
+  eval: async () => null,
+  once: () => undefined,
+  off: () => undefined,
+} as unknown as Redis;
+
+function configError(make: () => unknown): string {
+  try {
+    make();
+  } catch (error) {
+    expect(isSessionError(error, 'invalid_config')).toBe(true);
+    return (error as Error).message;
+  }
+  throw new Error('expected invalid_config');
+}
+
+describe('redisStore options', () => {
+  it('rejects a prefix that would override the hash tag', () => {
+    expect(configError(() => redisStore({ client: fake, keyPrefix: 'app{x}:' }))).toMatch(/keyPrefix/);
+    expect(configError(() => redisStore({ client: fake, keyPrefix: 'a b' }))).toMatch(/keyPrefix/);
+  });
+
+  it('rejects a client prefix with braces too', () => {
+    const prefixed = Object.assign(Object.create(fake), { options: { keyPrefix: '{app}' } }) as Redis;
+    expect(configError(() => redisStore({ client: prefixed }))).toMatch(/client's `keyPrefix`/);
+  });
+
+  it('rejects timeouts that are not positive numbers', () => {
+    for (const timeoutMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(configError(() => redisStore({ client: fake, timeoutMs }))).toMatch(/timeoutMs/);
+    }
+  });
+
+  it('rejects something that is not an ioredis client', () => {
+    expect(configError(() => redisStore({ client: {} as Redis }))).toMatch(/ioredis/);
+  });
+
+  it('accepts an empty prefix, and answers missing for a tag it could not have made', async () => {
+    const store = redisStore({ client: fake, keyPrefix: '' });
+    expect(await store.load({ id: 'x', tag: '}{' }, { now: 0, touchIntervalMs: 0 })).toEqual({
+      status: 'missing',
+    });
+    expect(store.shardTag!('alice')).toBe(store.shardTag!('alice'));
+    expect(store.shardTag!('alice')).toMatch(/^[0-9a-z]{1,16}$/);
+    expect(store.shardTag!(null)).toMatch(/^[0-9a-z]{1,16}$/);
+  });
+});
