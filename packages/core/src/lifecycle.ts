@@ -97,7 +97,7 @@ export type Effect =
       readonly from: { readonly sid: string; readonly userId: string | null } | null;
       readonly sid: string;
       readonly meta: SessionMeta;
-      /** Enforce the per-user cap (logins) or not (regenerating an anonymous session). */
+      /** Index and cap the session under its user (false only for anonymous sessions). */
       readonly capped: boolean;
     }
   | {

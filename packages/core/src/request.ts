@@ -500,10 +500,10 @@ export class RequestSession<D = SessionData> implements Session<D> {
       case 'store.rotate': {
         const key = this.#keyOf(effect.sid);
         const from = effect.from ? { key: this.#keyOf(effect.from.sid), userId: effect.from.userId } : null;
-        const limit =
-          effect.capped && effect.meta.userId !== null && Number.isFinite(m.policy.maxSessionsPerUser)
-            ? { max: m.policy.maxSessionsPerUser, onLimit: m.policy.onLimit }
-            : null;
+        // Authenticated sessions always get a limit (so stores always index them); "no cap"
+        // is the largest safe integer rather than a special case every store must know.
+        const max = Number.isFinite(m.policy.maxSessionsPerUser) ? m.policy.maxSessionsPerUser : Number.MAX_SAFE_INTEGER;
+        const limit = effect.meta.userId !== null ? { max, onLimit: m.policy.onLimit } : null;
         const result = await m.call('rotate', effect.meta.handle, () =>
           m.store.rotate({ now, from, to: { key, session: this.#stored(effect.meta) }, limit }),
         );

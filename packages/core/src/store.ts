@@ -13,9 +13,10 @@
  *   The core validates everything a store returns.
  * - "One round trip" means one request/response exchange with the backing service
  *   (one Lua script, one pipeline, one SQL statement, one memcached multi-get).
- * - A store rejects (throws or returns a rejected promise) only when the backing service
- *   failed or timed out; the core turns that into `SessionError('store_unavailable')`.
- *   "Not found" is never an error.
+ * - A store rejects (throws or returns a rejected promise) when the backing service
+ *   failed or timed out (the core turns that into `SessionError('store_unavailable')`), or
+ *   with `SessionError('invalid_state')` for a programming error such as a key whose tag did
+ *   not come from `shardTag`. "Not found" is never an error.
  *
  * The generic fallback `fromKeyValueStore` (see `kv-store.ts`) builds a full store from
  * get/set/delete; it declares `atomicMerge: false, atomicRotate: false`.
@@ -125,7 +126,10 @@ export interface RotateInput {
    * For an authenticated `to` (userId set): the concurrent-session cap. Count the user's
    * live sessions (expired index entries are pruned, never counted; `from` never counts).
    * If the count is at `max`: `evict-oldest` destroys the oldest by `createdAt` until there
-   * is room; `reject` answers `limit` and changes nothing. `null`: no cap, no index.
+   * is room; `reject` answers `limit` and changes nothing. `max` is an integer >= 1 (the
+   * core never sends less; "no cap" is `Number.MAX_SAFE_INTEGER`). `null` only for anonymous sessions.
+   * A store that must split a rotation across shards (Redis Cluster, anonymous -> user) says
+   * in its README what it cannot undo when the second step finds a conflict.
    */
   readonly limit: { readonly max: number; readonly onLimit: 'evict-oldest' | 'reject' } | null;
 }

@@ -358,6 +358,12 @@ describe('per-user cap and devices', () => {
     expect(rs.session.get('cart')).toEqual([1]);
   });
 
+  it('with no cap (Infinity) sessions are still indexed and listed', async () => {
+    const { manager, login } = setup({ maxSessionsPerUser: Number.POSITIVE_INFINITY });
+    for (let i = 0; i < 7; i++) await login('alice');
+    expect(await manager.listSessions('alice')).toHaveLength(7);
+  });
+
   it('lists devices with the current one marked; revoke one; revoke others', async () => {
     const { manager, login } = setup();
     const a = await login('alice');
