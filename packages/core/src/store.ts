@@ -12,7 +12,9 @@
  *   whitespace or object key order, as Postgres `jsonb` does) and never interprets it.
  *   The core validates everything a store returns.
  * - "One round trip" means one request/response exchange with the backing service
- *   (one Lua script, one pipeline, one SQL statement, one memcached multi-get).
+ *   (one Lua script, one pipeline, one SQL statement, one memcached multi-get). A backend
+ *   without server-side scripting may implement a conditional write as a CAS read then a
+ *   CAS write (two round trips); it says so in its README (memcached does).
  * - A store rejects (throws or returns a rejected promise) when the backing service
  *   failed or timed out (the core turns that into `SessionError('store_unavailable')`), or
  *   with `SessionError('invalid_state')` for a programming error such as a key whose tag did

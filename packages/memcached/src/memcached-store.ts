@@ -24,8 +24,8 @@ import {
   type UpdateResult,
   type UserSessionInfo,
 } from '@tessera/session-core';
-import { IndexStore } from './internal/index-store.js';
 import { decodeSession, encodeSession, exptimeOf, sessionItemKey } from './internal/codec.js';
+import { IndexStore } from './internal/index-store.js';
 import { backoff, type Ctx, expect } from './internal/ops.js';
 import { MemcachedMetaClient } from './meta-client.js';
 
@@ -78,7 +78,10 @@ export class MemcachedStore implements SessionStore {
     }
     const casRetries = options.casRetries ?? 50;
     if (!Number.isInteger(casRetries) || casRetries < 1) {
-      throw new SessionError('invalid_config', `[tessera] [memcached] casRetries must be a positive integer, got ${casRetries}.`);
+      throw new SessionError(
+        'invalid_config',
+        `[tessera] [memcached] casRetries must be a positive integer, got ${casRetries}.`,
+      );
     }
     this.#ownsClient = options.client === undefined;
     this.client =
@@ -137,12 +140,18 @@ export class MemcachedStore implements SessionStore {
     if (ttl === 0) return false;
     const bytes = encodeSession(session);
     const item = sessionItemKey(this.#ctx.prefix, key.id);
-    const [r] = await this.client.exec(this.#server(key), [{ line: `ms ${item} ${bytes.length} T${ttl} ME`, data: bytes }]);
+    const [r] = await this.client.exec(this.#server(key), [
+      { line: `ms ${item} ${bytes.length} T${ttl} ME`, data: bytes },
+    ]);
     expect(r, ['HD', 'NS'], 'ms');
     return r!.code === 'HD';
   }
 
-  async update(key: SessionKey, patch: SessionPatch, options: { readonly now: number }): Promise<UpdateResult> {
+  async update(
+    key: SessionKey,
+    patch: SessionPatch,
+    options: { readonly now: number },
+  ): Promise<UpdateResult> {
     const { now } = options;
     const server = this.#server(key);
     const item = sessionItemKey(this.#ctx.prefix, key.id);
@@ -196,7 +205,10 @@ export class MemcachedStore implements SessionStore {
     return this.#index.revokeOne(userId, handle, options.now);
   }
 
-  revokeUserSessions(userId: string, options: { readonly now: number; readonly except?: SessionKey }): Promise<number> {
+  revokeUserSessions(
+    userId: string,
+    options: { readonly now: number; readonly except?: SessionKey },
+  ): Promise<number> {
     return this.#index.revokeAll(userId, options.now, options.except);
   }
 

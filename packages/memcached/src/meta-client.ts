@@ -33,12 +33,18 @@ export class MemcachedMetaClient {
   constructor(options: MemcachedMetaClientOptions = {}) {
     const servers = options.servers ?? ['127.0.0.1:11211'];
     if (!Array.isArray(servers) || servers.length === 0) {
-      throw new SessionError('invalid_config', '[tessera] [memcached] servers must list at least one host:port.');
+      throw new SessionError(
+        'invalid_config',
+        '[tessera] [memcached] servers must list at least one host:port.',
+      );
     }
     for (const s of servers) {
       const m = typeof s === 'string' ? ADDRESS.exec(s) : null;
       if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
-        throw new SessionError('invalid_config', `[tessera] [memcached] server "${String(s)}" is not host:port.`);
+        throw new SessionError(
+          'invalid_config',
+          `[tessera] [memcached] server "${String(s)}" is not host:port.`,
+        );
       }
     }
     if (new Set(servers).size !== servers.length) {
@@ -46,7 +52,10 @@ export class MemcachedMetaClient {
     }
     const timeoutMs = options.timeoutMs ?? 1000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw new SessionError('invalid_config', `[tessera] [memcached] timeoutMs must be a positive number, got ${timeoutMs}.`);
+      throw new SessionError(
+        'invalid_config',
+        `[tessera] [memcached] timeoutMs must be a positive number, got ${timeoutMs}.`,
+      );
     }
     this.servers = Object.freeze([...servers]);
     this.timeoutMs = timeoutMs;

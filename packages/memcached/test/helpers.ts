@@ -1,5 +1,10 @@
-import { type MemcachedServer, memcachedAvailable, serviceMissing, startMemcached } from '@tessera/session-testing';
 import type { SessionKey } from '@tessera/session-core';
+import {
+  type MemcachedServer,
+  memcachedAvailable,
+  serviceMissing,
+  startMemcached,
+} from '@tessera/session-testing';
 import type { MemcachedStore } from '../src/index.js';
 
 /** True (skip) when no memcached can be had; throws under CI=true. Evaluated once per file. */
@@ -13,7 +18,11 @@ export async function startServers(n: number): Promise<MemcachedServer[]> {
 }
 
 /** Write undecodable bytes where the store keeps `key`. */
-export async function writeCorrupt(store: MemcachedStore, key: SessionKey, text = '{"version":2'): Promise<void> {
+export async function writeCorrupt(
+  store: MemcachedStore,
+  key: SessionKey,
+  text = '{"version":2',
+): Promise<void> {
   const data = Buffer.from(text);
   const [r] = await store.client.exec(store.client.serverFor(key.tag || key.id), [
     { line: `ms tessera:s:${key.id} ${data.length} T60`, data },

@@ -68,7 +68,8 @@ export function decodeSession(bytes: Buffer): Decoded<StoredSession> {
   } catch {
     return { ok: false, detail: 'session item is not JSON' };
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, detail: 'not an object' };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { ok: false, detail: 'not an object' };
   const r = raw as Record<string, unknown>;
   if (r.version !== 1) return { ok: false, detail: `unknown record version ${String(r.version)}` };
   const client = decodeClient(r.client);

@@ -59,11 +59,14 @@ export class MetaConnection {
     socket.write(Buffer.concat(parts));
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new Error(`no answer from ${this.address} within ${timeoutMs} ms`);
-        this.#fail(socket, error);
-        reject(error);
-      }, Math.max(1, deadline - Date.now()));
+      timer = setTimeout(
+        () => {
+          const error = new Error(`no answer from ${this.address} within ${timeoutMs} ms`);
+          this.#fail(socket, error);
+          reject(error);
+        },
+        Math.max(1, deadline - Date.now()),
+      );
     });
     try {
       return await Promise.race([Promise.all(replies), expired]);
@@ -133,12 +136,16 @@ export class MetaConnection {
       }
       this.#buf = this.#buf.subarray(consumed);
       const pending = this.#pending.shift();
-      if (!pending) return this.#fail(socket, new Error(`unexpected reply from ${this.address}: ${line}`));
+      if (!pending) {
+        this.#fail(socket, new Error(`unexpected reply from ${this.address}: ${line}`));
+        return;
+      }
       if (code === 'ERROR' || code === 'CLIENT_ERROR' || code === 'SERVER_ERROR') {
         // The stream may be out of step after an error line: start over on a new socket.
         const error = new Error(`${this.address} answered ${line}`);
         pending.reject(error);
-        return this.#fail(socket, error);
+        this.#fail(socket, error);
+        return;
       }
       const flags = new Map<string, string>();
       for (const w of rest) if (w) flags.set(w[0]!, w.slice(1));

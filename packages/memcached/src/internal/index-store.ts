@@ -19,8 +19,18 @@ import {
   type StoredSession,
   type UserSessionInfo,
 } from '@tessera/session-core';
-import { decodeIndex, decodeSession, encodeIndex, encodeSession, exptimeOf, type IndexEntry, indexItemKey, sessionItemKey } from './codec.js';
-import { backoff, type Ctx, deleteSessions, expect, readSessions } from './ops.js';
+import type { MetaCommand, MetaResponse } from '../meta-client.js';
+import {
+  decodeIndex,
+  decodeSession,
+  encodeIndex,
+  encodeSession,
+  exptimeOf,
+  type IndexEntry,
+  indexItemKey,
+  sessionItemKey,
+} from './codec.js';
+import { backoff, type Ctx, deleteSessions, expect, fanOut, readSessions } from './ops.js';
 
 interface IndexRead {
   readonly cas: string | undefined;
@@ -45,24 +55,34 @@ export class IndexStore {
     const toItem = sessionItemKey(prefix, to.key.id);
     const bytes = encodeSession(to.session);
     const ttl = Math.max(1, exptimeOf(expiresAtOf(to.session), now));
-    const [[added], fromCas] = await Promise.all([
-      client.exec(toServer, [{ line: `ms ${toItem} ${bytes.length} T${ttl} ME`, data: bytes }]),
-      from ? this.#readCas(from.key, now) : undefined,
+    const indexed = userId !== null && limit !== null;
+    // First round trip (pipelined per server; one server when the shard tags match): write
+    // the new session, read the session it replaces and the user's index.
+    const replies = await fanOut(this.ctx, [
+      {
+        routing: to.key.tag || to.key.id,
+        command: { line: `ms ${toItem} ${bytes.length} T${ttl} ME`, data: bytes },
+      },
+      ...(from ? [{ routing: from.key.tag || from.key.id, command: this.#casCommand(from.key) }] : []),
+      ...(indexed ? [{ routing: this.tagOf(userId), command: this.#readCommand(userId) }] : []),
     ]);
+    const added = replies[0];
+    const fromCas = from ? this.#parseCas(replies[1], now) : undefined;
+    const firstIndex = indexed ? this.#parseRead(replies[from ? 2 : 1], userId) : undefined;
     expect(added, ['HD', 'NS'], 'ms');
     if (added!.code === 'NS') return CONFLICT;
-    const dropTo = () => client.exec(toServer, [{ line: `md ${toItem}` }]).then(
-      () => undefined,
-      () => undefined,
-    );
+    const dropTo = () =>
+      client.exec(toServer, [{ line: `md ${toItem}` }]).then(
+        () => undefined,
+        () => undefined,
+      );
     try {
       if (from && fromCas === undefined) {
         await dropTo();
         return CONFLICT;
       }
-      const indexed = userId !== null && limit !== null;
       if (indexed && limit.onLimit === 'reject') {
-        const admitted = await this.#admit(userId, now, limit, from?.key.id, to.key, to.session);
+        const admitted = await this.#admit(userId, now, limit, from?.key.id, to.key, to.session, firstIndex);
         if (admitted === 'limit') {
           await dropTo();
           return { status: 'limit' };
@@ -80,7 +100,7 @@ export class IndexStore {
         await this.remove(from.userId, [from.key.id], now);
       }
       if (!indexed || limit.onLimit === 'reject') return { status: 'ok', evicted: [] };
-      const victims = await this.#admit(userId, now, limit, from?.key.id, to.key, to.session);
+      const victims = await this.#admit(userId, now, limit, from?.key.id, to.key, to.session, firstIndex);
       if (victims === 'limit') throw new Error('unreachable: evict-oldest never refuses');
       await deleteSessions(this.ctx, victims);
       return { status: 'ok', evicted: victims.map((v) => ({ handle: v.handle })) };
@@ -92,7 +112,7 @@ export class IndexStore {
 
   /** Remove `ids` from a user's index (and prune expired entries on the way). */
   async remove(userId: string, ids: readonly string[], now: number): Promise<void> {
-    await this.#rmw(userId, now, async (read): Promise<Step<void>> => {
+    await this.#rmw(userId, now, undefined, async (read): Promise<Step<void>> => {
       if (!read.entries.some((e) => ids.includes(e.id))) return { done: undefined };
       return { entries: read.entries.filter((e) => !ids.includes(e.id) && e.exp > now), result: undefined };
     });
@@ -123,16 +143,21 @@ export class IndexStore {
   }
 
   async revokeOne(userId: string, handle: string, now: number): Promise<boolean> {
-    const victim = await this.#rmw(userId, now, async (read): Promise<Step<IndexEntry | undefined>> => {
-      const hit = read.entries.find((e) => e.handle === handle);
-      if (!hit) return { done: undefined };
-      return { entries: read.entries.filter((e) => e !== hit && e.exp > now), result: hit };
-    });
+    const victim = await this.#rmw(
+      userId,
+      now,
+      undefined,
+      async (read): Promise<Step<IndexEntry | undefined>> => {
+        const hit = read.entries.find((e) => e.handle === handle);
+        if (!hit) return { done: undefined };
+        return { entries: read.entries.filter((e) => e !== hit && e.exp > now), result: hit };
+      },
+    );
     return victim ? (await deleteSessions(this.ctx, [victim])) > 0 : false;
   }
 
   async revokeAll(userId: string, now: number, except: SessionKey | undefined): Promise<number> {
-    const victims = await this.#rmw(userId, now, async (read): Promise<Step<IndexEntry[]>> => {
+    const victims = await this.#rmw(userId, now, undefined, async (read): Promise<Step<IndexEntry[]>> => {
       const victims = read.entries.filter((e) => e.id !== except?.id);
       if (victims.length === 0) return { done: [] };
       return { entries: read.entries.filter((e) => e.id === except?.id && e.exp > now), result: victims };
@@ -152,9 +177,10 @@ export class IndexStore {
     fromId: string | undefined,
     key: SessionKey,
     session: StoredSession,
+    first: IndexRead | undefined,
   ): Promise<IndexEntry[] | 'limit'> {
     const alive = new Map<string, boolean>();
-    return this.#rmw(userId, now, async (read): Promise<Step<IndexEntry[] | 'limit'>> => {
+    return this.#rmw(userId, now, first, async (read): Promise<Step<IndexEntry[] | 'limit'>> => {
       let entries = read.entries.filter((e) => e.exp > now && e.id !== fromId && e.id !== key.id);
       if (entries.length >= limit.max) {
         const unknown = entries.filter((e) => !alive.has(e.id));
@@ -184,10 +210,12 @@ export class IndexStore {
     });
   }
 
+  #casCommand(key: SessionKey): MetaCommand {
+    return { line: `mg ${sessionItemKey(this.ctx.prefix, key.id)} v c` };
+  }
+
   /** CAS of a live session item, or undefined when it is absent, undecodable or expired at `now`. */
-  async #readCas(key: SessionKey, now: number): Promise<string | undefined> {
-    const item = sessionItemKey(this.ctx.prefix, key.id);
-    const [r] = await this.ctx.client.exec(this.ctx.client.serverFor(key.tag || key.id), [{ line: `mg ${item} v c` }]);
+  #parseCas(r: MetaResponse | undefined, now: number): string | undefined {
     if (r?.code === 'EN') return undefined;
     expect(r, ['VA'], 'mg');
     const d = decodeSession(r!.value!);
@@ -213,10 +241,16 @@ export class IndexStore {
     throw this.#exhausted('rotate');
   }
 
-  async #rmw<T>(userId: string, now: number, step: (read: IndexRead) => Promise<Step<T>>): Promise<T> {
+  /** CAS loop on the index item; `first` is a read already made (saves a round trip). */
+  async #rmw<T>(
+    userId: string,
+    now: number,
+    first: IndexRead | undefined,
+    step: (read: IndexRead) => Promise<Step<T>>,
+  ): Promise<T> {
     for (let attempt = 0; attempt < this.ctx.casRetries; attempt++) {
       if (attempt > 0) await backoff(attempt);
-      const read = await this.#read(userId);
+      const read = attempt === 0 && first ? first : await this.#read(userId);
       const out = await step(read);
       if ('done' in out) return out.done;
       if (await this.#write(userId, read, out.entries, now)) return out.result;
@@ -228,17 +262,28 @@ export class IndexStore {
     return this.ctx.client.serverFor(this.tagOf(userId));
   }
 
-  async #read(userId: string): Promise<IndexRead> {
-    const [r] = await this.ctx.client.exec(this.#server(userId), [
-      { line: `mg ${indexItemKey(this.ctx.prefix, userId)} v c` },
-    ]);
+  #readCommand(userId: string): MetaCommand {
+    return { line: `mg ${indexItemKey(this.ctx.prefix, userId)} v c` };
+  }
+
+  #parseRead(r: MetaResponse | undefined, userId: string): IndexRead {
     if (r?.code === 'EN') return { cas: undefined, entries: [] };
     expect(r, ['VA'], 'mg');
     return { cas: r!.flags.get('c'), entries: decodeIndex(r!.value, userId).entries };
   }
 
+  async #read(userId: string): Promise<IndexRead> {
+    const [r] = await this.ctx.client.exec(this.#server(userId), [this.#readCommand(userId)]);
+    return this.#parseRead(r, userId);
+  }
+
   /** CAS write (add when there was no item). Answers false when someone changed it first. */
-  async #write(userId: string, read: IndexRead, entries: readonly IndexEntry[], now: number): Promise<boolean> {
+  async #write(
+    userId: string,
+    read: IndexRead,
+    entries: readonly IndexEntry[],
+    now: number,
+  ): Promise<boolean> {
     const item = indexItemKey(this.ctx.prefix, userId);
     const server = this.#server(userId);
     if (entries.length === 0) {
@@ -251,7 +296,9 @@ export class IndexStore {
     const ttl = Math.max(1, exptimeOf(Math.max(...entries.map((e) => e.exp)), now));
     const bytes = encodeIndex({ userId, entries });
     const mode = read.cas === undefined ? 'ME' : `C${read.cas}`;
-    const [r] = await this.ctx.client.exec(server, [{ line: `ms ${item} ${bytes.length} T${ttl} ${mode}`, data: bytes }]);
+    const [r] = await this.ctx.client.exec(server, [
+      { line: `ms ${item} ${bytes.length} T${ttl} ${mode}`, data: bytes },
+    ]);
     expect(r, ['HD', 'NS', 'EX', 'NF'], 'ms');
     return r!.code === 'HD';
   }

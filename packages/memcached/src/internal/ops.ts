@@ -58,11 +58,17 @@ export interface SessionRef {
 }
 
 /** Read several sessions in one round trip per server. Missing or corrupt → undefined. */
-export async function readSessions(ctx: Ctx, refs: readonly SessionRef[]): Promise<(StoredSession | undefined)[]> {
+export async function readSessions(
+  ctx: Ctx,
+  refs: readonly SessionRef[],
+): Promise<(StoredSession | undefined)[]> {
   if (refs.length === 0) return [];
   const replies = await fanOut(
     ctx,
-    refs.map((r) => ({ routing: r.tag || r.id, command: { line: `mg ${sessionItemKey(ctx.prefix, r.id)} v` } })),
+    refs.map((r) => ({
+      routing: r.tag || r.id,
+      command: { line: `mg ${sessionItemKey(ctx.prefix, r.id)} v` },
+    })),
   );
   return replies.map((r) => {
     if (r.code !== 'VA' || !r.value) return undefined;
@@ -76,7 +82,10 @@ export async function deleteSessions(ctx: Ctx, refs: readonly SessionRef[]): Pro
   if (refs.length === 0) return 0;
   const replies = await fanOut(
     ctx,
-    refs.map((r) => ({ routing: r.tag || r.id, command: { line: `md ${sessionItemKey(ctx.prefix, r.id)}` } })),
+    refs.map((r) => ({
+      routing: r.tag || r.id,
+      command: { line: `md ${sessionItemKey(ctx.prefix, r.id)}` },
+    })),
   );
   return replies.filter((r) => r.code === 'HD').length;
 }

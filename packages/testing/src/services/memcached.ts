@@ -59,16 +59,22 @@ export async function startMemcached(
   if (!binary) throw new Error('[tessera] memcached binary not found (apt-get install memcached)');
   const port = await freePort();
   let child: ChildProcess | undefined;
+  // exitCode stays null for a process killed by a signal: track the exit ourselves.
+  let running = false;
   const args = ['-p', String(port), '-U', '0', '-l', '127.0.0.1', '-m', String(options.memoryMb ?? 64)];
   if (process.getuid?.() === 0) args.push('-u', 'root');
   const start = async () => {
-    if (child && child.exitCode === null) return;
+    if (running) return;
     child = spawnService(binary, args);
+    running = true;
+    child.once('exit', () => {
+      running = false;
+    });
     await waitFor(() => answers('127.0.0.1', port), 10_000, `memcached on port ${port}`);
   };
   const stop = async () => {
     const c = child;
-    if (!c || c.exitCode !== null) return;
+    if (!c || !running) return;
     await new Promise<void>((resolve) => {
       c.once('exit', () => resolve());
       c.kill('SIGKILL');
