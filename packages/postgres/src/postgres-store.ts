@@ -23,7 +23,15 @@ import {
 import type { PostgresClient, TableOptions } from './client.js';
 import { resolveNames } from './internal/identifiers.js';
 import { checkTimeout, runQuery } from './internal/query.js';
-import { dataFromParams, decodeRow, rowParams, rowValues, type SessionRow, selectList, ts } from './internal/rows.js';
+import {
+  dataFromParams,
+  decodeRow,
+  rowParams,
+  rowValues,
+  type SessionRow,
+  selectList,
+  ts,
+} from './internal/rows.js';
 import { COLUMNS } from './internal/schema.js';
 
 export interface PostgresStoreOptions extends TableOptions {
@@ -137,11 +145,18 @@ export class PostgresStore implements SessionStore {
   }
 
   async create(key: SessionKey, session: StoredSession, options: { readonly now: number }): Promise<boolean> {
-    const rows = await this.#run(this.#sql.create, [...rowParams(key, session, expiresAtOf(session)), options.now]);
+    const rows = await this.#run(this.#sql.create, [
+      ...rowParams(key, session, expiresAtOf(session)),
+      options.now,
+    ]);
     return rows.length > 0;
   }
 
-  async update(key: SessionKey, patch: SessionPatch, options: { readonly now: number }): Promise<UpdateResult> {
+  async update(
+    key: SessionKey,
+    patch: SessionPatch,
+    options: { readonly now: number },
+  ): Promise<UpdateResult> {
     const keys = Object.keys(patch.set);
     const rows = await this.#run(this.#sql.update, [
       key.id,
@@ -163,7 +178,8 @@ export class PostgresStore implements SessionStore {
       input.limit?.onLimit === 'reject',
     ]);
     const row = rows[0];
-    if (row?.status === 'ok') return { status: 'ok', evicted: (row.evicted ?? []).map((handle) => ({ handle })) };
+    if (row?.status === 'ok')
+      return { status: 'ok', evicted: (row.evicted ?? []).map((handle) => ({ handle })) };
     if (row?.status === 'limit') return { status: 'limit' };
     return { status: 'conflict' };
   }
@@ -173,7 +189,10 @@ export class PostgresStore implements SessionStore {
     return rows[0]?.live === true;
   }
 
-  async listUserSessions(userId: string, options: { readonly now: number }): Promise<readonly UserSessionInfo[]> {
+  async listUserSessions(
+    userId: string,
+    options: { readonly now: number },
+  ): Promise<readonly UserSessionInfo[]> {
     const rows = await this.#run<SessionRow>(this.#sql.list, [userId, options.now]);
     const out: UserSessionInfo[] = [];
     for (const row of rows) {
@@ -193,7 +212,11 @@ export class PostgresStore implements SessionStore {
     return out;
   }
 
-  async revokeUserSession(userId: string, handle: string, options: { readonly now: number }): Promise<boolean> {
+  async revokeUserSession(
+    userId: string,
+    handle: string,
+    options: { readonly now: number },
+  ): Promise<boolean> {
     return (await this.#run(this.#sql.revokeOne, [userId, handle, options.now])).length > 0;
   }
 
@@ -201,7 +224,11 @@ export class PostgresStore implements SessionStore {
     userId: string,
     options: { readonly now: number; readonly except?: SessionKey },
   ): Promise<number> {
-    const rows = await this.#run<{ n: number }>(this.#sql.revokeAll, [userId, options.except?.id ?? null, options.now]);
+    const rows = await this.#run<{ n: number }>(this.#sql.revokeAll, [
+      userId,
+      options.except?.id ?? null,
+      options.now,
+    ]);
     return rows[0]?.n ?? 0;
   }
 }

@@ -23,7 +23,10 @@ export interface SweepOptions extends TableOptions {
 
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
-    throw new SessionError('invalid_config', `[tessera] [postgres] ${name} must be a positive integer, got ${value}.`);
+    throw new SessionError(
+      'invalid_config',
+      `[tessera] [postgres] ${name} must be a positive integer, got ${value}.`,
+    );
   }
   return value;
 }
@@ -64,7 +67,7 @@ async function sweep(client: PostgresClient, r: ResolvedSweep, now: number): Pro
  * Delete expired sessions in batches; answers how many rows went. Call it from a cron job,
  * or use `startSweeper` to run it in-process.
  */
-export function sweepExpired(client: PostgresClient, options: SweepOptions = {}): Promise<number> {
+export async function sweepExpired(client: PostgresClient, options: SweepOptions = {}): Promise<number> {
   return sweep(client, resolveSweep(options), options.now ?? Date.now());
 }
 
@@ -96,7 +99,8 @@ export function startSweeper(client: PostgresClient, options: SweeperOptions = {
   const now = options.now ?? Date.now;
   const onSweep = options.onSweep ?? (() => {});
   const onError =
-    options.onError ?? ((error: unknown) => console.warn(`[tessera] [postgres] sweep failed: ${(error as Error)?.message}`));
+    options.onError ??
+    ((error: unknown) => console.warn(`[tessera] [postgres] sweep failed: ${(error as Error)?.message}`));
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<number> | undefined;
   let stopped = false;

@@ -89,22 +89,20 @@ describe('migrate on PGlite', () => {
   });
 
   it('migrationSql() runs as-is, and migrate() then finds nothing to do', async () => {
-    const fresh = await PGlite.create();
-    try {
-      const sql = migrationSql({ schema: 'app', table: 'sess' });
-      expect(sql).toContain('CREATE TABLE IF NOT EXISTS "app"."sess"');
-      await fresh.exec(sql);
-      await fresh.exec(sql); // idempotent too
-      expect(await migrate(fresh, { schema: 'app', table: 'sess' })).toEqual({ applied: [], version: 1 });
-      await exercise(fresh, 'app', 'sess');
-    } finally {
-      await fresh.close();
-    }
+    const fresh = db;
+    const sql = migrationSql({ schema: 'app', table: 'sess' });
+    expect(sql).toContain('CREATE TABLE IF NOT EXISTS "app"."sess"');
+    await fresh.exec(sql);
+    await fresh.exec(sql); // idempotent too
+    expect(await migrate(fresh, { schema: 'app', table: 'sess' })).toEqual({ applied: [], version: 1 });
+    await exercise(fresh, 'app', 'sess');
   });
 
   it('a store on an unmigrated table fails with store_unavailable and says to migrate', async () => {
     const store = postgresStore({ client: db, table: 'never_migrated' });
-    await expect(store.load(keyFor(store), { now: Date.now(), touchIntervalMs: 0 })).rejects.toThrow(/migrate\(\)/);
+    await expect(store.load(keyFor(store), { now: Date.now(), touchIntervalMs: 0 })).rejects.toThrow(
+      /migrate\(\)/,
+    );
   });
 });
 

@@ -29,7 +29,12 @@ function statementCounts(name: string, open: () => Promise<Db>): void {
       const now = Date.now();
       const key = keyFor(store);
       await store.create(key, storedSession({ now }), { now });
-      const hash = async () => (await db.client.query(`SELECT xmin::text AS x FROM "${db.schema}".tessera_sessions WHERE id = $1`, [key.id])).rows;
+      const hash = async () =>
+        (
+          await db.client.query(`SELECT xmin::text AS x FROM "${db.schema}".tessera_sessions WHERE id = $1`, [
+            key.id,
+          ])
+        ).rows;
       const before = await hash();
       expect(await count(() => store.load(key, { now: now + 1000, touchIntervalMs: MIN }))).toBe(1);
       // Same row version: the read did not write.
@@ -49,7 +54,9 @@ function statementCounts(name: string, open: () => Promise<Db>): void {
     it('create, update, rotate (with cap), destroy, list, revoke: 1 statement each', async () => {
       const now = Date.now();
       const anon = keyFor(store);
-      expect(await count(() => store.create(anon, storedSession({ now, data: { cart: [1] } }), { now }))).toBe(1);
+      expect(
+        await count(() => store.create(anon, storedSession({ now, data: { cart: [1] } }), { now })),
+      ).toBe(1);
       expect(await count(() => store.update(anon, { set: { a: '1' }, unset: ['cart'] }, { now }))).toBe(1);
       const user = `u-${anon.id.slice(0, 8)}`;
       const key = keyFor(store, user);

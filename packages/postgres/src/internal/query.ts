@@ -48,9 +48,13 @@ export async function runQuery<Row>(
       state && MISSING_OBJECT.has(state)
         ? 'the sessions table or its functions are missing: run migrate() (or the SQL from migrationSql()) first'
         : 'check that the database is reachable';
-    throw new SessionError('store_unavailable', `[tessera] [postgres] query failed (${state ?? 'no SQLSTATE'}); ${hint}.`, {
-      cause: error,
-    });
+    throw new SessionError(
+      'store_unavailable',
+      `[tessera] [postgres] query failed (${state ?? 'no SQLSTATE'}); ${hint}.`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -59,7 +63,10 @@ export async function runQuery<Row>(
 /** Resolve a timeout option once: a positive finite number of ms. */
 export function checkTimeout(name: string, value: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new SessionError('invalid_config', `[tessera] [postgres] ${name} must be a positive number of ms, got ${value}.`);
+    throw new SessionError(
+      'invalid_config',
+      `[tessera] [postgres] ${name} must be a positive number of ms, got ${value}.`,
+    );
   }
   return value;
 }

@@ -108,7 +108,12 @@ const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinit
 const str = (v: unknown): v is string => typeof v === 'string';
 
 function decodeClient(row: SessionRow): StoredClient | null | undefined {
-  const { client_ip: ip, client_ip_prefix: ipPrefix, client_user_agent: userAgent, client_ua_hash: uaHash } = row;
+  const {
+    client_ip: ip,
+    client_ip_prefix: ipPrefix,
+    client_user_agent: userAgent,
+    client_ua_hash: uaHash,
+  } = row;
   if (ip === null && ipPrefix === null && userAgent === null && uaHash === null) return null;
   if (!str(ip) || !str(ipPrefix) || !str(userAgent) || !str(uaHash)) return undefined;
   return { ip, ipPrefix, userAgent, uaHash };
