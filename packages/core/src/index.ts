@@ -1,3 +1,4 @@
+export { type AdapterOptions, resolveSessionOptions, type SessionOptions } from './adapter-options.js';
 export type { SessionInfo } from './admin.js';
 export { type ClientChange, clientOf, ipPrefixOf } from './client.js';
 export { type Clock, ManualClock, systemClock } from './clock.js';

@@ -502,7 +502,9 @@ export class RequestSession<D = SessionData> implements Session<D> {
         const from = effect.from ? { key: this.#keyOf(effect.from.sid), userId: effect.from.userId } : null;
         // Authenticated sessions always get a limit (so stores always index them); "no cap"
         // is the largest safe integer rather than a special case every store must know.
-        const max = Number.isFinite(m.policy.maxSessionsPerUser) ? m.policy.maxSessionsPerUser : Number.MAX_SAFE_INTEGER;
+        const max = Number.isFinite(m.policy.maxSessionsPerUser)
+          ? m.policy.maxSessionsPerUser
+          : Number.MAX_SAFE_INTEGER;
         const limit = effect.meta.userId !== null ? { max, onLimit: m.policy.onLimit } : null;
         const result = await m.call('rotate', effect.meta.handle, () =>
           m.store.rotate({ now, from, to: { key, session: this.#stored(effect.meta) }, limit }),

@@ -3,6 +3,7 @@ export {
   type AdapterContractOptions,
   type ContractStore,
   describeAdapterContract,
+  redisContractStore,
   type TestServer,
 } from './adapter-contract.js';
 export { keyFor, randomId, type SessionShape, sleep, storedSession } from './fixtures.js';

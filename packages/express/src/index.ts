@@ -1,0 +1,8 @@
+export type { RequireAuthOptions, Session, SessionData, TrustProxy } from '@tessera/session-core';
+export { csrf, requireAuth } from './guards.js';
+export {
+  type ExpressSessionOptions,
+  type SessionMiddleware,
+  session,
+  sessionErrorHandler,
+} from './session.js';

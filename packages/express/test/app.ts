@@ -1,0 +1,70 @@
+/** The contract suite's TEST APP, built with the Express adapter (routes: see adapter-contract.ts). */
+import type { AddressInfo } from 'node:net';
+import type { SessionManager, TrustProxy } from '@tessera/session-core';
+import type { TestServer } from '@tessera/session-testing';
+import express, { type Express } from 'express';
+import { csrf, requireAuth, session, sessionErrorHandler } from '../src/index.js';
+
+export function buildApp(
+  manager: SessionManager,
+  extra?: (app: Express) => void,
+  trustProxy: TrustProxy = false,
+): Express {
+  const app = express();
+  app.use(express.json());
+  app.use(express.urlencoded({ extended: false }));
+  app.use(session({ manager, trustProxy }));
+  app.get('/state', (req, res) => {
+    const s = req.session;
+    res.json({
+      authenticated: s.authenticated,
+      userId: s.userId,
+      handle: s.handle,
+      csrfToken: s.csrfToken,
+      data: s.toJSON(),
+    });
+  });
+  app.post('/set', csrf(), (req, res) => {
+    const { key, value } = req.body as { key: string; value: unknown };
+    req.session.set(key, value);
+    res.status(204).end();
+  });
+  app.post('/login', csrf(), async (req, res) => {
+    const { userId } = req.body as { userId: string };
+    await req.session.login(userId);
+    res.json({ userId });
+  });
+  app.post('/login-redirect', csrf(), async (req, res) => {
+    await req.session.login((req.body as { userId: string }).userId);
+    res.redirect(303, '/state');
+  });
+  app.post('/logout', csrf(), async (req, res) => {
+    await req.session.logout();
+    res.status(204).end();
+  });
+  app.get('/protected', requireAuth(), (req, res) => void res.json({ userId: req.session.userId }));
+  app.get('/recent', requireAuth({ maxAuthAgeMs: 60_000 }), (req, res) => {
+    res.json({ userId: req.session.userId });
+  });
+  app.get('/devices', requireAuth(), async (req, res) => void res.json(await req.session.listSessions()));
+  app.post('/form', csrf(), (_req, res) => void res.status(204).end());
+  extra?.(app);
+  app.use(sessionErrorHandler());
+  return app;
+}
+
+export function listen(app: Express): Promise<TestServer> {
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,4 @@
+import { describeAdapterContract } from '@tessera/session-testing';
+import { buildApp, listen } from './app.js';
+
+describeAdapterContract({ name: 'express', makeApp: async (manager) => listen(buildApp(manager)) });

@@ -1,0 +1,132 @@
+/** Express specifics: the response is held until the commit, whatever sends it. */
+import {
+  createSessionManager,
+  MemoryStore,
+  type SessionManager,
+  type SessionStore,
+} from '@tessera/session-core';
+import type { TestServer } from '@tessera/session-testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { session } from '../src/index.js';
+import { buildApp, listen } from './app.js';
+
+/** A real MemoryStore whose writes take `delay` ms: a commit that raced the response would lose. */
+function slowStore(inner: SessionStore, delay: { ms: number; fail: boolean }): SessionStore {
+  const later = <T>(fn: () => Promise<T>) =>
+    new Promise<T>((resolve, reject) =>
+      setTimeout(() => (delay.fail ? reject(new Error('down')) : fn().then(resolve, reject)), delay.ms),
+    );
+  return {
+    name: inner.name,
+    capabilities: inner.capabilities,
+    load: (...a) => inner.load(...a),
+    create: (...a) => later(() => inner.create(...a)),
+    update: (...a) => later(() => inner.update(...a)),
+    rotate: (...a) => later(() => inner.rotate(...a)),
+    destroy: (...a) => inner.destroy(...a),
+    listUserSessions: (...a) => inner.listUserSessions(...a),
+    revokeUserSession: (...a) => inner.revokeUserSession(...a),
+    revokeUserSessions: (...a) => inner.revokeUserSessions(...a),
+  };
+}
+
+const cookieOf = (res: Response) =>
+  res.headers
+    .getSetCookie()
+    .map((l) => l.split(';')[0])
+    .join('; ');
+
+describe('express adapter', () => {
+  const delay = { ms: 80, fail: false };
+  let manager: SessionManager;
+  let server: TestServer;
+  beforeAll(async () => {
+    manager = createSessionManager({ store: slowStore(new MemoryStore({ warnInProduction: false }), delay) });
+    const app = buildApp(manager, (a) => {
+      a.get('/set-redirect', (req, res) => {
+        req.session.set('step', 2);
+        res.redirect(303, '/state');
+      });
+      a.get('/stream', (req, res) => {
+        req.session.set('streamed', true);
+        res.write('a');
+        res.write('b');
+        res.end('c');
+      });
+      a.get('/head-first', (req, res) => {
+        req.session.set('k', 1);
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('ok');
+      });
+      a.get('/express-session-api', async (req, res) => {
+        req.session.set('n', 1);
+        await req.session.save();
+        const before = req.session.handle;
+        await req.session.regenerate();
+        res.json({ same: before === req.session.handle, n: req.session.get('n') });
+      });
+    });
+    server = await listen(app);
+  });
+  afterAll(() => server.close());
+
+  it('res.redirect after a write: the 303 carries the cookie and the next request sees the write', async () => {
+    delay.fail = false;
+    const r = await fetch(`${server.url}/set-redirect`, { redirect: 'manual' });
+    expect(r.status).toBe(303);
+    const cookie = cookieOf(r);
+    expect(cookie).toMatch(/^__Host-sid=/);
+    const next = await fetch(`${server.url}/state`, { headers: { cookie } });
+    expect(((await next.json()) as { data: unknown }).data).toEqual({ step: 2 });
+  });
+
+  it('res.write streaming and an explicit writeHead are held until the commit', async () => {
+    for (const path of ['/stream', '/head-first']) {
+      const r = await fetch(server.url + path);
+      expect(r.status).toBe(200);
+      expect(r.headers.getSetCookie()).toHaveLength(1);
+      expect(await r.text()).toBe(path === '/stream' ? 'abc' : 'ok');
+    }
+  });
+
+  it('a failing commit replaces the prepared redirect with 503 JSON', async () => {
+    delay.fail = true;
+    try {
+      const r = await fetch(`${server.url}/set-redirect`, { redirect: 'manual' });
+      expect(r.status).toBe(503);
+      expect(r.headers.get('location')).toBeNull();
+      expect(r.headers.getSetCookie()).toEqual([]);
+      expect(await r.json()).toEqual({ error: 'session_store_unavailable' });
+    } finally {
+      delay.fail = false;
+    }
+  });
+
+  it('save() and regenerate() are promise-returning, express-session style', async () => {
+    const r = await fetch(`${server.url}/express-session-api`);
+    expect(await r.json()).toEqual({ same: false, n: 1 });
+  });
+
+  it('trustProxy: 1 takes the client IP from the nearest X-Forwarded-For hop', async () => {
+    const trusted = buildApp(
+      manager,
+      (a) =>
+        a.get('/who', async (req, res) => {
+          await req.session.login('u-trust');
+          res.json((await req.session.listSessions())[0]);
+        }),
+      1,
+    );
+    const s = await listen(trusted);
+    try {
+      const r = await fetch(`${s.url}/who`, { headers: { 'x-forwarded-for': '198.51.100.1, 203.0.113.7' } });
+      expect(((await r.json()) as { ip: string }).ip).toBe('203.0.113.7');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('an invalid trustProxy is refused at construction', () => {
+    expect(() => session({ manager, trustProxy: -1 })).toThrow(/trustProxy/);
+  });
+});

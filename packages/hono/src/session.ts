@@ -1,0 +1,102 @@
+/**
+ * Hono middleware: one `RequestSession` per request, at `c.get('session')`. The response is
+ * not returned to the runtime until `commit()` has written the session and its headers are
+ * on `c.res`, so a redirect after login never races the save. Web-standard APIs only.
+ */
+import {
+  errorBodyOf,
+  httpStatusOf,
+  isSessionError,
+  resolveClientIp,
+  resolveSessionOptions,
+  type Session,
+  type SessionData,
+  type SessionManager,
+  type SessionOptions,
+} from '@tessera/session-core';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { GetConnInfo } from 'hono/conninfo';
+import { type Entry, json, registry } from './internal/registry.js';
+
+/** Hono `Env` carrying the session handle: `new Hono<SessionEnv<MyData>>()`. */
+export type SessionEnv<D extends SessionData = SessionData> = {
+  Variables: { session: Session<D> };
+};
+
+/** Manager options (or a shared `{ manager }`), `trustProxy`, and where the client IP comes from. */
+export type HonoSessionOptions<D extends SessionData = SessionData> = SessionOptions<D> & {
+  /**
+   * The runtime's connection-info helper (`getConnInfo` from `@hono/node-server/conninfo`,
+   * `hono/bun`, `hono/deno`, `hono/cloudflare-workers`...), for the client IP.
+   * @default on @hono/node-server the socket peer is read from the `incoming` binding; elsewhere no IP
+   */
+  readonly getConnInfo?: GetConnInfo;
+};
+
+export type SessionMiddleware<D extends SessionData> = MiddlewareHandler<SessionEnv<D>> & {
+  /** The manager behind this middleware (admin API: list/revoke a user's sessions). */
+  readonly manager: SessionManager<D>;
+};
+
+export function session<D extends SessionData = SessionData>(
+  options: HonoSessionOptions<D>,
+): SessionMiddleware<D> {
+  const { manager, trust } = resolveSessionOptions<D>(options);
+  const connInfo = options.getConnInfo ?? nodePeer;
+  const middleware: MiddlewareHandler<SessionEnv<D>> = async (c, next) => {
+    const header = (name: string) => c.req.header(name);
+    let rs: Awaited<ReturnType<SessionManager<D>['begin']>>;
+    try {
+      rs = await manager.begin({
+        method: c.req.method,
+        header,
+        ip: resolveClientIp(peerOf(connInfo, c), header('x-forwarded-for'), trust),
+        selfOrigin: new URL(c.req.url).origin,
+      });
+    } catch (error) {
+      if (isSessionError(error)) return json(httpStatusOf(error.code), errorBodyOf(error));
+      throw error;
+    }
+    const entry: Entry = {
+      checkCsrf: (form) => rs.checkCsrf(form),
+      now: () => manager.now(),
+      fieldName: manager.policy.csrf.fieldName,
+    };
+    registry.set(c, entry);
+    c.set('session', rs.session);
+    await next();
+    // Hono turned a thrown error into c.res already; a SessionError gets its own status.
+    if (isSessionError(c.error)) replace(c, httpStatusOf(c.error.code), errorBodyOf(c.error));
+    let headers: Awaited<ReturnType<typeof rs.commit>>;
+    try {
+      headers = await rs.commit();
+    } catch (error) {
+      if (!isSessionError(error)) throw error;
+      replace(c, httpStatusOf(error.code), errorBodyOf(error));
+      return;
+    }
+    for (const [name, value] of headers) c.header(name, value, { append: name === 'set-cookie' });
+  };
+  return Object.assign(middleware, { manager });
+}
+
+function replace(c: Context, status: number, body: unknown): void {
+  // Clearing first so the handler's headers (a stale Set-Cookie) are not carried over.
+  c.res = undefined;
+  c.res = json(status, body);
+}
+
+function peerOf(connInfo: GetConnInfo, c: Context): string | undefined {
+  try {
+    return connInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
+}
+
+/** @hono/node-server passes `{ incoming }` as the env; read it without importing Node types. */
+const nodePeer: GetConnInfo = (c) => {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  const address = env?.incoming?.socket?.remoteAddress;
+  return { remote: address === undefined ? {} : { address, addressType: undefined } };
+};

@@ -1,0 +1,81 @@
+/** Hono specifics: web-standard only, typed Variables, client IP sources, handler errors. */
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { createSessionManager, MemoryStore, type SessionManager } from '@tessera/session-core';
+import { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SessionEnv, session } from '../src/index.js';
+import { buildApp, listen } from './app.js';
+
+/** Typed through the generic, no `any`: `get('visits')` is `number | undefined`. */
+interface Counter {
+  visits: number;
+}
+
+describe('hono adapter', () => {
+  let manager: SessionManager;
+  beforeAll(() => {
+    manager = createSessionManager({ store: new MemoryStore({ warnInProduction: false }) });
+  });
+  afterAll(() => manager.close());
+
+  it('runs without Node bindings (app.request): no IP, no crash, cookies still work', async () => {
+    const app = new Hono<SessionEnv<Counter>>();
+    app.use(session<Counter>({ store: new MemoryStore({ warnInProduction: false }) }));
+    app.get('/count', (c) => {
+      const s = c.get('session');
+      const visits = (s.get('visits') ?? 0) + 1;
+      s.set('visits', visits);
+      return c.json({ visits });
+    });
+    const first = await app.request('/count');
+    expect(await first.json()).toEqual({ visits: 1 });
+    const cookie = first.headers.getSetCookie()[0]!.split(';')[0]!;
+    const second = await app.request('/count', { headers: { cookie } });
+    expect(await second.json()).toEqual({ visits: 2 });
+  });
+
+  it('reads the socket peer on @hono/node-server without getConnInfo; trustProxy walks X-Forwarded-For', async () => {
+    const who = async (trustProxy: number | false) => {
+      const app = buildApp(manager, { trustProxy });
+      app.get('/who', async (c) => {
+        await c.get('session').login(`u-${String(trustProxy)}`);
+        return c.json((await c.get('session').listSessions())[0]);
+      });
+      const s = await listen(app);
+      try {
+        const r = await fetch(`${s.url}/who`, {
+          headers: { 'x-forwarded-for': '198.51.100.1, 203.0.113.7' },
+        });
+        return ((await r.json()) as { ip: string }).ip;
+      } finally {
+        await s.close();
+      }
+    };
+    expect(await who(false)).toBe('127.0.0.1');
+    expect(await who(1)).toBe('203.0.113.7');
+    expect(await who(2)).toBe('198.51.100.1');
+  });
+
+  it('a handler error keeps the app status; a SessionError gets its own', async () => {
+    const app = buildApp(manager, { getConnInfo });
+    app.get('/boom', () => {
+      throw new Error('handler failed');
+    });
+    app.get('/revoke', async (c) => c.json(await c.get('session').revokeOthers()));
+    const s = await listen(app);
+    try {
+      const boom = await fetch(`${s.url}/boom`);
+      expect(boom.status).toBe(500);
+      expect(await boom.json()).toEqual({ error: 'internal' });
+      const anon = await fetch(`${s.url}/revoke`);
+      expect(anon.status).toBe(401);
+      expect(await anon.json()).toEqual({ error: 'unauthenticated' });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('an invalid trustProxy is refused at construction', () => {
+    expect(() => session({ manager, trustProxy: Number.NaN })).toThrow(/trustProxy/);
+  });
+});

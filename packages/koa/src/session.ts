@@ -1,0 +1,90 @@
+/**
+ * Koa middleware: one `RequestSession` per request, at `ctx.session`. Koa writes the response
+ * only after the middleware chain resolves, so awaiting `commit()` after `next()` puts the
+ * session's headers on the response before any byte is sent (read-your-writes).
+ */
+import {
+  errorBodyOf,
+  httpStatusOf,
+  isSessionError,
+  resolveClientIp,
+  resolveSessionOptions,
+  type Session,
+  type SessionData,
+  type SessionError,
+  type SessionManager,
+  type SessionOptions,
+} from '@tessera/session-core';
+import type { Middleware } from 'koa';
+import { registry } from './internal/registry.js';
+
+declare module 'koa' {
+  interface DefaultContext {
+    /** This request's session (set by `session()` from `@tessera/session-koa`). */
+    session: Session<SessionData>;
+  }
+}
+
+/** Manager options (a manager is built once), or a manager you built and share; plus `trustProxy`. */
+export type KoaSessionOptions = SessionOptions;
+
+export type SessionMiddleware = Middleware & {
+  /** The manager behind this middleware (admin API: list/revoke a user's sessions). */
+  readonly manager: SessionManager;
+};
+
+/**
+ * Session middleware; the handle is `ctx.session`. Type its data by augmenting `SessionData`
+ * (`declare module '@tessera/session-core' { interface SessionData { cart: string[] } }`).
+ */
+export function session(options: KoaSessionOptions): SessionMiddleware {
+  const { manager, trust } = resolveSessionOptions(options);
+  const middleware: Middleware = async (ctx, next) => {
+    let rs: Awaited<ReturnType<SessionManager['begin']>>;
+    try {
+      rs = await manager.begin({
+        method: ctx.method,
+        header: (name) => ctx.get(name) || undefined,
+        ip: resolveClientIp(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for'), trust),
+        // Not ctx.origin: since Koa 3 that is the request's Origin header, not this server's.
+        selfOrigin: `${ctx.protocol}://${ctx.host}`,
+      });
+    } catch (error) {
+      if (!isSessionError(error)) throw error;
+      return fail(ctx, error);
+    }
+    registry.set(ctx, { checkCsrf: (form) => rs.checkCsrf(form), manager });
+    ctx.session = rs.session;
+    try {
+      await next();
+    } catch (error) {
+      // A SessionError from a handler (session_limit...) is an answer, not a crash.
+      if (!isSessionError(error)) throw error;
+      fail(ctx, error);
+    }
+    let headers: Awaited<ReturnType<typeof rs.commit>>;
+    try {
+      headers = await rs.commit();
+    } catch (error) {
+      if (!isSessionError(error)) throw error;
+      return fail(ctx, error);
+    }
+    // A handler that wrote to ctx.res itself (ctx.respond = false) gets no session headers.
+    if (ctx.headerSent) return;
+    for (const [name, value] of headers) {
+      if (name === 'set-cookie') ctx.append(name, value);
+      else ctx.set(name, value);
+    }
+  };
+  return Object.assign(middleware, { manager });
+}
+
+/** Answer a SessionError as its status and `{ error }` JSON, unless the response already left. */
+export function fail(
+  ctx: { readonly headerSent: boolean; status: number; body: unknown },
+  error: SessionError,
+): void {
+  if (ctx.headerSent) return;
+  ctx.status = httpStatusOf(error.code);
+  ctx.body = errorBodyOf(error);
+}

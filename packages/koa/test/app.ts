@@ -1,0 +1,124 @@
+/**
+ * The contract suite's TEST APP, built with the Koa adapter (routes: see adapter-contract.ts).
+ * Koa ships no router or body parser; a few lines stand in for @koa/router and @koa/bodyparser.
+ */
+import type { AddressInfo } from 'node:net';
+import type { SessionManager, TrustProxy } from '@tessera/session-core';
+import type { TestServer } from '@tessera/session-testing';
+import Koa, { type Middleware } from 'koa';
+import { csrf, requireAuth, session } from '../src/index.js';
+
+/** Stand-in for @koa/bodyparser: JSON and urlencoded bodies on `ctx.request.body`. */
+const bodyParser: Middleware = async (ctx, next) => {
+  if (ctx.method === 'POST') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const request = ctx.request as { body?: unknown };
+    if (ctx.is('application/json')) request.body = text ? JSON.parse(text) : {};
+    else if (ctx.is('application/x-www-form-urlencoded'))
+      request.body = Object.fromEntries(new URLSearchParams(text));
+  }
+  await next();
+};
+
+const whoami: Middleware = (ctx) => {
+  ctx.body = { userId: ctx.session.userId };
+};
+
+const body = <T>(ctx: Koa.Context): T => (ctx.request as { body?: unknown }).body as T;
+
+export function buildApp(
+  manager: SessionManager,
+  extra: Record<string, Middleware[]> = {},
+  trustProxy: TrustProxy = false,
+): Koa {
+  const routes: Record<string, Middleware[]> = {
+    'GET /state': [
+      (ctx) => {
+        const s = ctx.session;
+        ctx.body = {
+          authenticated: s.authenticated,
+          userId: s.userId,
+          handle: s.handle,
+          csrfToken: s.csrfToken,
+          data: s.toJSON(),
+        };
+      },
+    ],
+    'POST /set': [
+      csrf(),
+      (ctx) => {
+        const { key, value } = body<{ key: string; value: unknown }>(ctx);
+        ctx.session.set(key, value);
+        ctx.status = 204;
+      },
+    ],
+    'POST /login': [
+      csrf(),
+      async (ctx) => {
+        const { userId } = body<{ userId: string }>(ctx);
+        await ctx.session.login(userId);
+        ctx.body = { userId };
+      },
+    ],
+    'POST /login-redirect': [
+      csrf(),
+      async (ctx) => {
+        await ctx.session.login(body<{ userId: string }>(ctx).userId);
+        ctx.status = 303;
+        ctx.redirect('/state');
+      },
+    ],
+    'POST /logout': [
+      csrf(),
+      async (ctx) => {
+        await ctx.session.logout();
+        ctx.status = 204;
+      },
+    ],
+    'GET /protected': [requireAuth(), whoami],
+    'GET /recent': [requireAuth({ maxAuthAgeMs: 60_000 }), whoami],
+    'GET /devices': [
+      requireAuth(),
+      async (ctx) => {
+        ctx.body = await ctx.session.listSessions();
+      },
+    ],
+    'POST /form': [
+      csrf(),
+      (ctx) => {
+        ctx.status = 204;
+      },
+    ],
+    ...extra,
+  };
+  const app = new Koa();
+  app.silent = true;
+  app.use(bodyParser);
+  app.use(session({ manager, trustProxy }));
+  app.use(async (ctx, next) => {
+    const chain = routes[`${ctx.method} ${ctx.path}`];
+    if (!chain) return next();
+    const run = (i: number): Promise<void> =>
+      Promise.resolve(chain[i]?.(ctx, () => run(i + 1))).then(() => undefined);
+    await run(0);
+  });
+  return app;
+}
+
+export function listen(app: Koa): Promise<TestServer> {
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,11 @@
+export { CsrfGuard, SkipCsrf } from './csrf.guard.js';
+export { Session } from './session.decorator.js';
+export { RequireAuth, SessionGuard } from './session.guard.js';
+export {
+  type ExistingManager,
+  SESSION_MANAGER,
+  type SessionHttpOptions,
+  SessionModule,
+  type SessionModuleOptions,
+} from './session.module.js';
+export { SessionExceptionFilter } from './session-exception.filter.js';

@@ -1,0 +1,93 @@
+/**
+ * The contract's TEST APP as a Nest controller on the Express platform, served over real
+ * HTTP on 127.0.0.1. Decorator metadata is not emitted (as under tsx/esbuild): every
+ * injection is explicit.
+ */
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  type INestApplication,
+  Module,
+  type ModuleMetadata,
+  Post,
+  Redirect,
+  UseGuards,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { SessionManager } from '@tessera/session-core';
+import type { TestServer } from '@tessera/session-testing';
+import { RequireAuth, Session, SessionGuard, SessionModule } from '../src/index.js';
+
+@Controller()
+export class TestController {
+  @Get('state')
+  state(@Session() session: Session) {
+    const { authenticated, userId, handle, csrfToken } = session;
+    return { authenticated, userId, handle, csrfToken, data: session.toJSON() };
+  }
+
+  @Post('set')
+  @HttpCode(204)
+  set(@Session() session: Session, @Body() body: { key: string; value: unknown }): void {
+    session.set(body.key, body.value);
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  async login(@Session() session: Session, @Body() body: { userId: string }) {
+    await session.login(body.userId);
+    return { userId: body.userId };
+  }
+
+  @Post('login-redirect')
+  @Redirect('/state', 303)
+  async loginRedirect(@Session() session: Session, @Body() body: { userId: string }): Promise<void> {
+    await session.login(body.userId);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  async logout(@Session() session: Session): Promise<void> {
+    await session.logout();
+  }
+
+  @Get('protected')
+  @UseGuards(SessionGuard)
+  protected(@Session() session: Session) {
+    return { userId: session.userId };
+  }
+
+  @Get('recent')
+  @RequireAuth({ maxAuthAgeMs: 60_000 })
+  recent(@Session() session: Session) {
+    return { userId: session.userId };
+  }
+
+  @Get('devices')
+  @UseGuards(SessionGuard)
+  devices(@Session() session: Session) {
+    return session.listSessions();
+  }
+
+  @Post('form')
+  @HttpCode(204)
+  form(): void {}
+}
+
+/** Start a Nest app on 127.0.0.1:0 with the given module metadata. */
+export async function listen(metadata: ModuleMetadata): Promise<TestServer & { app: INestApplication }> {
+  @Module(metadata)
+  class AppModule {}
+  const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+export function testApp(manager: SessionManager): Promise<TestServer> {
+  return listen({ imports: [SessionModule.forRoot({ manager })], controllers: [TestController] });
+}

@@ -1,0 +1,297 @@
+/** What only Nest has: async module options, guards and decorators, DI of the manager. */
+import 'reflect-metadata';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Injectable,
+  Module,
+  Post,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  instrumentStore,
+  ManualClock,
+  MemoryStore,
+  type SessionManager,
+  type SessionStore,
+} from '@tessera/session-core';
+import type { Response } from 'express';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  RequireAuth,
+  SESSION_MANAGER,
+  Session,
+  SessionGuard,
+  SessionModule,
+  SkipCsrf,
+} from '../src/index.js';
+import { listen } from './app.js';
+
+type Data = { counter: number; roles: string[] };
+
+/** Cookies by hand over fetch, and the CSRF token from GET /me. */
+class Client {
+  readonly jar = new Map<string, string>();
+  csrf = '';
+  constructor(readonly base: string) {}
+  async send(method: string, path: string, json?: unknown, headers: Record<string, string> = {}) {
+    const h: Record<string, string> = { ...headers };
+    if (this.jar.size) h.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (method !== 'GET' && this.csrf) h['x-csrf-token'] ??= this.csrf;
+    if (json !== undefined) h['content-type'] = 'application/json';
+    const res = await fetch(this.base + path, {
+      method,
+      headers: h,
+      body: json === undefined ? undefined : JSON.stringify(json),
+      redirect: 'manual',
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const pair = line.split(';')[0] ?? '';
+      const eq = pair.indexOf('=');
+      if (/Max-Age=0/i.test(line)) this.jar.delete(pair.slice(0, eq));
+      else this.jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    const text = await res.text();
+    const body: unknown = text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
+    return { status: res.status, body, headers: res.headers };
+  }
+  async me() {
+    const r = await this.send('GET', '/me');
+    this.csrf = (r.body as { csrfToken: string }).csrfToken;
+    return r.body as { userId: string | null; counter: number | null };
+  }
+}
+
+@Controller()
+class MeController {
+  constructor(@Inject(SESSION_MANAGER) private readonly manager: SessionManager<Data>) {}
+
+  @Get('me')
+  me(@Session() session: Session<Data>) {
+    const counter = session.get('counter');
+    expectTypeOf(counter).toEqualTypeOf<number | undefined>();
+    // @ts-expect-error: typed data refuses a wrong value type
+    if (counter === -1) session.set('counter', 'x');
+    return { userId: session.userId, counter: counter ?? null, csrfToken: session.csrfToken };
+  }
+
+  @Post('count')
+  @HttpCode(204)
+  count(@Session() session: Session<Data>): void {
+    session.set('counter', (session.get('counter') ?? 0) + 1);
+  }
+
+  @Post('login')
+  @HttpCode(204)
+  async login(@Session() session: Session<Data>, @Body() body: { userId: string; roles?: string[] }) {
+    await session.login(body.userId);
+    if (body.roles) session.set('roles', body.roles);
+  }
+
+  /** A raw Express redirect: the hold on the response, not Nest, keeps it behind the commit. */
+  @Post('login-raw')
+  async loginRaw(@Session() session: Session<Data>, @Body() body: { userId: string }, @Res() res: Response) {
+    await session.login(body.userId);
+    res.redirect(303, '/me');
+  }
+
+  @Post('hook')
+  @SkipCsrf()
+  @HttpCode(204)
+  hook(): void {}
+
+  @Get('count-users')
+  async users() {
+    return { sessions: (await this.manager.listSessions('ada')).length };
+  }
+}
+
+@Controller('account')
+@UseGuards(SessionGuard)
+class AccountController {
+  @Get()
+  show(@Session() session: Session<Data>) {
+    return { userId: session.userId };
+  }
+
+  @Post('password')
+  @HttpCode(204)
+  @RequireAuth<Data>({ maxAuthAgeMs: 5 * 60_000 })
+  password(): void {}
+
+  @Get('admin')
+  @RequireAuth<Data>({ check: (s) => s.get('roles')?.includes('admin') ?? false })
+  admin() {
+    return { ok: true };
+  }
+}
+
+const CONFIG = Symbol('config');
+interface Config {
+  readonly store: SessionStore;
+  readonly clock: ManualClock;
+  readonly idleTimeoutMs: number;
+}
+
+class ClosableStore extends MemoryStore {
+  closed = 0;
+  async close(): Promise<void> {
+    this.closed++;
+  }
+}
+
+@Injectable()
+class ConfigService implements Config {
+  readonly store = new ClosableStore({ warnInProduction: false });
+  readonly clock = new ManualClock(Date.now());
+  readonly idleTimeoutMs = 10 * 60_000;
+}
+
+@Module({ providers: [ConfigService, { provide: CONFIG, useExisting: ConfigService }], exports: [CONFIG] })
+class ConfigModule {}
+
+describe('SessionModule.forRootAsync with an injected config provider', () => {
+  let server: Awaited<ReturnType<typeof listen>>;
+  let config: ConfigService;
+
+  beforeAll(async () => {
+    server = await listen({
+      imports: [
+        SessionModule.forRootAsync({
+          imports: [ConfigModule],
+          inject: [CONFIG],
+          useFactory: (c: Config) => ({ store: c.store, clock: c.clock, idleTimeoutMs: c.idleTimeoutMs }),
+        }),
+      ],
+      controllers: [MeController, AccountController],
+    });
+    config = server.app.get(ConfigService);
+  });
+  afterAll(() => server?.close());
+
+  it('builds the manager from the injected config and exports it under SESSION_MANAGER', () => {
+    const manager = server.app.get<SessionManager>(SESSION_MANAGER);
+    expect(manager.policy.idleTimeoutMs).toBe(10 * 60_000);
+    expect(manager.store).toBe(config.store);
+  });
+
+  it('@Session() gives the typed handle; writes persist across requests', async () => {
+    const c = new Client(server.url);
+    expect(await c.me()).toMatchObject({ userId: null, counter: null });
+    expect((await c.send('POST', '/count')).status).toBe(204);
+    expect((await c.send('POST', '/count')).status).toBe(204);
+    expect(await c.me()).toMatchObject({ counter: 2 });
+  });
+
+  it('@UseGuards(SessionGuard) on a controller: 401 unauthenticated, then 200', async () => {
+    const c = new Client(server.url);
+    const anon = await c.send('GET', '/account');
+    expect(anon).toMatchObject({ status: 401, body: { error: 'unauthenticated' } });
+    await c.me();
+    expect((await c.send('POST', '/login', { userId: 'ada' })).status).toBe(204);
+    expect(await c.send('GET', '/account')).toMatchObject({ status: 200, body: { userId: 'ada' } });
+    const users = await c.send('GET', '/count-users');
+    expect((users.body as { sessions: number }).sessions).toBeGreaterThanOrEqual(1);
+  });
+
+  it('@RequireAuth({ maxAuthAgeMs }): 401 reauthentication_required once the clock moved past it', async () => {
+    const c = new Client(server.url);
+    await c.me();
+    await c.send('POST', '/login', { userId: 'grace' });
+    await c.me();
+    expect((await c.send('POST', '/account/password')).status).toBe(204);
+    config.clock.advance(5 * 60_000 + 1);
+    const stale = await c.send('POST', '/account/password');
+    expect(stale).toMatchObject({ status: 401, body: { error: 'reauthentication_required' } });
+    expect((await c.send('GET', '/account')).status).toBe(200);
+  });
+
+  it('@RequireAuth({ check }): 403 forbidden unless the predicate passes', async () => {
+    const c = new Client(server.url);
+    await c.me();
+    await c.send('POST', '/login', { userId: 'bob', roles: ['user'] });
+    expect(await c.send('GET', '/account/admin')).toMatchObject({
+      status: 403,
+      body: { error: 'forbidden' },
+    });
+    const admin = new Client(server.url);
+    await admin.me();
+    await admin.send('POST', '/login', { userId: 'root', roles: ['admin'] });
+    expect(await admin.send('GET', '/account/admin')).toMatchObject({ status: 200, body: { ok: true } });
+  });
+
+  it('a raw res.redirect after login carries the new cookie and the next request sees it', async () => {
+    const c = new Client(server.url);
+    await c.me();
+    const r = await c.send('POST', '/login-raw', { userId: 'eve' });
+    expect(r.status).toBe(303);
+    expect(r.headers.getSetCookie().some((l) => l.startsWith('__Host-sid='))).toBe(true);
+    expect(await c.me()).toMatchObject({ userId: 'eve' });
+  });
+
+  it('CSRF applies to every unsafe route except @SkipCsrf() ones', async () => {
+    const c = new Client(server.url);
+    expect(await c.send('POST', '/count')).toMatchObject({ status: 403, body: { error: 'csrf' } });
+    expect((await c.send('POST', '/hook')).status).toBe(204);
+  });
+
+  it('closes the store it was configured with on shutdown', async () => {
+    await server.close();
+    expect(config.store.closed).toBe(1);
+  });
+});
+
+describe('options are validated at start-up', () => {
+  it('a bad trustProxy fails app creation with invalid_config', async () => {
+    await expect(
+      listen({ imports: [SessionModule.forRoot({ store: new MemoryStore(), trustProxy: 'yes' as never })] }),
+    ).rejects.toMatchObject({ code: 'invalid_config' });
+  });
+
+  it('a bad RequireAuth option throws when the class is decorated', () => {
+    expect(() => RequireAuth({ maxAuthAgeMs: -1 })).toThrow(/maxAuthAgeMs/);
+  });
+});
+
+describe('SessionErrors thrown in handlers', () => {
+  const store = instrumentStore(new MemoryStore({ warnInProduction: false }));
+
+  @Controller()
+  class FlakyController {
+    @Get('devices-during-outage')
+    async devices(@Session() session: Session) {
+      store.mode = 'reject';
+      try {
+        return await session.listSessions();
+      } finally {
+        store.mode = 'up';
+      }
+    }
+  }
+
+  let server: Awaited<ReturnType<typeof listen>>;
+  beforeAll(async () => {
+    server = await listen({
+      imports: [SessionModule.forRoot({ store })],
+      controllers: [MeController, FlakyController],
+    });
+  });
+  afterAll(() => server?.close());
+
+  it('map to their status and code, with no stack: 401 when anonymous, 503 when the store fails', async () => {
+    const c = new Client(server.url);
+    const anon = await c.send('GET', '/devices-during-outage');
+    expect(anon).toMatchObject({ status: 401, body: { error: 'unauthenticated' } });
+    await c.me();
+    await c.send('POST', '/login', { userId: 'outage' });
+    const down = await c.send('GET', '/devices-during-outage');
+    expect(down.status).toBe(503);
+    expect(down.body).toEqual({ error: 'session_store_unavailable' });
+    expect((await c.send('GET', '/account')).status).toBe(404);
+    expect(await c.me()).toMatchObject({ userId: 'outage' });
+  });
+});
