@@ -1,0 +1,7 @@
+import { defineProject } from 'vitest/config';
+
+export default defineProject({
+  resolve: { conditions: ['@tessera/source'] },
+  ssr: { resolve: { conditions: ['@tessera/source'] } },
+  test: { name: 'hardening', include: ['test/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
+});
