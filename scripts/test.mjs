@@ -21,7 +21,9 @@ if (!quick && vitestArgs.length === 0) {
   console.log('\n== lint (biome) ==');
   if (run('pnpm', ['exec', 'biome', 'check', '.']) !== 0) checksFailed++;
   console.log('\n== typecheck (every package) ==');
-  if (run('pnpm', ['exec', 'turbo', 'run', 'typecheck', '--output-logs=errors-only']) !== 0) checksFailed++;
+  if (run('pnpm', ['exec', 'turbo', 'run', 'typecheck', '--continue', '--output-logs=errors-only']) !== 0) checksFailed++;
+  console.log('\n== published packages (build, publint, arethetypeswrong) ==');
+  if (run('pnpm', ['exec', 'turbo', 'run', 'lint:package', '--continue', '--output-logs=errors-only']) !== 0) checksFailed++;
 }
 
 console.log('\n== tests (vitest, all projects) ==');

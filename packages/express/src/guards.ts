@@ -12,7 +12,7 @@ import {
 } from '@tessera/session-core';
 import type { RequestHandler } from 'express';
 import { missing, registry } from './internal/registry.js';
-import { send } from './session.js';
+import { sendSessionError as send } from './respond.js';
 
 /**
  * Refuse unsafe requests that are cross-site or lack the session's CSRF token (header

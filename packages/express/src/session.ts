@@ -1,23 +1,19 @@
 /**
  * Express 5 middleware: one `RequestSession` per request, at `req.session`. The response is
  * held at its first byte until `commit()` has written the session and its Set-Cookie is on
- * the response (see internal/gate.ts), so `res.redirect()` after login never races the save.
+ * the response (see respond.ts), so `res.redirect()` after login never races the save.
  */
-import type { ServerResponse } from 'node:http';
 import {
-  errorBodyOf,
-  httpStatusOf,
   isSessionError,
   resolveClientIp,
   resolveSessionOptions,
   type Session,
-  type SessionError,
   type SessionManager,
   type SessionOptions,
 } from '@tessera/session-core';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { holdUntilCommitted } from './internal/gate.js';
 import { registry } from './internal/registry.js';
+import { commitBeforeSend, sendSessionError as send } from './respond.js';
 
 declare global {
   namespace Express {
@@ -57,19 +53,7 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
     }
     registry.set(req, { checkCsrf: (form) => rs.checkCsrf(form), manager });
     req.session = rs.session;
-    holdUntilCommitted(
-      res,
-      async () => {
-        for (const [name, value] of await rs.commit()) {
-          if (name === 'set-cookie') res.appendHeader(name, value);
-          else res.setHeader(name, value);
-        }
-      },
-      (error) => {
-        if (isSessionError(error)) return send(res, error, true);
-        res.destroy(error instanceof Error ? error : undefined);
-      },
-    );
+    commitBeforeSend(res, () => rs.commit());
     next();
   };
   return Object.assign(middleware, { manager });
@@ -84,13 +68,4 @@ export function sessionErrorHandler(): ErrorRequestHandler {
     if (!isSessionError(error) || res.headersSent) return next(error);
     send(res, error);
   };
-}
-
-export function send(res: ServerResponse, error: SessionError, replace = false): void {
-  if (res.headersSent) return;
-  // A failed commit replaces whatever the handler prepared (its Location, its cookies).
-  if (replace) for (const name of res.getHeaderNames()) res.removeHeader(name);
-  res.statusCode = httpStatusOf(error.code);
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(errorBodyOf(error)));
 }

@@ -6,14 +6,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import {
-  errorBodyOf,
-  httpStatusOf,
   isSessionError,
   resolveClientIp,
   type SessionManager,
   type TrustProxy,
 } from '@tessera/session-core';
-import { commitBeforeSend } from './commit-before-send.js';
+import { commitBeforeSend, sendSessionError } from '@tessera/session-express';
 import { attachState } from './request-state.js';
 
 type Next = (error?: unknown) => void;
@@ -37,10 +35,7 @@ export function sessionMiddleware(manager: SessionManager, trust: TrustProxy) {
       });
     } catch (error) {
       if (!isSessionError(error)) return next(error);
-      res.statusCode = httpStatusOf(error.code);
-      res.setHeader('content-type', 'application/json; charset=utf-8');
-      res.end(JSON.stringify(errorBodyOf(error)));
-      return;
+      return sendSessionError(res, error);
     }
     attachState(req, { rs, manager });
     commitBeforeSend(res, () => rs.commit());
