@@ -12,6 +12,8 @@ export type SessionErrorCode =
   | 'session_limit'
   /** The session changed under this request (rotated or ended by a concurrent request). */
   | 'session_conflict'
+  /** Session data refused: a prototype-looking key (`__proto__`...) or a value JSON cannot hold. */
+  | 'invalid_data'
   /** CSRF token missing or wrong, or the request is cross-site. */
   | 'csrf'
   /** The route needs an authenticated session. */
@@ -46,6 +48,7 @@ const STATUS: Readonly<Record<SessionErrorCode, number>> = Object.freeze({
   invalid_config: 500,
   session_limit: 409,
   session_conflict: 409,
+  invalid_data: 400,
   csrf: 403,
   unauthenticated: 401,
   reauthentication_required: 401,

@@ -108,7 +108,9 @@ export function fromKeyValueStore(kv: KeyValueStore, options: KeyValueStoreOptio
     async load(key: SessionKey, { now, touchIntervalMs }: LoadOptions): Promise<LoadResult> {
       const s = await read(key.id);
       if (s === 'corrupt') return { status: 'corrupt', detail: 'bad JSON' };
-      if (!s || now >= expiresAtOf(s)) return { status: 'missing' };
+      if (!s) return { status: 'missing' };
+      // Expired: hand it back untouched so the core reports why and deletes it.
+      if (now >= expiresAtOf(s)) return { status: 'found', session: s, touched: false };
       if (now - s.lastSeenAt < touchIntervalMs) return { status: 'found', session: s, touched: false };
       const touched = { ...s, lastSeenAt: now };
       await write(key.id, touched, now);

@@ -4,6 +4,7 @@
  * fallback. Prototype-looking keys (`__proto__`, `constructor`, `prototype`) are refused
  * on write and make a stored record corrupt on read, at any depth.
  */
+import { SessionError } from './errors.js';
 import type { StoredClient, StoredSession } from './store.js';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -12,19 +13,26 @@ export function isForbiddenKey(key: string): boolean {
   return FORBIDDEN_KEYS.has(key);
 }
 
-/** JSON text of a value, or a TypeError naming what cannot be stored. */
+/**
+ * JSON text of a value. Throws `SessionError('invalid_data')` (HTTP 400 in the adapters) for
+ * what cannot be stored: keys and values often come from requests, so this is bad input, not
+ * a crash.
+ */
 export function encodeValue(key: string, value: unknown): string {
-  if (FORBIDDEN_KEYS.has(key)) throw new TypeError(`[tessera] session key "${key}" is not allowed.`);
+  if (FORBIDDEN_KEYS.has(key)) throw new SessionError('invalid_data', `session key "${key}" is not allowed.`);
   const text = JSON.stringify(value, (k, v) => {
     if (FORBIDDEN_KEYS.has(k))
-      throw new TypeError(`[tessera] session value for "${key}" contains a "${k}" key.`);
+      throw new SessionError('invalid_data', `session value for "${key}" contains a "${k}" key.`);
     if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') {
-      throw new TypeError(`[tessera] session value for "${key}" is not JSON-serialisable (${typeof v}).`);
+      throw new SessionError(
+        'invalid_data',
+        `session value for "${key}" is not JSON-serialisable (${typeof v}).`,
+      );
     }
     return v;
   });
   if (text === undefined)
-    throw new TypeError(`[tessera] session value for "${key}" is undefined; use delete().`);
+    throw new SessionError('invalid_data', `session value for "${key}" is undefined; use delete().`);
   return text;
 }
 

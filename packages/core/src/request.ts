@@ -215,8 +215,9 @@ export class RequestSession<D = SessionData> implements Session<D> {
 
   set<K extends DataKey<D>>(key: K, value: DataValue<D, K>): void {
     this.#assertOpen();
-    if (typeof key !== 'string' || key.length === 0)
-      throw new TypeError('[tessera] session keys are non-empty strings.');
+    if (typeof key !== 'string' || key.length === 0 || key.length > 256) {
+      throw new SessionError('invalid_data', 'session keys are non-empty strings of at most 256 characters.');
+    }
     const text = encodeValue(key, value);
     this.#ensureSession();
     this.#data.set(key, JSON.parse(text));

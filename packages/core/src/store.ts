@@ -201,13 +201,16 @@ export interface SessionStore {
   /**
    * Read a session and, when due, touch it (see `LoadOptions`), in ONE round trip.
    * Answers `missing` for an absent session. For one past its expiry
-   * (`now >= expiresAtOf(session)`) it answers `missing`, or `found` without touching it so
-   * the core can report why it expired (idle or absolute) and destroy it; never touch one.
+   * (`now >= expiresAtOf(session)`, expiry at exactly `now` included) it answers `found`
+   * without touching it, so the core reports why it expired (idle or absolute) and destroys
+   * it; or it deletes it and answers `missing`. It must never answer `missing` and keep it:
+   * a clock that later steps backwards would revive a session already seen expired.
    */
   load(key: SessionKey, options: LoadOptions): Promise<LoadResult>;
 
   /**
-   * Store a new anonymous session if `key` is free, with expiry `expiresAtOf(session)`.
+   * Store a new anonymous session if `key` is free (a record past its expiry does not hold
+   * the key), with expiry `expiresAtOf(session)`.
    * One round trip. Answers false (and writes nothing) if the key exists.
    */
   create(key: SessionKey, session: StoredSession, options: { readonly now: number }): Promise<boolean>;

@@ -117,7 +117,9 @@ export class MemcachedStore implements SessionStore {
       const decoded = decodeSession(r!.value!);
       if (!decoded.ok) return { status: 'corrupt', detail: decoded.detail };
       const s = decoded.value;
-      if (now >= expiresAtOf(s)) return { status: 'missing' };
+      // Expired: hand it back untouched; the core reports why and destroys it, so a clock
+      // that later steps backwards cannot revive it.
+      if (now >= expiresAtOf(s)) return { status: 'found', session: s, touched: false };
       if (now - s.lastSeenAt < touchIntervalMs) return { status: 'found', session: s, touched: false };
       last = s;
       // Touch: rewrite with CAS so a concurrent update is never overwritten with stale data.

@@ -76,7 +76,9 @@ function buildStatements(options: TableOptions): Statements {
   const idleExpiry = `CASE WHEN a.idle_timeout_ms > 0 THEN LEAST(to_timestamp(($2::float8 + a.idle_timeout_ms) / 1000), a.absolute_expires_at) ELSE a.absolute_expires_at END`;
   return {
     // Read and, when due, touch. The CTE's UPDATE and the plain SELECT see the same snapshot,
-    // so the SELECT branch answers only when the UPDATE did not (NOT EXISTS).
+    // so the SELECT branch answers only when the UPDATE did not (NOT EXISTS). An expired row
+    // comes back untouched: the core reports why and deletes it, so a clock that later steps
+    // backwards cannot revive it.
     load: `WITH hit AS (
   UPDATE ${t} AS a SET last_seen_at = ${ts(2)}, expires_at = ${idleExpiry}
   WHERE a.id = $1 AND ${live('a', 2)} AND a.last_seen_at <= ${ts(3)}
@@ -84,7 +86,7 @@ function buildStatements(options: TableOptions): Statements {
 SELECT true AS touched, ${selectList('h')} FROM hit AS h
 UNION ALL
 SELECT false AS touched, ${selectList('a')} FROM ${t} AS a
-WHERE a.id = $1 AND ${live('a', 2)} AND NOT EXISTS (SELECT 1 FROM hit)`,
+WHERE a.id = $1 AND NOT EXISTS (SELECT 1 FROM hit)`,
     // An expired row that the sweeper has not removed yet does not hold the key.
     create: `INSERT INTO ${t} AS a (${COLUMNS.join(', ')}) VALUES (${rowValues(1).join(', ')})
 ON CONFLICT (id) DO UPDATE SET ${COLUMNS.filter((c) => c !== 'id')

@@ -53,7 +53,10 @@ describe('sweeper (PGlite)', () => {
     const later = t0 + 31 * 60_000;
     const key = keyFor(store);
     await store.create(key, storedSession({ now: t0, data: { a: 1 } }), { now: t0 });
-    expect((await store.load(key, { now: later, touchIntervalMs: 0 })).status).toBe('missing');
+    // Handed back untouched (the core reports the expiry and deletes it), never touched.
+    const seen = await store.load(key, { now: later, touchIntervalMs: 0 });
+    expect(seen.status === 'found' && seen.touched).toBe(false);
+    expect(seen.status === 'found' && seen.session.lastSeenAt).toBe(t0);
     expect(await store.update(key, { set: { b: '1' }, unset: [] }, { now: later })).toBe('missing');
     const to = keyFor(store, 'u-expired');
     const rotated = await store.rotate({

@@ -104,7 +104,7 @@ const SID = '__Host-sid';
 const SET_COOKIE_RE = /^__Host-sid=[A-Za-z0-9._~-]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/;
 const CLEAR_COOKIE = `${SID}=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Lax`;
 
-interface Reply {
+export interface Reply {
   readonly status: number;
   readonly headers: Headers;
   readonly body: unknown;
@@ -113,7 +113,7 @@ interface Reply {
 }
 
 /** A cookie jar over fetch: remembers what the server set, sends it back by hand. */
-class Browser {
+export class Browser {
   readonly jar = new Map<string, string>();
   csrf = '';
   constructor(readonly base: string) {}
@@ -172,7 +172,7 @@ class Browser {
   }
 }
 
-interface State {
+export interface State {
   authenticated: boolean;
   userId: string | null;
   handle: string | null;

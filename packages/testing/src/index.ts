@@ -6,6 +6,7 @@ export {
   redisContractStore,
   type TestServer,
 } from './adapter-contract.js';
+export { type AdversarialContractOptions, describeAdversarialContract } from './adversarial-contract.js';
 export { keyFor, randomId, type SessionShape, sleep, storedSession } from './fixtures.js';
 export { findBinary, freePort, isCI, serviceMissing, spawnService, waitFor } from './services/common.js';
 export * from './services/memcached.js';

@@ -167,6 +167,23 @@ export function describeStoreContract(options: StoreContractOptions): void {
         expect(await live(key, now + 10 * MIN + 1)).toBe(false);
       });
 
+      it('a session seen expired never revives when the clock steps back', async () => {
+        // Regression: a store that answered `missing` for an expired record but kept it let a
+        // clock that stepped backwards (NTP, VM resume, a slower peer) bring the session back.
+        const now = Date.now();
+        const key = keyFor(store);
+        await store.create(key, storedSession({ now, idleTimeoutMs: 10 * MIN }), { now });
+        const seen = await load(key, now + 10 * MIN + 1);
+        if (seen.status === 'found') {
+          // Handed over untouched for the core to report and destroy (what the core does next).
+          expect(seen.touched).toBe(false);
+          expect(seen.session.lastSeenAt).toBe(now);
+          return;
+        }
+        expect(seen.status).toBe('missing');
+        expect((await load(key, now + MIN)).status).not.toBe('found');
+      });
+
       it('is missing once `now` passes the absolute deadline', async () => {
         const now = Date.now();
         const key = keyFor(store);

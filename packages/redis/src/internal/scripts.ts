@@ -50,7 +50,9 @@ local l, i, x = tonumber(f['l']), tonumber(f['i']), tonumber(f['x'])
 if f['v'] ~= '1' or not l or not i or not x then return {0, r} end
 local e = x
 if i > 0 then e = math.min(l + i, x) end
-if now >= e then return false end
+-- Expired: hand it back untouched; the core reports why and destroys it, so a clock
+-- that later steps backwards cannot revive it.
+if now >= e then return {0, r} end
 if now - l < iv then return {0, r} end
 redis.call('HSET', k, 'l', ARGV[2])
 local ne = x
