@@ -1,0 +1,78 @@
+/** The demo's settings, from the environment, validated once at start-up. */
+import type { OnLimit } from '@tessera/session-core';
+
+export type Framework = 'hono' | 'koa' | 'express' | 'nestjs';
+export type StoreKind = 'memory' | 'pglite' | 'redis' | 'postgres' | 'memcached';
+
+export interface DemoConfig {
+  readonly port: number;
+  readonly framework: Framework;
+  readonly store: StoreKind;
+  readonly redisUrl: string;
+  readonly databaseUrl: string | undefined;
+  readonly memcachedServers: readonly string[];
+  readonly pgliteDir: string;
+  readonly idleTimeoutMs: number | undefined;
+  readonly absoluteTimeoutMs: number | undefined;
+  readonly touchIntervalMs: number | undefined;
+  readonly maxSessionsPerUser: number | undefined;
+  readonly onLimit: OnLimit | undefined;
+}
+
+function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined || value === '') return fallback;
+  if (!allowed.includes(value as T))
+    throw new Error(`[demo] ${name} must be one of ${allowed.join(', ')}; got "${value}".`);
+  return value as T;
+}
+
+function int(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`[demo] ${name} must be a non-negative number; got "${value}".`);
+  return n;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
+  return {
+    port: int('PORT', env.PORT) ?? 3000,
+    framework: oneOf('DEMO_FRAMEWORK', env.DEMO_FRAMEWORK, ['hono', 'koa', 'express', 'nestjs'], 'hono'),
+    store: oneOf(
+      'SESSION_STORE',
+      env.SESSION_STORE,
+      ['memory', 'pglite', 'redis', 'postgres', 'memcached'],
+      'memory',
+    ),
+    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    databaseUrl: env.DATABASE_URL || undefined,
+    memcachedServers: (env.MEMCACHED_SERVERS || '127.0.0.1:11211')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    pgliteDir: env.PGLITE_DIR || new URL('../.data/pglite', import.meta.url).pathname,
+    idleTimeoutMs: int('SESSION_IDLE_TIMEOUT_MS', env.SESSION_IDLE_TIMEOUT_MS),
+    absoluteTimeoutMs: int('SESSION_ABSOLUTE_TIMEOUT_MS', env.SESSION_ABSOLUTE_TIMEOUT_MS),
+    touchIntervalMs: int('SESSION_TOUCH_INTERVAL_MS', env.SESSION_TOUCH_INTERVAL_MS),
+    maxSessionsPerUser: int('SESSION_MAX_PER_USER', env.SESSION_MAX_PER_USER),
+    onLimit: env.SESSION_ON_LIMIT
+      ? oneOf<OnLimit>('SESSION_ON_LIMIT', env.SESSION_ON_LIMIT, ['evict-oldest', 'reject'], 'evict-oldest')
+      : undefined,
+  };
+}
+
+/** Session options shared by the four frameworks. */
+export function sessionOptions(config: DemoConfig) {
+  return {
+    ...(config.idleTimeoutMs !== undefined ? { idleTimeoutMs: config.idleTimeoutMs } : {}),
+    ...(config.absoluteTimeoutMs !== undefined ? { absoluteTimeoutMs: config.absoluteTimeoutMs } : {}),
+    ...(config.touchIntervalMs !== undefined ? { touchIntervalMs: config.touchIntervalMs } : {}),
+    ...(config.maxSessionsPerUser !== undefined ? { maxSessionsPerUser: config.maxSessionsPerUser } : {}),
+    ...(config.onLimit !== undefined ? { onLimit: config.onLimit } : {}),
+  };
+}

@@ -1,0 +1,53 @@
+// Express wiring of the demo: session() and csrf() from @tessera/session-express, then the shared handlers.
+import type { AddressInfo } from 'node:net';
+import { csrf, session, sessionErrorHandler } from '@tessera/session-express';
+import express, { type Response } from 'express';
+import * as api from '../api.js';
+import { jsonBody } from './json-body.js';
+import type { StartApp } from './types.js';
+
+/** Handlers return this promise: Express 5 hands a rejection (a SessionError...) to the error middleware. */
+async function send(res: Response, reply: api.Reply | Promise<api.Reply>): Promise<void> {
+  const r = await reply;
+  if (r.html !== undefined) res.status(r.status).type('html').send(r.html);
+  else if (r.json !== undefined) res.status(r.status).json(r.json);
+  else res.status(r.status).end();
+}
+
+export const start: StartApp = async (manager, port) => {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(session({ manager }));
+  app.use(csrf());
+  app.use(jsonBody);
+
+  app.get('/', (req, res) => send(res, api.home(req.session)));
+  app.get('/api/session', (req, res) => send(res, api.getSession(req.session)));
+  app.post('/api/login', (req, res) => send(res, api.login(req.session, req.body)));
+  app.post('/api/logout', (req, res) => send(res, api.logout(req.session)));
+  app.post('/api/counter', (req, res) => send(res, api.counter(req.session)));
+  app.put('/api/notes/:key', (req, res) =>
+    send(res, api.putNote(req.session, String(req.params.key), req.body)),
+  );
+  app.get('/api/notes', (req, res) => send(res, api.getNotes(req.session)));
+  app.get('/api/protected', (req, res) => send(res, api.getProtected(req.session)));
+  app.get('/api/sessions', (req, res) => send(res, api.listSessions(req.session)));
+  app.post('/api/sessions/revoke-others', (req, res) => send(res, api.revokeOthers(req.session)));
+  app.delete('/api/sessions/:handle', (req, res) =>
+    send(res, api.revokeSession(req.session, String(req.params.handle))),
+  );
+  app.use(sessionErrorHandler());
+
+  return new Promise((resolve) => {
+    const server = app.listen(port, '127.0.0.1', () =>
+      resolve({
+        url: `http://localhost:${(server.address() as AddressInfo).port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      }),
+    );
+  });
+};

@@ -1,0 +1,51 @@
+// Hono wiring of the demo: session() and csrf() from @tessera/session-hono, then the shared handlers.
+import { serve } from '@hono/node-server';
+import { csrf, type SessionEnv, session } from '@tessera/session-hono';
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
+import * as api from '../api.js';
+import type { StartApp } from './types.js';
+
+type C = Context<SessionEnv<api.DemoData>>;
+
+const reply = (c: C, r: api.Reply) => {
+  const status = r.status as ContentfulStatusCode;
+  if (r.html !== undefined) return c.html(r.html, status);
+  return r.json !== undefined ? c.json(r.json, status) : c.body(null, r.status as StatusCode);
+};
+
+/** Malformed JSON reads as no body (the handlers answer 400/401), as in the other wirings. */
+const body = (c: C) => c.req.json<unknown>().catch(() => null);
+
+export const start: StartApp = async (manager, port) => {
+  const app = new Hono<SessionEnv<api.DemoData>>();
+  app.use(session({ manager }));
+  app.use(csrf());
+  app.use(bodyLimit({ maxSize: api.MAX_BODY_BYTES, onError: (c) => c.json(api.BODY_TOO_LARGE.json, 413) }));
+
+  app.get('/', async (c) => reply(c, await api.home(c.get('session'))));
+  app.get('/api/session', (c) => reply(c, api.getSession(c.get('session'))));
+  app.post('/api/login', async (c) => reply(c, await api.login(c.get('session'), await body(c))));
+  app.post('/api/logout', async (c) => reply(c, await api.logout(c.get('session'))));
+  app.post('/api/counter', (c) => reply(c, api.counter(c.get('session'))));
+  app.put('/api/notes/:key', async (c) =>
+    reply(c, api.putNote(c.get('session'), c.req.param('key'), await body(c))),
+  );
+  app.get('/api/notes', (c) => reply(c, api.getNotes(c.get('session'))));
+  app.get('/api/protected', (c) => reply(c, api.getProtected(c.get('session'))));
+  app.get('/api/sessions', async (c) => reply(c, await api.listSessions(c.get('session'))));
+  app.post('/api/sessions/revoke-others', async (c) => reply(c, await api.revokeOthers(c.get('session'))));
+  app.delete('/api/sessions/:handle', async (c) =>
+    reply(c, await api.revokeSession(c.get('session'), c.req.param('handle'))),
+  );
+
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) =>
+      resolve({
+        url: `http://localhost:${info.port}`,
+        close: () => new Promise<void>((done) => server.close(() => done())),
+      }),
+    );
+  });
+};

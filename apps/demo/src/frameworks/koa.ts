@@ -1,0 +1,91 @@
+// Koa wiring of the demo: session() and csrf() from @tessera/session-koa, then the shared handlers.
+// Koa ships no router and no body parser; a route table and a bounded JSON reader stand in.
+import type { AddressInfo } from 'node:net';
+import { csrf, session } from '@tessera/session-koa';
+import Koa, { type Context } from 'koa';
+import * as api from '../api.js';
+import type { StartApp } from './types.js';
+
+/** A body the route cannot take: answered as its Reply. */
+class BadBody extends Error {
+  constructor(readonly reply: api.Reply) {
+    super('bad body');
+  }
+}
+
+/** The JSON body, or null when absent or malformed; BadBody past MAX_BODY_BYTES. */
+async function body(ctx: Context): Promise<unknown> {
+  if (!ctx.is('application/json')) return null;
+  if (Number(ctx.get('content-length')) > api.MAX_BODY_BYTES) throw new BadBody(api.BODY_TOO_LARGE);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Drain to the end (destroying the request would reset the connection), keep only the limit.
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= api.MAX_BODY_BYTES) chunks.push(chunk);
+  }
+  if (size > api.MAX_BODY_BYTES) throw new BadBody(api.BODY_TOO_LARGE);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return null;
+  }
+}
+
+const decode = (segment: string) => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+};
+
+type Route = (ctx: Context, param: string) => api.Reply | Promise<api.Reply>;
+
+const routes: [method: string, path: RegExp, route: Route][] = [
+  ['GET', /^\/$/, (ctx) => api.home(ctx.session)],
+  ['GET', /^\/api\/session$/, (ctx) => api.getSession(ctx.session)],
+  ['POST', /^\/api\/login$/, async (ctx) => api.login(ctx.session, await body(ctx))],
+  ['POST', /^\/api\/logout$/, (ctx) => api.logout(ctx.session)],
+  ['POST', /^\/api\/counter$/, (ctx) => api.counter(ctx.session)],
+  ['PUT', /^\/api\/notes\/([^/]+)$/, async (ctx, key) => api.putNote(ctx.session, key, await body(ctx))],
+  ['GET', /^\/api\/notes$/, (ctx) => api.getNotes(ctx.session)],
+  ['GET', /^\/api\/protected$/, (ctx) => api.getProtected(ctx.session)],
+  ['GET', /^\/api\/sessions$/, (ctx) => api.listSessions(ctx.session)],
+  ['POST', /^\/api\/sessions\/revoke-others$/, (ctx) => api.revokeOthers(ctx.session)],
+  ['DELETE', /^\/api\/sessions\/([^/]+)$/, (ctx, handle) => api.revokeSession(ctx.session, handle)],
+];
+
+export const start: StartApp = async (manager, port) => {
+  const app = new Koa();
+  app.use(session({ manager }));
+  app.use(csrf());
+  app.use(async (ctx, next) => {
+    for (const [method, path, route] of routes) {
+      const match = ctx.method === method ? path.exec(ctx.path) : null;
+      if (!match) continue;
+      const r = await Promise.resolve(route(ctx, decode(match[1] ?? ''))).catch((error: unknown) => {
+        if (error instanceof BadBody) return error.reply;
+        throw error;
+      });
+      ctx.status = r.status;
+      if (r.html !== undefined) [ctx.type, ctx.body] = ['html', r.html];
+      else if (r.json !== undefined) ctx.body = r.json;
+      return;
+    }
+    await next();
+  });
+
+  return new Promise((resolve) => {
+    const server = app.listen(port, '127.0.0.1', () =>
+      resolve({
+        url: `http://localhost:${(server.address() as AddressInfo).port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      }),
+    );
+  });
+};

@@ -1,0 +1,24 @@
+/**
+ * `pnpm start`: the demo on http://localhost:3000 (memory store, Hono) unless the
+ * environment says otherwise; see README for DEMO_FRAMEWORK, SESSION_STORE and the rest.
+ */
+import { createSessionManager } from '@tessera/session-core';
+import type { DemoData } from './api.js';
+import { readConfig, sessionOptions } from './config.js';
+import type { StartApp } from './frameworks/types.js';
+import { openStore } from './stores.js';
+
+const config = readConfig();
+const opened = await openStore(config);
+const manager = createSessionManager<DemoData>({ store: opened.store, ...sessionOptions(config) });
+const { start } = (await import(`./frameworks/${config.framework}.js`)) as { start: StartApp };
+const app = await start(manager, config.port);
+console.log(`tessera demo: framework=${config.framework} store=${opened.label} url=${app.url}`);
+
+const shutdown = async () => {
+  await app.close();
+  await opened.close();
+  process.exit(0);
+};
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);

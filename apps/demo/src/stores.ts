@@ -1,0 +1,91 @@
+/** Builds the session store the environment asks for. Each returns a `close()` for shutdown. */
+import { mkdirSync } from 'node:fs';
+import { MemoryStore, type SessionStore } from '@tessera/session-core';
+import type { DemoConfig } from './config.js';
+
+export interface OpenedStore {
+  readonly store: SessionStore;
+  /** Human-readable description for the start-up line. */
+  readonly label: string;
+  close(): Promise<void>;
+}
+
+export async function openStore(config: DemoConfig): Promise<OpenedStore> {
+  switch (config.store) {
+    case 'memory':
+      return { store: new MemoryStore(), label: 'memory', close: async () => {} };
+    case 'redis': {
+      const { Redis } = await import('ioredis');
+      const { redisStore } = await import('@tessera/session-redis');
+      // Fail fast while Redis is away instead of queueing: the adapters answer 503.
+      const client = new Redis(config.redisUrl, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        commandTimeout: 1000,
+      });
+      client.on('error', () => {}); // reconnects by itself; requests see store_unavailable meanwhile
+      // Without the offline queue, commands sent before the first connection fail: wait for it.
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          client.disconnect();
+          reject(
+            new Error(
+              `[demo] Redis at ${config.redisUrl} did not answer within 5 s; start it or set REDIS_URL.`,
+            ),
+          );
+        }, 5000);
+        client.once('ready', () => resolve(clearTimeout(timer)));
+      });
+      return {
+        store: redisStore({ client }),
+        label: `redis (${config.redisUrl})`,
+        close: async () => void client.disconnect(),
+      };
+    }
+    case 'memcached': {
+      const { memcachedStore } = await import('@tessera/session-memcached');
+      const store = memcachedStore({ servers: config.memcachedServers });
+      return {
+        store,
+        label: `memcached (${config.memcachedServers.join(', ')})`,
+        close: async () => store.close?.(),
+      };
+    }
+    case 'postgres': {
+      if (!config.databaseUrl) throw new Error('[demo] SESSION_STORE=postgres needs DATABASE_URL.');
+      const pg = await import('pg');
+      const { migrate, postgresStore, startSweeper } = await import('@tessera/session-postgres');
+      const pool = new pg.default.Pool({
+        connectionString: config.databaseUrl,
+        connectionTimeoutMillis: 2000,
+      });
+      pool.on('error', () => {});
+      await migrate(pool);
+      const sweeper = startSweeper(pool, { intervalMs: 60_000 });
+      return {
+        store: postgresStore({ client: pool }),
+        label: 'postgres',
+        close: async () => {
+          sweeper.stop();
+          await pool.end();
+        },
+      };
+    }
+    case 'pglite': {
+      const { PGlite } = await import('@electric-sql/pglite');
+      const { migrate, postgresStore, startSweeper } = await import('@tessera/session-postgres');
+      mkdirSync(config.pgliteDir, { recursive: true }); // a fresh clone has no .data/ yet
+      const db = new PGlite(config.pgliteDir);
+      await migrate(db);
+      const sweeper = startSweeper(db, { intervalMs: 60_000 });
+      return {
+        store: postgresStore({ client: db }),
+        label: `pglite (${config.pgliteDir})`,
+        close: async () => {
+          sweeper.stop();
+          await db.close();
+        },
+      };
+    }
+  }
+}

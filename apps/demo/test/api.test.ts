@@ -1,0 +1,228 @@
+/**
+ * The demo's HTTP API as a contract checked from outside, over real HTTP, against each of the
+ * four framework wirings: the same requests must get the same statuses and JSON shapes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, FRAMEWORKS, type RunningDemo, startDemo } from './demo.js';
+
+const SID = '__Host-sid';
+
+describe.each(FRAMEWORKS)('demo API on %s', (framework) => {
+  let demo: RunningDemo;
+  let base: string;
+  beforeAll(async () => {
+    demo = await startDemo(framework);
+    // Loopback literal: no dependence on how this machine resolves "localhost".
+    base = demo.url.replace('//localhost:', '//127.0.0.1:');
+  });
+  afterAll(() => demo?.close());
+
+  it('GET /api/session answers the anonymous shape', async () => {
+    const c = new Client(base);
+    const s = await c.state();
+    expect(s).toEqual({
+      authenticated: false,
+      userId: null,
+      csrfToken: expect.any(String),
+      counter: 0,
+      createdAt: null,
+      expiresAt: null,
+    });
+    expect(s.csrfToken.length).toBeGreaterThan(20);
+  });
+
+  it('serves the login page with the pre-session CSRF token', async () => {
+    const c = new Client(base);
+    const r = await c.send('GET', '/');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^text\/html/);
+    const token = /<meta name="csrf-token" content="([^"]+)">/.exec(String(r.body))?.[1];
+    expect(token).toBeTruthy();
+    expect((await c.state()).csrfToken).toBe(token);
+  });
+
+  it('login: 403 csrf without the token, 401 on a wrong password', async () => {
+    const c = new Client(base);
+    await c.state();
+    const noToken = await c.send(
+      'POST',
+      '/api/login',
+      { username: 'alice', password: 'wonderland' },
+      {
+        'x-csrf-token': '',
+      },
+    );
+    expect(noToken).toMatchObject({ status: 403, body: { error: 'csrf' } });
+    const wrong = await c.send('POST', '/api/login', { username: 'alice', password: 'nope' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toEqual({ error: expect.any(String) });
+    expect((await c.state()).authenticated).toBe(false);
+  });
+
+  it('login: 200 { userId } with the pre-session token, the session token rotated', async () => {
+    const c = new Client(base);
+    await c.state();
+    expect(await c.send('POST', '/api/counter')).toMatchObject({ status: 200, body: { counter: 1 } });
+    const before = c.jar.get(SID);
+    expect(before).toBeTruthy();
+    const r = await c.send('POST', '/api/login', { username: 'alice', password: 'wonderland' });
+    expect(r).toMatchObject({ status: 200, body: { userId: 'alice' } });
+    const after = c.jar.get(SID);
+    expect(after).toBeTruthy();
+    expect(after).not.toBe(before);
+    const s = await c.state();
+    expect(s).toMatchObject({ authenticated: true, userId: 'alice', counter: 1 });
+    expect(s.createdAt).toEqual(expect.any(Number));
+    expect(s.expiresAt).toBeGreaterThan(Date.now());
+    // The pre-login cookie is dead: it neither signs in nor carries the data.
+    const old = new Client(base);
+    old.jar.set(SID, before ?? '');
+    expect(await old.state()).toMatchObject({ authenticated: false, userId: null, counter: 0 });
+    // Signing in again rotates again: the previous signed-in cookie stops authenticating.
+    expect((await c.send('POST', '/api/login', { username: 'alice', password: 'wonderland' })).status).toBe(
+      200,
+    );
+    expect(c.jar.get(SID)).not.toBe(after);
+    const stale = new Client(base);
+    stale.jar.set(SID, after ?? '');
+    expect(await stale.send('GET', '/api/protected')).toMatchObject({ status: 401 });
+    expect(await c.send('GET', '/api/protected')).toMatchObject({ status: 200, body: { userId: 'alice' } });
+  });
+
+  it('POST /api/counter counts, and needs the CSRF token', async () => {
+    const c = new Client(base);
+    await c.login('bob', 'builder');
+    await c.state();
+    for (const n of [1, 2, 3])
+      expect(await c.send('POST', '/api/counter')).toMatchObject({ status: 200, body: { counter: n } });
+    expect(await c.send('POST', '/api/counter', undefined, { 'x-csrf-token': 'forged' })).toMatchObject({
+      status: 403,
+      body: { error: 'csrf' },
+    });
+    expect((await c.state()).counter).toBe(3);
+  });
+
+  it('50 parallel PUT /api/notes/:key lose nothing', async () => {
+    const c = new Client(base);
+    await c.login('alice', 'wonderland');
+    await c.state();
+    const keys = Array.from({ length: 50 }, (_, i) => `k${i}`);
+    const puts = await Promise.all(keys.map((k) => c.send('PUT', `/api/notes/${k}`, { value: `v-${k}` })));
+    expect(puts.map((r) => r.status)).toEqual(keys.map(() => 204));
+    const notes = await c.send('GET', '/api/notes');
+    expect(notes.status).toBe(200);
+    expect(notes.body).toEqual(Object.fromEntries(keys.map((k) => [k, `v-${k}`])));
+  });
+
+  it('GET /api/protected: 401 signed out, 200 { userId } signed in', async () => {
+    const c = new Client(base);
+    expect(await c.send('GET', '/api/protected')).toMatchObject({
+      status: 401,
+      body: { error: 'unauthenticated' },
+    });
+    await c.login('bob', 'builder');
+    expect(await c.send('GET', '/api/protected')).toMatchObject({ status: 200, body: { userId: 'bob' } });
+  });
+
+  it('devices: list, revoke one (the other is signed out), revoke others, log out', async () => {
+    const laptop = new Client(base, 'laptop');
+    const phone = new Client(base, 'phone');
+    const tablet = new Client(base, 'tablet');
+    expect(await laptop.send('GET', '/api/sessions')).toMatchObject({ status: 401 });
+    for (const c of [laptop, phone, tablet]) expect((await c.login('alice', 'wonderland')).status).toBe(200);
+    await laptop.state();
+
+    const list = await laptop.send('GET', '/api/sessions');
+    expect(list.status).toBe(200);
+    const devices = list.body as Array<Record<string, unknown>>;
+    const mine = devices.filter((d) => ['laptop', 'phone', 'tablet'].includes(String(d.userAgent)));
+    expect(mine).toHaveLength(3);
+    for (const d of devices) {
+      expect(Object.keys(d).sort()).toEqual([
+        'createdAt',
+        'current',
+        'handle',
+        'ip',
+        'lastSeenAt',
+        'userAgent',
+      ]);
+      expect(d).toMatchObject({
+        handle: expect.any(String),
+        createdAt: expect.any(Number),
+        current: expect.any(Boolean),
+      });
+    }
+    expect(devices.filter((d) => d.current).map((d) => d.userAgent)).toEqual(['laptop']);
+    const phoneHandle = String(mine.find((d) => d.userAgent === 'phone')?.handle);
+
+    const revoked = await laptop.send('DELETE', `/api/sessions/${encodeURIComponent(phoneHandle)}`);
+    expect(revoked.status).toBe(204);
+    expect(await phone.send('GET', '/api/protected')).toMatchObject({ status: 401 });
+    expect(await tablet.send('GET', '/api/protected')).toMatchObject({ status: 200 });
+
+    const others = await laptop.send('POST', '/api/sessions/revoke-others');
+    expect(others.status).toBe(200);
+    expect(others.body).toEqual({ revoked: expect.any(Number) });
+    expect((others.body as { revoked: number }).revoked).toBeGreaterThanOrEqual(1);
+    expect(await tablet.send('GET', '/api/protected')).toMatchObject({ status: 401 });
+    const left = (await laptop.send('GET', '/api/sessions')).body as unknown[];
+    expect(left).toHaveLength(1);
+
+    const out = await laptop.send('POST', '/api/logout');
+    expect(out.status).toBe(204);
+    expect(out.body).toBe('');
+    expect(await laptop.state()).toMatchObject({ authenticated: false, userId: null });
+    expect(await laptop.send('GET', '/api/protected')).toMatchObject({ status: 401 });
+  });
+
+  it('bodies: malformed JSON reads as none, over 16 KiB is 413 { error: "body_too_large" }', async () => {
+    const c = new Client(base);
+    await c.state();
+    const raw = (path: string, method: string, text: string) =>
+      c.send(method, path, undefined, { 'content-type': 'application/json', body: text });
+    expect(await raw('/api/login', 'POST', '{"username":')).toMatchObject({ status: 401 });
+    expect(await raw('/api/notes/a', 'PUT', 'not json')).toMatchObject({
+      status: 400,
+      body: { error: 'bad_note' },
+    });
+    const big = JSON.stringify({ value: 'x'.repeat(20_000) });
+    expect(await raw('/api/notes/a', 'PUT', big)).toMatchObject({
+      status: 413,
+      body: { error: 'body_too_large' },
+    });
+    expect(await c.send('PUT', '/api/notes/a', { value: 'fine' })).toMatchObject({ status: 204 });
+    expect((await c.send('GET', '/api/notes')).body).toEqual({ a: 'fine' });
+  });
+
+  it('503 { error: "session_store_unavailable" } while the store is down', async () => {
+    const c = new Client(base);
+    await c.login('bob', 'builder');
+    demo.store.mode = 'reject';
+    try {
+      expect(await c.send('GET', '/api/session')).toMatchObject({
+        status: 503,
+        body: { error: 'session_store_unavailable' },
+      });
+    } finally {
+      demo.store.mode = 'up';
+    }
+    expect(await c.send('GET', '/api/protected')).toMatchObject({ status: 200, body: { userId: 'bob' } });
+  });
+});
+
+describe.each(FRAMEWORKS)('demo API on %s at the session cap with onLimit=reject', (framework) => {
+  let demo: RunningDemo;
+  beforeAll(async () => {
+    demo = await startDemo(framework, { maxSessionsPerUser: 1, onLimit: 'reject' });
+  });
+  afterAll(() => demo?.close());
+
+  it('answers 409 { error } to a login past the cap', async () => {
+    const base = demo.url.replace('//localhost:', '//127.0.0.1:');
+    expect((await new Client(base).login('alice', 'wonderland')).status).toBe(200);
+    const second = await new Client(base).login('alice', 'wonderland');
+    expect(second.status).toBe(409);
+    expect(second.body).toEqual({ error: expect.any(String) });
+    expect((await new Client(base).login('bob', 'builder')).status).toBe(200);
+  });
+});

@@ -1,0 +1,105 @@
+/** Test helpers: start the demo in-process on a free port, and a fetch client with a cookie jar. */
+import {
+  createSessionManager,
+  type InstrumentedStore,
+  instrumentStore,
+  MemoryStore,
+  type SessionManagerOptions,
+} from '@tessera/session-core';
+import type { Framework } from '../src/config.js';
+import type { StartApp } from '../src/frameworks/types.js';
+
+export const FRAMEWORKS: readonly Framework[] = ['hono', 'koa', 'express', 'nestjs'];
+
+export const STARTERS: Record<Framework, () => Promise<{ start: StartApp }>> = {
+  hono: () => import('../src/frameworks/hono.js'),
+  koa: () => import('../src/frameworks/koa.js'),
+  express: () => import('../src/frameworks/express.js'),
+  nestjs: () => import('../src/frameworks/nestjs.js'),
+};
+
+export interface RunningDemo {
+  /** http://localhost:<port>, as the demo reports it. */
+  readonly url: string;
+  /** The memory store behind the demo, wrapped so a test can take it down. */
+  readonly store: InstrumentedStore;
+  close(): Promise<void>;
+}
+
+/** The demo on `framework`, port 0, over an instrumented memory store. */
+export async function startDemo(
+  framework: Framework,
+  policy: Omit<SessionManagerOptions, 'store'> = {},
+): Promise<RunningDemo> {
+  const store = instrumentStore(new MemoryStore());
+  const manager = createSessionManager({ store, ...policy });
+  const app = await (await STARTERS[framework]()).start(manager, 0);
+  return { url: app.url, store, close: () => app.close() };
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers: Headers;
+}
+
+/** One device: fetch with its own cookie jar (cookies by hand, as a browser would keep them). */
+export class Client {
+  readonly jar = new Map<string, string>();
+  csrf = '';
+
+  constructor(
+    readonly base: string,
+    readonly userAgent = 'demo-test',
+  ) {}
+
+  /** `headers['x-csrf-token'] = ''` sends no token at all; `headers.body` is a raw body to send. */
+  async send(
+    method: string,
+    path: string,
+    json?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> {
+    const h: Record<string, string> = { 'user-agent': this.userAgent, ...headers };
+    if (this.jar.size) h.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (method !== 'GET' && this.csrf && !('x-csrf-token' in h)) h['x-csrf-token'] = this.csrf;
+    if (h['x-csrf-token'] === '') delete h['x-csrf-token']; // '' = send none
+    if (json !== undefined) h['content-type'] = 'application/json';
+    const { body: raw, ...sent } = h; // headers.body = a raw body text, sent as is
+    const res = await fetch(this.base + path, {
+      method,
+      headers: sent,
+      body: raw ?? (json === undefined ? undefined : JSON.stringify(json)),
+      redirect: 'manual',
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const pair = line.split(';')[0] ?? '';
+      const eq = pair.indexOf('=');
+      if (/Max-Age=0/i.test(line)) this.jar.delete(pair.slice(0, eq));
+      else this.jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    const text = await res.text();
+    const body: unknown = text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
+    return { status: res.status, body, headers: res.headers };
+  }
+
+  /** GET /api/session, keeping its CSRF token for the next unsafe request. */
+  async state() {
+    const r = await this.send('GET', '/api/session');
+    const body = r.body as {
+      authenticated: boolean;
+      userId: string | null;
+      csrfToken: string;
+      counter: number;
+      createdAt: number | null;
+      expiresAt: number | null;
+    };
+    this.csrf = body.csrfToken;
+    return body;
+  }
+
+  async login(username: string, password: string): Promise<Answer> {
+    await this.state();
+    return this.send('POST', '/api/login', { username, password });
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The demo on the real stores its SESSION_STORE switch opens (src/stores.ts): sign in, count,
+ * parallel notes, devices, log out. Each store runs under a different framework, so the
+ * pairing varies. Throwaway redis-server / memcached processes; Postgres from DATABASE_URL.
+ * Without a service its suite is skipped loudly (and fails under CI=true).
+ */
+import { createSessionManager } from '@tessera/session-core';
+import {
+  memcachedAvailable,
+  postgresMissing,
+  redisAvailable,
+  serviceMissing,
+  startMemcached,
+  startRedis,
+} from '@tessera/session-testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Framework, readConfig, type StoreKind } from '../src/config.js';
+import { type OpenedStore, openStore } from '../src/stores.js';
+import { Client, STARTERS } from './demo.js';
+
+interface Case {
+  readonly store: StoreKind;
+  readonly framework: Framework;
+  /** Starts the service; answers the environment for readConfig. */
+  env(): Promise<Record<string, string>>;
+}
+
+const stops: Array<() => Promise<void>> = [];
+
+const cases: Case[] = [
+  {
+    store: 'redis',
+    framework: 'koa',
+    env: async () => {
+      const server = await startRedis();
+      stops.push(() => server.stop());
+      return { REDIS_URL: server.url };
+    },
+  },
+  {
+    store: 'memcached',
+    framework: 'express',
+    env: async () => {
+      const server = await startMemcached();
+      stops.push(() => server.stop());
+      return { MEMCACHED_SERVERS: server.server };
+    },
+  },
+  {
+    store: 'postgres',
+    framework: 'nestjs',
+    env: async () => ({ DATABASE_URL: process.env.DATABASE_URL ?? '' }),
+  },
+];
+
+const missing: Record<string, boolean> = {
+  redis: !redisAvailable() && serviceMissing('redis-server', 'apt-get install redis-server'),
+  memcached: !memcachedAvailable() && serviceMissing('memcached', 'apt-get install memcached'),
+  postgres: postgresMissing(),
+};
+
+afterAll(async () => {
+  for (const stop of stops) await stop();
+});
+
+describe.each(cases)('demo on SESSION_STORE=$store ($framework)', (c) => {
+  let opened: OpenedStore;
+  let app: { url: string; close(): Promise<void> };
+  beforeAll(async () => {
+    if (missing[c.store]) return;
+    const config = readConfig({ SESSION_STORE: c.store, ...(await c.env()) });
+    opened = await openStore(config);
+    const manager = createSessionManager({ store: opened.store });
+    app = await (await STARTERS[c.framework]()).start(manager, 0);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await opened?.close();
+  });
+
+  it.skipIf(missing[c.store])('signs in, counts, keeps parallel notes, lists devices, logs out', async () => {
+    const base = app.url.replace('//localhost:', '//127.0.0.1:');
+    // Devices named per run: Postgres may be a shared database that keeps earlier sessions.
+    const run = Math.random().toString(36).slice(2, 8);
+    const [laptop, phone] = [new Client(base, `laptop-${run}`), new Client(base, `phone-${run}`)];
+    expect(await laptop.login('alice', 'wonderland')).toMatchObject({
+      status: 200,
+      body: { userId: 'alice' },
+    });
+    expect((await phone.login('alice', 'wonderland')).status).toBe(200);
+    await laptop.state();
+    expect(await laptop.send('POST', '/api/counter')).toMatchObject({ status: 200, body: { counter: 1 } });
+    const keys = Array.from({ length: 20 }, (_, i) => `n${i}`);
+    await Promise.all(keys.map((k) => laptop.send('PUT', `/api/notes/${k}`, { value: k })));
+    expect((await laptop.send('GET', '/api/notes')).body).toEqual(
+      Object.fromEntries(keys.map((k) => [k, k])),
+    );
+
+    const devices = (await laptop.send('GET', '/api/sessions')).body as Array<{
+      handle: string;
+      userAgent: string;
+    }>;
+    const other = devices.find((d) => d.userAgent === `phone-${run}`);
+    expect(other).toBeDefined();
+    expect((await laptop.send('DELETE', `/api/sessions/${other?.handle}`)).status).toBe(204);
+    expect((await phone.send('GET', '/api/protected')).status).toBe(401);
+    expect((await laptop.send('POST', '/api/logout')).status).toBe(204);
+    expect((await laptop.send('GET', '/api/protected')).status).toBe(401);
+  });
+});
