@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// `pnpm test`: lint, typecheck, then every vitest project in one run, ending with one line
-// `N passed, N failed` (totals of all suites) so a run that executed nothing is visible.
-// Extra arguments go to vitest (e.g. `pnpm test packages/core`).
+// `pnpm test`: lint, typecheck, package checks, then every vitest project, ending with one
+// line `N passed, N failed, N skipped` (totals of all suites) so a run that executed nothing
+// is visible. Extra arguments go to vitest (e.g. `pnpm test packages/core`) and skip the checks.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,42 +21,74 @@ if (!quick && vitestArgs.length === 0) {
   console.log('\n== lint (biome) ==');
   if (run('pnpm', ['exec', 'biome', 'check', '.']) !== 0) checksFailed++;
   console.log('\n== typecheck (every package) ==');
-  if (run('pnpm', ['exec', 'turbo', 'run', 'typecheck', '--continue', '--output-logs=errors-only']) !== 0) checksFailed++;
+  if (run('pnpm', ['exec', 'turbo', 'run', 'typecheck', '--continue', '--output-logs=errors-only']) !== 0)
+    checksFailed++;
   console.log('\n== published packages (build, publint, arethetypeswrong) ==');
-  if (run('pnpm', ['exec', 'turbo', 'run', 'lint:package', '--continue', '--output-logs=errors-only']) !== 0) checksFailed++;
+  if (
+    run('pnpm', ['exec', 'turbo', 'run', 'lint:package', '--continue', '--output-logs=errors-only']) !== 0
+  ) {
+    checksFailed++;
+  }
 }
 
-console.log('\n== tests (vitest, all projects) ==');
-const dir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
-const report = join(dir, 'report.json');
-const status = run('pnpm', [
-  'exec',
-  'vitest',
-  'run',
-  '--reporter=default',
-  '--reporter=json',
-  `--outputFile.json=${report}`,
-  ...vitestArgs,
-]);
+// The fault and soak suites (apps/hardening) kill servers and measure a server's memory:
+// they run after everything else, alone, so the rest of the tests cannot starve them.
+const SOLO = ['hardening'];
+const projects = [];
+for (const root of ['packages', 'apps']) {
+  for (const dir of readdirSync(root)) {
+    const config = join(root, dir, 'vitest.config.ts');
+    if (!existsSync(config)) continue;
+    const name = /name: '([^']+)'/.exec(readFileSync(config, 'utf8'))?.[1];
+    if (name) projects.push(name);
+  }
+}
+const only = (names) => names.flatMap((p) => ['--project', p]);
+const phases =
+  vitestArgs.length > 0
+    ? [['selected', vitestArgs]]
+    : [
+        ['all but the fault/soak suites', only(projects.filter((p) => !SOLO.includes(p)))],
+        ['fault and soak suites, alone', only(SOLO.filter((p) => projects.includes(p)))],
+      ].filter(([, a]) => a.length > 0);
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-try {
-  const json = JSON.parse(readFileSync(report, 'utf8'));
-  passed = json.numPassedTests ?? 0;
-  failed = (json.numFailedTests ?? 0) + (json.numFailedTestSuites ?? 0) * 0;
-  skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
-  // A suite that failed to load has no failed tests in it; count it so it cannot hide.
-  for (const file of json.testResults ?? []) {
-    if (file.status === 'failed' && (file.assertionResults ?? []).every((a) => a.status !== 'failed'))
-      failed++;
+for (const [title, phaseArgs] of phases) {
+  console.log(`\n== tests (vitest: ${title}) ==`);
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
+  const report = join(dir, 'report.json');
+  const status = run('pnpm', [
+    'exec',
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+    ...phaseArgs,
+  ]);
+  let phaseFailed = 0;
+  try {
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    passed += json.numPassedTests ?? 0;
+    phaseFailed += json.numFailedTests ?? 0;
+    skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
+    // A suite that failed to load has no failed tests in it; count it so it cannot hide.
+    for (const file of json.testResults ?? []) {
+      if (file.status === 'failed' && (file.assertionResults ?? []).every((a) => a.status !== 'failed')) {
+        phaseFailed++;
+      }
+    }
+  } catch {
+    phaseFailed = Math.max(phaseFailed, 1);
   }
-} catch {
-  failed = Math.max(failed, 1);
+  rmSync(dir, { recursive: true, force: true });
+  if (status !== 0 && phaseFailed === 0) phaseFailed = 1;
+  failed += phaseFailed;
 }
-rmSync(dir, { recursive: true, force: true });
 failed += checksFailed;
-if (status !== 0 && failed === 0) failed = 1;
-if (checksFailed > 0) console.log(`(${checksFailed} of lint/typecheck failed; counted as failures)`);
+if (checksFailed > 0)
+  console.log(`(${checksFailed} of lint/typecheck/package checks failed; counted as failures)`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

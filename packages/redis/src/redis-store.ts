@@ -23,10 +23,11 @@ import {
   type UserSessionInfo,
 } from '@tessera/session-core';
 import type { Cluster, Redis } from 'ioredis';
+import { checkAcknowledged, type RedisDurability, validateDurability } from './durability.js';
 import { decodeSession, encodePatch, encodeSession } from './internal/codec.js';
 import { baseKey, isValidTag, shardTag, validatePrefix } from './internal/keys.js';
 import { type ScriptClient, ScriptRunner } from './internal/runner.js';
-import { SCRIPTS } from './internal/scripts.js';
+import { SCRIPTS, type Script } from './internal/scripts.js';
 
 export interface RedisStoreOptions {
   /**
@@ -46,6 +47,13 @@ export interface RedisStoreOptions {
    * @default 2000
    */
   readonly timeoutMs?: number;
+  /**
+   * Durable login/logout: after the rotate (login) and destroy (logout) scripts, send
+   * `WAIT replicas timeoutMs` in the same round trip, and throw `store_unavailable` (or call
+   * `onShortfall`) when fewer replicas acknowledged. See the README ("Durable login/logout").
+   * @default undefined (no WAIT: a failover may lose the last acknowledged writes)
+   */
+  readonly durability?: RedisDurability;
 }
 
 export const REDIS_STORE_DEFAULTS = Object.freeze({ keyPrefix: 'tessera:', timeoutMs: 2000 });
@@ -87,6 +95,7 @@ class RedisStore implements SessionStore {
   readonly #prefix: string;
   readonly #runner: ScriptRunner;
   readonly #cluster: boolean;
+  readonly #durability: RedisDurability | undefined;
 
   constructor(options: RedisStoreOptions) {
     if (!isScriptClient(options?.client)) {
@@ -104,6 +113,13 @@ class RedisStore implements SessionStore {
       throw new SessionError(
         'invalid_config',
         `[tessera] [redis] \`timeoutMs\` must be a positive number of milliseconds, got ${timeoutMs}`,
+      );
+    }
+    this.#durability = validateDurability(options.durability);
+    if (this.#durability && typeof (options.client as { pipeline?: unknown }).pipeline !== 'function') {
+      throw new SessionError(
+        'invalid_config',
+        '[tessera] [redis] `durability` needs a client with pipeline() (ioredis)',
       );
     }
     this.#cluster = options.client.isCluster === true;
@@ -162,10 +178,12 @@ class RedisStore implements SessionStore {
 
   async destroy(key: SessionKey, options: DestroyOptions): Promise<boolean> {
     if (!isValidTag(key.tag)) return false;
-    const reply = await this.#runner.run(
+    const reply = await this.#write(
+      'logout',
       SCRIPTS.destroy,
       [this.#base(key.tag)],
       [key.id, options.userId ?? ''],
+      (r) => r === 1,
     );
     return reply === 1;
   }
@@ -182,10 +200,12 @@ class RedisStore implements SessionStore {
       );
     }
     if (this.#cluster && from !== null && from.key.tag !== to.key.tag) return this.#rotateAcrossSlots(input);
-    const reply = await this.#runner.run(
+    const reply = await this.#write(
+      'login',
       SCRIPTS.rotate,
       [this.#base(to.key.tag), this.#base(from?.key.tag ?? to.key.tag)],
       this.#rotateArgs(input, from?.key.id ?? '', from?.userId ?? ''),
+      (r) => parseRotate(r).status === 'ok',
     );
     return parseRotate(reply);
   }
@@ -202,21 +222,49 @@ class RedisStore implements SessionStore {
     const { from, to, now } = input;
     if (from === null) throw new Error('unreachable');
     const created = parseRotate(
-      await this.#runner.run(
+      await this.#write(
+        'login',
         SCRIPTS.rotate,
         [this.#base(to.key.tag), this.#base(to.key.tag)],
         this.#rotateArgs(input, '', ''),
+        (r) => parseRotate(r).status === 'ok',
       ),
     );
     if (created.status !== 'ok') return created;
-    const consumed = await this.#runner.run(
+    const consumed = await this.#write(
+      'login',
       SCRIPTS.consume,
       [this.#base(from.key.tag)],
       [from.key.id, from.userId ?? '', String(now)],
+      (r) => r === 1,
     );
     if (consumed === 1) return created;
     await this.#runner.run(SCRIPTS.destroy, [this.#base(to.key.tag)], [to.key.id, to.session.userId ?? '']);
     return { status: 'conflict' };
+  }
+
+  /**
+   * A login or logout write: with `durability`, the script and WAIT in one round trip, and
+   * the acknowledgement checked only when the script changed something (`wrote`).
+   */
+  async #write(
+    operation: 'login' | 'logout',
+    script: Script,
+    keys: readonly string[],
+    args: readonly string[],
+    wrote: (reply: unknown) => boolean,
+  ): Promise<unknown> {
+    const d = this.#durability;
+    if (!d) return this.#runner.run(script, keys, args);
+    const { reply, acknowledged } = await this.#runner.runDurable(
+      script,
+      keys,
+      args,
+      d.replicas,
+      d.timeoutMs,
+    );
+    if (wrote(reply)) checkAcknowledged(d, operation, acknowledged);
+    return reply;
   }
 
   #rotateArgs(input: RotateInput, fromId: string, fromUser: string): string[] {

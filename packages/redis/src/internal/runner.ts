@@ -18,9 +18,23 @@ export interface ScriptClient {
   eval(lua: string, numKeys: number, ...args: string[]): Promise<unknown>;
   once(event: 'ready', listener: () => void): unknown;
   off(event: 'ready', listener: () => void): unknown;
+  /** Only needed with `durability` (EVALSHA + WAIT in one round trip). */
+  pipeline?(): ScriptPipeline;
 }
 
-class Timeout extends Error {}
+/** The slice of an ioredis pipeline `runDurable` uses. */
+export interface ScriptPipeline {
+  evalsha(sha: string, numKeys: number, ...args: string[]): unknown;
+  eval(lua: string, numKeys: number, ...args: string[]): unknown;
+  call(command: string, ...args: string[]): unknown;
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
+class Timeout extends Error {
+  constructor(readonly ms: number) {
+    super(`no answer within ${ms} ms`);
+  }
+}
 
 export class ScriptRunner {
   #ready: Promise<void> | undefined;
@@ -30,14 +44,54 @@ export class ScriptRunner {
     private readonly timeoutMs: number,
   ) {}
 
-  async run(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+  run(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    return this.#bounded(script, this.timeoutMs, () => this.#send(script, keys, args));
+  }
+
+  /**
+   * The script and `WAIT replicas waitMs` in one pipeline: one round trip on one connection,
+   * so on Cluster the WAIT goes to the node that took the write (ioredis routes a pipeline
+   * by its keys' slot; WAIT has none). Resolves the script's reply and the number of
+   * replicas that acknowledged. The bound is the store's timeout plus `waitMs`.
+   */
+  runDurable(
+    script: Script,
+    keys: readonly string[],
+    args: readonly string[],
+    replicas: number,
+    waitMs: number,
+  ): Promise<{ reply: unknown; acknowledged: number }> {
+    return this.#bounded(script, this.timeoutMs + waitMs, async () => {
+      await this.#whenReady();
+      const once = async (useEval: boolean) => {
+        const pipeline = this.client.pipeline?.();
+        if (!pipeline) throw new Error('the client has no pipeline() (durability needs ioredis)');
+        if (useEval) pipeline.eval(script.lua, keys.length, ...keys, ...args);
+        else pipeline.evalsha(script.sha, keys.length, ...keys, ...args);
+        pipeline.call('WAIT', String(replicas), String(waitMs));
+        const results = await pipeline.exec();
+        if (results?.length !== 2) throw new Error('unexpected pipeline reply');
+        return results as [[Error | null, unknown], [Error | null, unknown]];
+      };
+      let [[scriptError, reply], [waitError, acknowledged]] = await once(false);
+      if (scriptError?.message.startsWith('NOSCRIPT')) {
+        // The script never ran, so the WAIT that followed covered nothing: send both again.
+        [[scriptError, reply], [waitError, acknowledged]] = await once(true);
+      }
+      if (scriptError) throw scriptError;
+      if (waitError) throw waitError;
+      return { reply, acknowledged: typeof acknowledged === 'number' ? acknowledged : 0 };
+    });
+  }
+
+  async #bounded<T>(script: Script, ms: number, send: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Timeout()), this.timeoutMs);
+      timer = setTimeout(() => reject(new Timeout(ms)), ms);
       timer.unref?.();
     });
     try {
-      return await Promise.race([this.#send(script, keys, args), deadline]);
+      return await Promise.race([send(), deadline]);
     } catch (error) {
       throw this.#fail(script, error);
     } finally {
@@ -75,7 +129,7 @@ export class ScriptRunner {
     if (error instanceof Timeout) {
       return new SessionError(
         'store_unavailable',
-        `[tessera] [redis] no answer within ${this.timeoutMs} ms (${script.name}; client status "${this.client.status}"). ` +
+        `[tessera] [redis] no answer within ${error.ms} ms (${script.name}; client status "${this.client.status}"). ` +
           'Check that Redis is reachable; the store recovers by itself when it answers again.',
       );
     }

@@ -1,0 +1,285 @@
+/**
+ * `durability: { replicas, timeoutMs }`: WAIT sent with the login (rotate) and logout
+ * (destroy) scripts in one pipeline, on the connection (and Cluster node) that took the
+ * write. Proven on a master with a real replica (MONITOR shows EVALSHA then WAIT from one
+ * client address; the replica has the session as soon as login returns), on a master
+ * without replicas (the shortfall throws or is reported), and on a local Cluster.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { isSessionError, type SessionStore } from '@tessera/session-core';
+import {
+  findBinary,
+  freePort,
+  keyFor,
+  type RedisCluster,
+  type RedisServer,
+  redisCommand,
+  spawnService,
+  startRedis,
+  startRedisCluster,
+  storedSession,
+  waitFor,
+} from '@tessera/session-testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DurabilityShortfall, redisStore } from '../src/index.js';
+import { client, clusterClient, noCluster, noRedis, ready } from './helpers.js';
+
+const limit = { max: 10, onLimit: 'evict-oldest' } as const;
+
+async function login(store: SessionStore, userId: string) {
+  const now = Date.now();
+  const key = keyFor(store, userId);
+  const result = await store.rotate({
+    now,
+    from: null,
+    to: { key, session: storedSession({ userId, now }) },
+    limit,
+  });
+  return { key, result };
+}
+
+/**
+ * `startRedisCluster` returns at `cluster_state:ok`, before the replicas finished their first
+ * sync; WAIT would time out until then.
+ */
+async function replicasInSync(cluster: RedisCluster): Promise<void> {
+  for (const { port } of cluster.nodes) {
+    await waitFor(
+      async () => {
+        const info = await redisCommand(port, 'INFO replication');
+        return info.includes('role:master') || info.includes('master_link_status:up');
+      },
+      20_000,
+      `replica ${port} in sync`,
+    );
+  }
+}
+
+async function failure(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('durability options', () => {
+  const fake = {
+    status: 'ready',
+    evalsha: async () => null,
+    eval: async () => null,
+    once: () => undefined,
+    off: () => undefined,
+    pipeline: () => ({}),
+  } as unknown as Redis;
+  it('rejects bad replicas / timeoutMs / onShortfall with invalid_config', () => {
+    for (const durability of [
+      { replicas: -1, timeoutMs: 100 },
+      { replicas: 1.5, timeoutMs: 100 },
+      { replicas: 1, timeoutMs: 0 },
+      { replicas: 1, timeoutMs: Number.NaN },
+      { replicas: 1, timeoutMs: 100, onShortfall: 'log' },
+    ]) {
+      const error = (() => {
+        try {
+          redisStore({ client: fake, durability: durability as never });
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(isSessionError(error, 'invalid_config')).toBe(true);
+      expect((error as Error).message).toMatch(/durability/);
+    }
+  });
+  it('needs a client with pipeline()', () => {
+    const noPipeline = { ...fake, pipeline: undefined } as unknown as Redis;
+    expect(() => redisStore({ client: noPipeline, durability: { replicas: 1, timeoutMs: 100 } })).toThrow(
+      /pipeline/,
+    );
+    // replicas 0 means off: no pipeline needed.
+    expect(() =>
+      redisStore({ client: noPipeline, durability: { replicas: 0, timeoutMs: 100 } }),
+    ).not.toThrow();
+  });
+});
+
+describe.skipIf(noRedis)('durability on a standalone master', () => {
+  let master: RedisServer;
+  let replica: ChildProcess | undefined;
+  let replicaPort = 0;
+  const clients: Redis[] = [];
+  beforeAll(async () => {
+    master = await startRedis();
+    replicaPort = await freePort();
+    replica = spawnService(findBinary('redis-server')!, [
+      '--port',
+      String(replicaPort),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--replicaof',
+      '127.0.0.1',
+      String(master.port),
+    ]);
+    await waitFor(
+      async () => (await redisCommand(replicaPort, 'INFO replication')).includes('master_link_status:up'),
+      15_000,
+      'replica link up',
+    );
+  }, 30_000);
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    replica?.kill('SIGKILL');
+    await master?.stop();
+  });
+  const make = (): Redis => {
+    const c = client(master.url);
+    c.on('error', () => {});
+    clients.push(c);
+    return c;
+  };
+
+  it('login and logout with replicas: 1: EVALSHA and WAIT share a round trip, the replica has the write on return', async () => {
+    const redis = make();
+    await ready(redis);
+    const monitor = await make().monitor();
+    monitor.on('error', () => {});
+    clients.push(monitor);
+    const seen: { command: string; addr: string }[] = [];
+    monitor.on('monitor', (_t: string, args: string[], source: string) => {
+      seen.push({ command: String(args[0]).toLowerCase(), addr: source });
+    });
+    const store = redisStore({ client: redis, durability: { replicas: 1, timeoutMs: 1000 } });
+    for (let i = 0; i < 5; i++) {
+      const { key, result } = await login(store, 'dora');
+      expect(result.status).toBe('ok');
+      // No sleep: the answer only came after the replica acknowledged.
+      const replicaClient = new Redis({ port: replicaPort, host: '127.0.0.1', lazyConnect: true });
+      clients.push(replicaClient);
+      expect(await replicaClient.exists(`tessera:{${key.tag}}s:${key.id}`)).toBe(1);
+      expect(await store.destroy(key, { now: Date.now(), userId: 'dora', reason: 'logout' })).toBe(true);
+      expect(await replicaClient.exists(`tessera:{${key.tag}}s:${key.id}`)).toBe(0);
+      replicaClient.disconnect();
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    // Commands run inside a script show source "lua": keep the client's own round trips.
+    const mine = seen.filter((s) => !s.addr.includes('lua') && s.command !== 'exists');
+    const waits = mine.filter((s) => s.command === 'wait');
+    // 10, plus one per script the server had not cached yet (NOSCRIPT: EVAL and WAIT again).
+    expect(waits.length).toBeGreaterThanOrEqual(10);
+    expect(waits.length).toBeLessThanOrEqual(12);
+    monitor.disconnect();
+    // Each WAIT directly follows its script, from the same client connection.
+    for (let i = 0; i < mine.length; i++) {
+      if (mine[i]!.command !== 'wait') continue;
+      const before = mine[i - 1]!;
+      expect(['evalsha', 'eval']).toContain(before.command);
+      expect(before.addr).toBe(mine[i]!.addr);
+    }
+  });
+
+  it('fewer replicas than asked: login throws store_unavailable (the write stands on the master)', async () => {
+    const redis = make();
+    await ready(redis);
+    const store = redisStore({ client: redis, durability: { replicas: 2, timeoutMs: 100 } });
+    const now = Date.now();
+    const key = keyFor(store, 'eve');
+    const error = await failure(
+      store.rotate({ now, from: null, to: { key, session: storedSession({ userId: 'eve', now }) }, limit }),
+    );
+    expect(isSessionError(error, 'store_unavailable')).toBe(true);
+    expect((error as Error).message).toMatch(/only 1 of 2 replica/);
+    expect((await store.load(key, { now, touchIntervalMs: 60_000 })).status).toBe('found');
+    // A logout that removes nothing has nothing to lose: no shortfall.
+    expect(await store.destroy(keyFor(store, 'eve'), { now, userId: 'eve', reason: 'logout' })).toBe(false);
+  });
+
+  it('onShortfall reports instead of throwing', async () => {
+    const redis = make();
+    await ready(redis);
+    const seen: DurabilityShortfall[] = [];
+    const store = redisStore({
+      client: redis,
+      durability: { replicas: 2, timeoutMs: 50, onShortfall: (s) => seen.push(s) },
+    });
+    const { key, result } = await login(store, 'fay');
+    expect(result.status).toBe('ok');
+    expect(await store.destroy(key, { now: Date.now(), userId: 'fay', reason: 'logout' })).toBe(true);
+    expect(seen).toEqual([
+      { operation: 'login', acknowledged: 1, wanted: 2 },
+      { operation: 'logout', acknowledged: 1, wanted: 2 },
+    ]);
+  });
+
+  it('a master that is down fails within timeoutMs + durability.timeoutMs', async () => {
+    const redis = make();
+    redis.on('error', () => {});
+    await ready(redis);
+    const store = redisStore({ client: redis, timeoutMs: 300, durability: { replicas: 1, timeoutMs: 300 } });
+    await master.stop();
+    try {
+      const t0 = Date.now();
+      const error = await failure(login(store, 'gus'));
+      expect(isSessionError(error, 'store_unavailable')).toBe(true);
+      expect(Date.now() - t0).toBeLessThan(600 + 1000);
+    } finally {
+      await master.start();
+    }
+  });
+});
+
+describe.skipIf(noRedis || noCluster)('durability on a local Cluster (3 masters + 3 replicas)', () => {
+  let cluster: RedisCluster;
+  let redis: ReturnType<typeof clusterClient>;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+    redis = clusterClient(cluster.nodes);
+    await ready(redis);
+    await replicasInSync(cluster);
+  }, 60_000);
+  afterAll(async () => {
+    redis?.disconnect();
+    await cluster?.stop();
+  });
+
+  it('WAIT goes to the node that took the write: every login and logout is acknowledged by its replica', async () => {
+    const shortfalls: DurabilityShortfall[] = [];
+    const store = redisStore({
+      client: redis,
+      durability: { replicas: 1, timeoutMs: 500, onShortfall: (s) => shortfalls.push(s) },
+    });
+    // Users spread over all three masters; the first call per node also takes the NOSCRIPT path.
+    for (let i = 0; i < 30; i++) {
+      const userId = `cluster-user-${i}`;
+      const { key, result } = await login(store, userId);
+      expect(result.status).toBe('ok');
+      expect(await store.destroy(key, { now: Date.now(), userId, reason: 'logout' })).toBe(true);
+    }
+    expect(shortfalls).toEqual([]);
+  });
+
+  it('anonymous -> user across slots is acknowledged on both nodes', async () => {
+    const store = redisStore({ client: redis, durability: { replicas: 1, timeoutMs: 500 } });
+    for (let i = 0; i < 10; i++) {
+      const now = Date.now();
+      const anon = keyFor(store);
+      await store.create(anon, storedSession({ now }), { now });
+      const userId = `cross-${i}`;
+      const key = keyFor(store, userId);
+      const r = await store.rotate({
+        now,
+        from: { key: anon, userId: null },
+        to: { key, session: storedSession({ userId, now }) },
+        limit,
+      });
+      expect(r.status).toBe('ok');
+      expect((await store.load(anon, { now, touchIntervalMs: 60_000 })).status).toBe('missing');
+    }
+  });
+});
