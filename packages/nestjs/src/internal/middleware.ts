@@ -5,12 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import {
-  isSessionError,
-  resolveClientIp,
-  type SessionManager,
-  type TrustProxy,
-} from '@tessera/session-core';
+import { isSessionError, resolveClientIp, type SessionManager, type TrustProxy } from '@tessera/session-core';
 import { commitBeforeSend, sendSessionError } from '@tessera/session-express';
 import { attachState } from './request-state.js';
 
