@@ -65,6 +65,18 @@ export function ipPrefixOf(ip: string | null | undefined): string {
     .join(':')}::/64`;
 }
 
+/** True when the request's raw IP and user agent are exactly what was recorded (no hashing needed). */
+export function sameClient(
+  recorded: StoredClient,
+  ip: string | null | undefined,
+  userAgent: string | null | undefined,
+): boolean {
+  return (
+    recorded.ip === (typeof ip === 'string' ? ip.slice(0, 64) : '') &&
+    recorded.userAgent === (typeof userAgent === 'string' ? userAgent.slice(0, 256) : '')
+  );
+}
+
 export function clientOf(ip: string | null | undefined, userAgent: string | null | undefined): StoredClient {
   const ua = typeof userAgent === 'string' ? userAgent.slice(0, 256) : '';
   return {

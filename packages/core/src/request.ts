@@ -4,7 +4,7 @@
  * handle handlers use (typed as `Session<D>`).
  */
 import { listSessions, revokeAll, revokeSession, type SessionInfo } from './admin.js';
-import { clientChanges, clientOf } from './client.js';
+import { clientChanges, clientOf, sameClient } from './client.js';
 import { readCookie, serializeCookie } from './cookie.js';
 import { type CsrfResult, checkOrigin, checkToken, isSafeMethod } from './csrf.js';
 import { SessionError } from './errors.js';
@@ -117,8 +117,12 @@ export class RequestSession<D = SessionData> implements Session<D> {
           authenticatedAt: s.authenticatedAt,
           client: s.client,
         };
+        // Hash only when the raw values differ: the usual request comes from where it logged in.
         const changes =
-          s.userId !== null && s.client && m.policy.clientBinding !== 'off'
+          s.userId !== null &&
+          s.client &&
+          m.policy.clientBinding !== 'off' &&
+          !sameClient(s.client, this.#req.ip, this.#header('user-agent'))
             ? clientChanges(s.client, this.#currentClient())
             : [];
         event = {

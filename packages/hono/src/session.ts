@@ -51,7 +51,10 @@ export function session<D extends SessionData = SessionData>(
         method: c.req.method,
         header,
         ip: resolveClientIp(peerOf(connInfo, c), header('x-forwarded-for'), trust),
-        selfOrigin: new URL(c.req.url).origin,
+        // Lazy: only the CSRF check of an unsafe request reads it.
+        get selfOrigin() {
+          return new URL(c.req.url).origin;
+        },
       });
     } catch (error) {
       if (isSessionError(error)) return json(httpStatusOf(error.code), errorBodyOf(error));
