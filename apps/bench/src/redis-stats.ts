@@ -1,0 +1,67 @@
+/**
+ * Counting Redis work: `INFO commandstats` deltas (every command the server executed,
+ * including those a Lua script ran), and a MONITOR window that tells the commands clients
+ * sent (script internals show up as `[0 lua]` and are not sent by anyone).
+ */
+import { createConnection } from 'node:net';
+import type { Redis } from 'ioredis';
+
+export type CommandStats = Record<string, number>;
+
+export async function commandStats(client: Redis): Promise<CommandStats> {
+  const text = await client.info('commandstats');
+  const out: CommandStats = {};
+  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out[m[1]!] = Number(m[2]);
+  return out;
+}
+
+/** Commands of the workload only: the runner's own INFO / MONITOR / CONFIG are left out. */
+const OWN = /^(info|monitor|config|memory|scan|ping|flushall|client|select|dbsize)/;
+
+export function diffStats(before: CommandStats, after: CommandStats): CommandStats {
+  const out: CommandStats = {};
+  for (const [name, calls] of Object.entries(after)) {
+    const d = calls - (before[name] ?? 0);
+    if (d > 0 && !OWN.test(name)) out[name] = d;
+  }
+  return out;
+}
+
+export function total(stats: CommandStats): number {
+  return Object.values(stats).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Run `work` with a MONITOR connection open and count the commands clients sent (lines not
+ * from `lua`). Bounded: the work is the caller's fixed number of requests; the window
+ * closes 100 ms after it ends.
+ */
+export async function clientCommandsDuring(port: number, work: () => Promise<void>): Promise<number> {
+  const socket = createConnection({ host: '127.0.0.1', port });
+  let buf = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buf += chunk;
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', reject);
+  });
+  socket.write('MONITOR\r\n');
+  const deadline = Date.now() + 2000;
+  while (!buf.includes('+OK') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  try {
+    await work();
+    await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    socket.destroy();
+  }
+  let n = 0;
+  for (const line of buf.split('\r\n')) {
+    const m = /^\+\d+\.\d+ \[\d+ ([^\]]+)\] "([^"]+)"/.exec(line);
+    if (!m || m[1] === 'lua') continue;
+    if (/^(info|monitor|ping)$/i.test(m[2]!)) continue;
+    n++;
+  }
+  return n;
+}

@@ -1,0 +1,172 @@
+/** Results: medians over passes, ratios to the bare framework, the table, the JSON and the chart. */
+import type { Contender, Framework, Scenario } from './contenders.js';
+
+/** One row of `results/latest.json`. */
+export interface Row {
+  readonly name: string;
+  readonly framework: Framework;
+  readonly library: string;
+  readonly store: string;
+  readonly scenario: Scenario;
+  readonly reqPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly serverCpuUsPerReq: number;
+  /** Commands / statements / round trips the server's clients sent per request; null: no external store. */
+  readonly storeCmdsPerReq: number | null;
+  /** reqPerSec over the bare framework's, same scenario, same run. */
+  readonly ratioToBare: number | null;
+  /** Redis only: every command the server executed per request, including inside scripts (INFO commandstats). */
+  readonly redisExecutedPerReq?: number | null;
+  /** Redis only: that breakdown per command name. */
+  readonly redisCommands?: Readonly<Record<string, number>>;
+  readonly passes: number;
+  /** Non-2xx answers and socket errors over all passes (should be 0). */
+  readonly failures: number;
+}
+
+/** One measured phase. */
+export interface Sample {
+  readonly reqPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly cpuUsPerReq: number;
+  readonly storeCmdsPerReq: number | null;
+  readonly redisExecutedPerReq: number | null;
+  readonly redisCommands: Record<string, number> | null;
+  readonly failures: number;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+export function toRows(
+  samples: ReadonlyMap<string, { c: Contender; scenario: Scenario; samples: Sample[] }>,
+): Row[] {
+  const rows: Row[] = [];
+  for (const { c, scenario, samples: s } of samples.values()) {
+    const nullable = (pick: (x: Sample) => number | null) => {
+      const xs = s.map(pick).filter((x): x is number => x !== null);
+      return xs.length ? r2(median(xs)) : null;
+    };
+    const last = s.find((x) => x.redisCommands !== null)?.redisCommands ?? null;
+    rows.push({
+      name: c.name,
+      framework: c.framework,
+      library: c.library,
+      store: c.store,
+      scenario,
+      reqPerSec: Math.round(median(s.map((x) => x.reqPerSec))),
+      p50Ms: r2(median(s.map((x) => x.p50Ms))),
+      p99Ms: r2(median(s.map((x) => x.p99Ms))),
+      serverCpuUsPerReq: Math.round(median(s.map((x) => x.cpuUsPerReq))),
+      storeCmdsPerReq: nullable((x) => x.storeCmdsPerReq),
+      ratioToBare: null,
+      ...(c.store === 'redis'
+        ? {
+            redisExecutedPerReq: nullable((x) => x.redisExecutedPerReq),
+            ...(last ? { redisCommands: last } : {}),
+          }
+        : {}),
+      passes: s.length,
+      failures: s.reduce((a, x) => a + x.failures, 0),
+    });
+  }
+  return rows.map((row) => {
+    const bare = rows.find(
+      (b) => b.library === 'bare' && b.framework === row.framework && b.scenario === row.scenario,
+    );
+    return { ...row, ratioToBare: bare ? r2(row.reqPerSec / bare.reqPerSec) : null };
+  });
+}
+
+export function markdownTable(rows: readonly Row[]): string {
+  const out = [
+    '| contender | scenario | req/s | p50 ms | p99 ms | server CPU µs/req | store cmds/req | × bare |',
+    '|---|---|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const r of rows) {
+    out.push(
+      `| ${r.name} | ${r.scenario} | ${r.reqPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.serverCpuUsPerReq} | ${
+        r.storeCmdsPerReq === null ? '–' : r.storeCmdsPerReq.toFixed(2)
+      } | ${r.ratioToBare === null ? '–' : r.ratioToBare.toFixed(2)} |${r.failures > 0 ? ` ⚠ ${r.failures} failed` : ''}`,
+    );
+  }
+  return out.join('\n');
+}
+
+const COLORS: Record<string, string> = { bare: '#9aa0a6', peer: '#e8710a', tessera: '#1a73e8' };
+
+/** The headline chart: read-only on Redis, per framework, bare vs peer vs Tessera (req/s). */
+export function readOnlySvg(rows: readonly Row[], contenders: readonly Contender[], caption: string): string {
+  const kindOf = (name: string) => contenders.find((c) => c.name === name)?.kind ?? 'peer';
+  const frameworks: Framework[] = ['express', 'koa', 'hono', 'fastify', 'nestjs'];
+  const groups = frameworks
+    .map((f) => ({
+      f,
+      bars: rows.filter(
+        (r) => r.framework === f && r.scenario === 'read' && (r.store === 'redis' || r.library === 'bare'),
+      ),
+    }))
+    .filter((g) => g.bars.length > 0);
+  const max = Math.max(1, ...groups.flatMap((g) => g.bars.map((b) => b.reqPerSec)));
+  const barW = 34;
+  const gap = 6;
+  const groupGap = 36;
+  const left = 64;
+  const top = 48;
+  const plotH = 260;
+  let x = left + 16;
+  const parts: string[] = [];
+  for (const g of groups) {
+    const start = x;
+    for (const b of g.bars) {
+      const h = Math.round((b.reqPerSec / max) * plotH);
+      const kind = kindOf(b.name);
+      parts.push(
+        `<rect x="${x}" y="${top + plotH - h}" width="${barW}" height="${h}" fill="${COLORS[kind]}"><title>${esc(b.name)}: ${b.reqPerSec} req/s</title></rect>`,
+        `<text x="${x + barW / 2}" y="${top + plotH - h - 4}" font-size="10" text-anchor="middle">${(b.reqPerSec / 1000).toFixed(1)}k</text>`,
+      );
+      x += barW + gap;
+    }
+    parts.push(
+      `<text x="${(start + x - gap) / 2}" y="${top + plotH + 18}" font-size="13" text-anchor="middle">${g.f}</text>`,
+    );
+    x += groupGap;
+  }
+  const width = x + 16;
+  const height = top + plotH + 70;
+  const ticks: string[] = [];
+  for (let i = 0; i <= 4; i++) {
+    const v = (max * i) / 4;
+    const y = top + plotH - (plotH * i) / 4;
+    ticks.push(
+      `<line x1="${left}" x2="${width - 8}" y1="${y}" y2="${y}" stroke="#e0e0e0"/>`,
+      `<text x="${left - 6}" y="${y + 4}" font-size="10" text-anchor="end">${(v / 1000).toFixed(1)}k</text>`,
+    );
+  }
+  const legend = (['bare', 'peer', 'tessera'] as const)
+    .map(
+      (k, i) =>
+        `<rect x="${left + i * 110}" y="${top + plotH + 34}" width="12" height="12" fill="${COLORS[k]}"/><text x="${left + i * 110 + 18}" y="${top + plotH + 44}" font-size="12">${k === 'peer' ? 'peer library' : k === 'bare' ? 'bare framework' : 'Tessera'}</text>`,
+    )
+    .join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">
+<rect width="100%" height="100%" fill="#fff"/>
+<text x="${left}" y="22" font-size="15" font-weight="bold">Read-only request on an existing session, Redis store (req/s, higher is better)</text>
+<text x="${left}" y="38" font-size="11" fill="#555">${esc(caption)}</text>
+${ticks.join('\n')}
+${parts.join('\n')}
+${legend}
+</svg>
+`;
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

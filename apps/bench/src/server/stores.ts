@@ -1,0 +1,96 @@
+/**
+ * Store clients for the server process. Postgres statements and Memcached round trips are
+ * counted here, at the client (Redis is counted at the server, from INFO commandstats).
+ */
+import { MemoryStore, type SessionStore } from '@tessera/session-core';
+import { MemcachedMetaClient, memcachedStore } from '@tessera/session-memcached';
+import { migrate, type PostgresClient, postgresStore } from '@tessera/session-postgres';
+import { redisStore } from '@tessera/session-redis';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+/** Store calls (statements / round trips) counted at the client; read over IPC. */
+export const counters = { storeCalls: 0, requests: 0 };
+
+const closers: (() => Promise<unknown> | unknown)[] = [];
+
+export async function closeAll(): Promise<void> {
+  for (const close of closers.splice(0)) await Promise.resolve(close()).catch(() => undefined);
+}
+
+export function env(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`[bench] ${name} is not set`);
+  return v;
+}
+
+/** An ioredis client with the settings the Redis store's README recommends. */
+export function ioredisClient(): Redis {
+  const client = new Redis(env('BENCH_REDIS_URL'), {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 1000,
+    autoResendUnfulfilledCommands: false,
+    // Experiment switch (not a default): batch the commands of one event-loop tick in one write.
+    enableAutoPipelining: process.env.BENCH_AUTOPIPELINE === '1',
+  });
+  closers.push(() => client.quit());
+  return client;
+}
+
+export async function ready(client: Redis): Promise<void> {
+  if (client.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    client.once('ready', () => resolve());
+    client.once('error', reject);
+  });
+}
+
+export async function tesseraStore(kind: string): Promise<SessionStore> {
+  switch (kind) {
+    case 'redis': {
+      const client = ioredisClient();
+      await ready(client);
+      return redisStore({ client });
+    }
+    case 'memory':
+      return new MemoryStore({ maxEntries: 1_000_000 });
+    case 'postgres': {
+      const pool = new pg.Pool({ connectionString: env('BENCH_DATABASE_URL'), max: 10 });
+      pool.on('error', () => undefined);
+      closers.push(() => pool.end());
+      const counted: PostgresClient = {
+        query: (text: string, params?: unknown[]) => {
+          counters.storeCalls++;
+          return pool.query(text, params);
+        },
+      };
+      const schema = env('BENCH_PG_SCHEMA');
+      await migrate(pool, { schema });
+      return postgresStore({ client: counted, schema });
+    }
+    case 'memcached': {
+      const client = new MemcachedMetaClient({ servers: env('BENCH_MEMCACHED_SERVERS').split(',') });
+      closers.push(() => client.close());
+      // One exec is one round trip to one server (its commands are pipelined).
+      const exec = client.exec.bind(client);
+      client.exec = (server, commands) => {
+        counters.storeCalls++;
+        return exec(server, commands);
+      };
+      return memcachedStore({ client });
+    }
+    default:
+      throw new Error(`[bench] no Tessera store ${kind}`);
+  }
+}
+
+/** Login scenario: 200 users, so each user's cap (5) is reached and enforced. */
+let logins = 0;
+export function nextLoginUser(): string {
+  logins = (logins + 1) % 200;
+  return `login-${logins}`;
+}
+
+export const PEER_SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
+export const IDLE_SECONDS = 1800;

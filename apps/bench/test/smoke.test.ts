@@ -1,0 +1,105 @@
+/**
+ * Smoke test of the bench harness (the bench itself never runs in CI): one Tessera
+ * contender in process, against a throwaway redis-server, and the measuring functions
+ * give the known answers: 1 Redis command per read-only request, 2 per change, 0 without a
+ * cookie; and a load run through autocannon is bounded and counted.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type RedisServer, redisAvailable, serviceMissing, startRedis } from '@tessera/session-testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contenderNamed } from '../src/contenders.js';
+import { cookieHeader, createPool, sequential } from '../src/http.js';
+import { clientCommandsDuring, commandStats, diffStats, total } from '../src/redis-stats.js';
+import { markdownTable, median, readOnlySvg, type Sample, toRows } from '../src/report.js';
+
+const skip = !redisAvailable() && serviceMissing('redis-server', 'install redis-server (Redis 7) on PATH');
+
+describe.skipIf(skip)('bench harness', () => {
+  let redis: RedisServer;
+  let admin: Redis;
+  let server: Server;
+  let url: string;
+  let cookies: string[];
+  let closeAll: () => Promise<void>;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    process.env.BENCH_REDIS_URL = redis.url;
+    const { honoApp } = await import('../src/server/hono.js');
+    ({ closeAll } = await import('../src/server/stores.js'));
+    server = await honoApp(contenderNamed('tessera-hono+redis'));
+    if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    cookies = await createPool(url, 5, 2);
+  });
+
+  afterAll(async () => {
+    server?.closeAllConnections();
+    server?.close();
+    await closeAll?.();
+    admin?.disconnect();
+    await redis?.stop();
+  });
+
+  it('builds a cookie header from Set-Cookie lines, last value per name', () => {
+    expect(cookieHeader(['a=1; Path=/', 'b=2; HttpOnly', 'a=3; Max-Age=0'])).toBe('a=3; b=2');
+    expect(cookies.every((c) => /^sid=[\w.-]+$/.test(c))).toBe(true);
+  });
+
+  it('counts 1 command sent per read-only request (MONITOR), 2 executed inside Redis', async () => {
+    // The first call of each script on a fresh server costs NOSCRIPT + EVAL; the bench warms up too.
+    await sequential(url, 'read', cookies, 1);
+    await sequential(url, 'write', cookies, 1);
+    const before = await commandStats(admin);
+    const sent = await clientCommandsDuring(redis.port, () => sequential(url, 'read', cookies, 10));
+    const executed = diffStats(before, await commandStats(admin));
+    expect(sent / 10).toBe(1);
+    // EVALSHA, and the HGETALL it runs (no touch: the sessions are fresh).
+    expect(executed).toEqual({ evalsha: 10, hgetall: 10 });
+    expect(total(executed)).toBe(20);
+  });
+
+  it('counts 2 per change and 0 without a cookie', async () => {
+    expect(await clientCommandsDuring(redis.port, () => sequential(url, 'write', cookies, 5))).toBe(10);
+    expect(await clientCommandsDuring(redis.port, () => sequential(url, 'none', cookies, 5))).toBe(0);
+  });
+
+  it('reports medians, ratios to the bare framework, a table and a chart', () => {
+    const sample = (reqPerSec: number): Sample => ({
+      reqPerSec,
+      p50Ms: 1,
+      p99Ms: 2,
+      cpuUsPerReq: 100,
+      storeCmdsPerReq: null,
+      redisExecutedPerReq: null,
+      redisCommands: null,
+      failures: 0,
+    });
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    const rows = toRows(
+      new Map([
+        [
+          'hono|read',
+          {
+            c: contenderNamed('hono'),
+            scenario: 'read' as const,
+            samples: [sample(1000), sample(900), sample(1100)],
+          },
+        ],
+        [
+          'tessera-hono+redis|read',
+          { c: contenderNamed('tessera-hono+redis'), scenario: 'read' as const, samples: [sample(500)] },
+        ],
+      ]),
+    );
+    expect(rows.find((r) => r.name === 'tessera-hono+redis')?.ratioToBare).toBe(0.5);
+    expect(markdownTable(rows)).toContain('| tessera-hono+redis | read | 500 |');
+    expect(readOnlySvg(rows, [contenderNamed('hono'), contenderNamed('tessera-hono+redis')], 'x')).toMatch(
+      /^<svg[\s\S]*<\/svg>\n$/,
+    );
+  });
+});
