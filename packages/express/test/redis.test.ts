@@ -1,17 +1,10 @@
-import { redisStore } from '@tessera/session-redis';
-import { describeAdapterContract, redisContractStore } from '@tessera/session-testing';
-import { Redis } from 'ioredis';
+/** The shared adapter contract on a throwaway Redis. */
+import { redisKit } from '@tessera/session-redis/testing';
+import { describeAdapterContract } from '@tessera/session-testing';
 import { buildApp, listen } from './app.js';
 
 describeAdapterContract({
   name: 'express',
   makeApp: async (manager) => listen(buildApp(manager)),
-  store: redisContractStore((url) => {
-    const client = new Redis(url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      commandTimeout: 1000,
-    });
-    return { store: redisStore({ client, keyPrefix: 'contract:' }), close: () => client.quit() };
-  }),
+  store: redisKit({ keyPrefix: 'contract:' }).store,
 });

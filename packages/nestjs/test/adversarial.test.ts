@@ -1,25 +1,9 @@
 /** The adversarial suite over real HTTP, on the memory store and on a throwaway Redis. */
-import { redisStore } from '@tessera/session-redis';
-import { describeAdversarialContract, redisContractStore } from '@tessera/session-testing';
-import { Redis } from 'ioredis';
+import { redisKit } from '@tessera/session-redis/testing';
+import { describeAdversarialContract } from '@tessera/session-testing';
 import { testApp } from './app.js';
 
-let raw: Redis | undefined;
+const redis = redisKit({ keyPrefix: 'adv:' });
 
 describeAdversarialContract({ name: 'nestjs', makeApp: testApp });
-describeAdversarialContract({
-  name: 'nestjs',
-  makeApp: testApp,
-  store: redisContractStore((url) => {
-    const client = new Redis(url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      commandTimeout: 1000,
-    });
-    raw = client;
-    return { store: redisStore({ client, keyPrefix: 'adv:' }), close: () => client.quit() };
-  }),
-  // A record in the store's own layout that its decoder must refuse.
-  corrupt: async (key) =>
-    void (await raw!.hset(`adv:{${key.tag}}s:${key.id}`, { v: '9', garbage: '\u0000' })),
-});
+describeAdversarialContract({ name: 'nestjs', makeApp: testApp, store: redis.store, corrupt: redis.corrupt });

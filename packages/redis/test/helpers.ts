@@ -1,6 +1,7 @@
 /** Shared test wiring: skip loudly without redis-server, and a client tuned to fail fast. */
 import { redisAvailable, serviceMissing } from '@tessera/session-testing';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { FAIL_FAST_OPTIONS } from '../src/testing.js';
 
 export const noRedis =
   !redisAvailable() && serviceMissing('redis-server', 'install redis-server (Redis 7) on PATH');
@@ -10,12 +11,7 @@ export const noCluster =
   serviceMissing('redis-cli', 'install redis-cli to build a local Redis Cluster');
 
 /** The settings the README recommends: never queue while Redis is away. */
-export const FAIL_FAST: RedisOptions = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 1,
-  commandTimeout: 1000,
-  retryStrategy: (times) => Math.min(times * 50, 500),
-};
+export const FAIL_FAST: RedisOptions = FAIL_FAST_OPTIONS;
 
 export function client(url: string, extra: RedisOptions = {}): Redis {
   return new Redis(url, { ...FAIL_FAST, ...extra });
