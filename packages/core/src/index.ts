@@ -1,4 +1,10 @@
-export { type AdapterOptions, resolveSessionOptions, type SessionOptions } from './adapter-options.js';
+export {
+  type AdapterEntry,
+  type AdapterOptions,
+  adapterEntry,
+  resolveSessionOptions,
+  type SessionOptions,
+} from './adapter-options.js';
 export type { SessionInfo } from './admin.js';
 export { type ClientChange, clientOf, ipPrefixOf } from './client.js';
 export { type Clock, ManualClock, systemClock } from './clock.js';

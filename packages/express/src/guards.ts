@@ -3,6 +3,7 @@
  * defer to the core (the same checks in every adapter) and answer JSON errors, never stacks.
  */
 import {
+  adapterEntry,
   assertAuthorized,
   isSessionError,
   type RequireAuthOptions,
@@ -11,7 +12,6 @@ import {
   validateRequireAuth,
 } from '@tessera/session-core';
 import type { RequestHandler } from 'express';
-import { missing, registry } from './internal/registry.js';
 import { sendSessionError as send } from './respond.js';
 
 /**
@@ -21,8 +21,8 @@ import { sendSessionError as send } from './respond.js';
  */
 export function csrf(): RequestHandler {
   return (req, res, next) => {
-    const entry = registry.get(req);
-    if (!entry) throw missing('csrf');
+    const entry = adapterEntry.get(req);
+    if (!entry) throw adapterEntry.missing('csrf');
     const body: unknown = req.body;
     const field =
       body && typeof body === 'object'
@@ -41,8 +41,8 @@ export function csrf(): RequestHandler {
 export function requireAuth(options: RequireAuthOptions<SessionData> = {}): RequestHandler {
   validateRequireAuth(options);
   return async (req, res, next) => {
-    const entry = registry.get(req);
-    if (!entry) throw missing('requireAuth');
+    const entry = adapterEntry.get(req);
+    if (!entry) throw adapterEntry.missing('requireAuth');
     try {
       await assertAuthorized(req.session, options, entry.manager.now());
     } catch (error) {

@@ -4,6 +4,7 @@
  * the response (see respond.ts), so `res.redirect()` after login never races the save.
  */
 import {
+  adapterEntry,
   isSessionError,
   resolveClientIp,
   resolveSessionOptions,
@@ -12,7 +13,6 @@ import {
   type SessionOptions,
 } from '@tessera/session-core';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { registry } from './internal/registry.js';
 import { commitBeforeSend, sendSessionError as send } from './respond.js';
 
 declare global {
@@ -51,7 +51,7 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
       if (!isSessionError(error)) throw error;
       return send(res, error);
     }
-    registry.set(req, { checkCsrf: (form) => rs.checkCsrf(form), manager });
+    adapterEntry.set(req, { checkCsrf: (form) => rs.checkCsrf(form), manager });
     req.session = rs.session;
     commitBeforeSend(res, () => rs.commit());
     next();

@@ -3,6 +3,7 @@
  * defer to the core (the same checks in every adapter) and answer JSON errors, never stacks.
  */
 import {
+  adapterEntry,
   assertAuthorized,
   errorBodyOf,
   httpStatusOf,
@@ -12,7 +13,7 @@ import {
   validateRequireAuth,
 } from '@tessera/session-core';
 import type { MiddlewareHandler } from 'hono';
-import { json, missing, registry } from './internal/registry.js';
+import { json } from './internal/json.js';
 import type { SessionEnv } from './session.js';
 
 const FORM_RE = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
@@ -24,11 +25,11 @@ const FORM_RE = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
  */
 export function csrf<D extends SessionData = SessionData>(): MiddlewareHandler<SessionEnv<D>> {
   return async (c, next) => {
-    const entry = registry.get(c);
-    if (!entry) throw missing('csrf');
+    const entry = adapterEntry.get(c);
+    if (!entry) throw adapterEntry.missing('csrf');
     let result = entry.checkCsrf();
     if (!result.ok && result.reason === 'missing' && FORM_RE.test(c.req.header('content-type') ?? '')) {
-      const field = (await c.req.parseBody())[entry.fieldName];
+      const field = (await c.req.parseBody())[entry.manager.policy.csrf.fieldName];
       result = entry.checkCsrf(typeof field === 'string' ? field : null);
     }
     if (!result.ok) return json(403, { error: 'csrf' });
@@ -45,10 +46,10 @@ export function requireAuth<D extends SessionData = SessionData>(
 ): MiddlewareHandler<SessionEnv<D>> {
   validateRequireAuth(options);
   return async (c, next) => {
-    const entry = registry.get(c);
-    if (!entry) throw missing('requireAuth');
+    const entry = adapterEntry.get(c);
+    if (!entry) throw adapterEntry.missing('requireAuth');
     try {
-      await assertAuthorized(c.get('session'), options, entry.now());
+      await assertAuthorized(c.get('session'), options, entry.manager.now());
     } catch (error) {
       if (isSessionError(error)) return json(httpStatusOf(error.code), errorBodyOf(error));
       throw error;

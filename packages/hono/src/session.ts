@@ -4,6 +4,7 @@
  * on `c.res`, so a redirect after login never races the save. Web-standard APIs only.
  */
 import {
+  adapterEntry,
   errorBodyOf,
   httpStatusOf,
   isSessionError,
@@ -16,7 +17,7 @@ import {
 } from '@tessera/session-core';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { GetConnInfo } from 'hono/conninfo';
-import { type Entry, json, registry } from './internal/registry.js';
+import { json } from './internal/json.js';
 
 /** Hono `Env` carrying the session handle: `new Hono<SessionEnv<MyData>>()`. */
 export type SessionEnv<D extends SessionData = SessionData> = {
@@ -60,12 +61,7 @@ export function session<D extends SessionData = SessionData>(
       if (isSessionError(error)) return json(httpStatusOf(error.code), errorBodyOf(error));
       throw error;
     }
-    const entry: Entry = {
-      checkCsrf: (form) => rs.checkCsrf(form),
-      now: () => manager.now(),
-      fieldName: manager.policy.csrf.fieldName,
-    };
-    registry.set(c, entry);
+    adapterEntry.set(c, { checkCsrf: (form) => rs.checkCsrf(form), manager });
     c.set('session', rs.session);
     await next();
     // Hono turned a thrown error into c.res already; a SessionError gets its own status.

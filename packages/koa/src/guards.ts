@@ -3,6 +3,7 @@
  * defer to the core (the same checks in every adapter) and answer JSON errors, never stacks.
  */
 import {
+  adapterEntry,
   assertAuthorized,
   isSessionError,
   type RequireAuthOptions,
@@ -11,7 +12,6 @@ import {
   validateRequireAuth,
 } from '@tessera/session-core';
 import type { Middleware } from 'koa';
-import { missing, registry } from './internal/registry.js';
 import { fail } from './session.js';
 
 /**
@@ -21,8 +21,8 @@ import { fail } from './session.js';
  */
 export function csrf(): Middleware {
   return async (ctx, next) => {
-    const entry = registry.get(ctx);
-    if (!entry) throw missing('csrf');
+    const entry = adapterEntry.get(ctx);
+    if (!entry) throw adapterEntry.missing('csrf');
     const body = (ctx.request as { body?: unknown }).body;
     const field =
       body && typeof body === 'object'
@@ -41,8 +41,8 @@ export function csrf(): Middleware {
 export function requireAuth(options: RequireAuthOptions<SessionData> = {}): Middleware {
   validateRequireAuth(options);
   return async (ctx, next) => {
-    const entry = registry.get(ctx);
-    if (!entry) throw missing('requireAuth');
+    const entry = adapterEntry.get(ctx);
+    if (!entry) throw adapterEntry.missing('requireAuth');
     try {
       await assertAuthorized(ctx.session, options, entry.manager.now());
     } catch (error) {

@@ -4,6 +4,7 @@
  * session's headers on the response before any byte is sent (read-your-writes).
  */
 import {
+  adapterEntry,
   errorBodyOf,
   httpStatusOf,
   isSessionError,
@@ -16,7 +17,6 @@ import {
   type SessionOptions,
 } from '@tessera/session-core';
 import type { Middleware } from 'koa';
-import { registry } from './internal/registry.js';
 
 declare module 'koa' {
   interface DefaultContext {
@@ -53,7 +53,7 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
       if (!isSessionError(error)) throw error;
       return fail(ctx, error);
     }
-    registry.set(ctx, { checkCsrf: (form) => rs.checkCsrf(form), manager });
+    adapterEntry.set(ctx, { checkCsrf: (form) => rs.checkCsrf(form), manager });
     ctx.session = rs.session;
     try {
       await next();
