@@ -81,7 +81,9 @@ export {
   type StoredSession,
   type UpdateResult,
   type UserSessionInfo,
+  userSessionInfoOf,
 } from './store.js';
+export { withTimeout } from './timeout.js';
 export {
   handleOf,
   type ParsedToken,

@@ -26,7 +26,7 @@ import type {
   UpdateResult,
   UserSessionInfo,
 } from './store.js';
-import { expiresAtOf } from './store.js';
+import { expiresAtOf, userSessionInfoOf } from './store.js';
 
 export interface KeyValueStore {
   /** The value, or null/undefined when absent or expired. */
@@ -190,17 +190,7 @@ export function fromKeyValueStore(kv: KeyValueStore, options: KeyValueStoreOptio
       const out: UserSessionInfo[] = [];
       for (const e of await readIndex(userId, now)) {
         const s = await live(e.id, now);
-        if (s) {
-          out.push({
-            handle: s.handle,
-            createdAt: s.createdAt,
-            lastSeenAt: s.lastSeenAt,
-            expiresAt: expiresAtOf(s),
-            absoluteExpiresAt: s.absoluteExpiresAt,
-            client: s.client,
-            key: { id: e.id, tag: e.tag },
-          });
-        }
+        if (s) out.push(userSessionInfoOf(s, { id: e.id, tag: e.tag }));
       }
       return out.sort((a, b) => a.createdAt - b.createdAt);
     },

@@ -18,6 +18,7 @@ import { type Policy, type PolicyOptions, resolvePolicy } from './policy.js';
 import { RequestSession, type SessionRequest } from './request.js';
 import type { SessionData } from './session.js';
 import type { SessionKey, SessionStore, StoredClient } from './store.js';
+import { withTimeout } from './timeout.js';
 import { TokenCodec, type TokenOptions } from './token.js';
 
 export interface SessionManagerOptions extends PolicyOptions, TokenOptions {
@@ -189,21 +190,16 @@ async function callStore<T>(
   emit: (event: SessionEvent) => void,
   clock: Clock,
 ): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new SessionError(
-              'store_unavailable',
-              `[tessera] [${store.name}] ${operation} did not answer within ${timeoutMs} ms.`,
-            ),
-          ),
-        timeoutMs,
-      );
-    });
-    return await Promise.race([fn(), timeout]);
+    return await withTimeout(
+      fn(),
+      timeoutMs,
+      () =>
+        new SessionError(
+          'store_unavailable',
+          `[tessera] [${store.name}] ${operation} did not answer within ${timeoutMs} ms.`,
+        ),
+    );
   } catch (error) {
     const wrapped =
       error instanceof SessionError && error.code === 'store_unavailable'
@@ -217,8 +213,6 @@ async function callStore<T>(
           );
     emit({ type: 'store-error', at: clock.now(), operation, message: wrapped.message, handle });
     throw wrapped;
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
   }
 }
 

@@ -19,7 +19,7 @@ import type {
   UpdateResult,
   UserSessionInfo,
 } from './store.js';
-import { expiresAtOf } from './store.js';
+import { expiresAtOf, userSessionInfoOf } from './store.js';
 
 export interface MemoryStoreOptions {
   /** Most sessions kept; the least recently used is dropped beyond it. @default 10000 */
@@ -163,15 +163,7 @@ export class MemoryStore implements SessionStore {
 
   async listUserSessions(userId: string, options: { now: number }): Promise<readonly UserSessionInfo[]> {
     return this.#userSessions(userId, options.now)
-      .map(({ id, entry }) => ({
-        handle: entry.session.handle,
-        createdAt: entry.session.createdAt,
-        lastSeenAt: entry.session.lastSeenAt,
-        expiresAt: expiresAtOf(entry.session),
-        absoluteExpiresAt: entry.session.absoluteExpiresAt,
-        client: entry.session.client,
-        key: { id, tag: entry.tag },
-      }))
+      .map(({ id, entry }) => userSessionInfoOf(entry.session, { id, tag: entry.tag }))
       .sort((a, b) => a.createdAt - b.createdAt);
   }
 

@@ -165,6 +165,19 @@ export interface UserSessionInfo {
   readonly key: SessionKey;
 }
 
+/** The list entry for a stored session (what `listUserSessions` answers per session). */
+export function userSessionInfoOf(session: StoredSession, key: SessionKey): UserSessionInfo {
+  return {
+    handle: session.handle,
+    createdAt: session.createdAt,
+    lastSeenAt: session.lastSeenAt,
+    expiresAt: expiresAtOf(session),
+    absoluteExpiresAt: session.absoluteExpiresAt,
+    client: session.client,
+    key,
+  };
+}
+
 /**
  * What the store guarantees, declared rather than guessed. The conformance kit runs the
  * cases a flag promises; the core documents what it cannot promise when a flag is false.

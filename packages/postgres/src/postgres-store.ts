@@ -19,6 +19,7 @@ import {
   type StoredSession,
   type UpdateResult,
   type UserSessionInfo,
+  userSessionInfoOf,
 } from '@tessera/session-core';
 import type { PostgresClient, TableOptions } from './client.js';
 import { resolveNames } from './internal/identifiers.js';
@@ -201,15 +202,7 @@ export class PostgresStore implements SessionStore {
       const s = decodeRow(row);
       // A corrupt row is not listed; loading it reports it and the core destroys it.
       if (typeof s === 'string') continue;
-      out.push({
-        handle: s.handle,
-        createdAt: s.createdAt,
-        lastSeenAt: s.lastSeenAt,
-        expiresAt: expiresAtOf(s),
-        absoluteExpiresAt: s.absoluteExpiresAt,
-        client: s.client,
-        key: { id: row.id, tag: row.tag },
-      });
+      out.push(userSessionInfoOf(s, { id: row.id, tag: row.tag }));
     }
     return out;
   }

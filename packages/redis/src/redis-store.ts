@@ -21,6 +21,7 @@ import {
   type StoredSession,
   type UpdateResult,
   type UserSessionInfo,
+  userSessionInfoOf,
 } from '@tessera/session-core';
 import type { Cluster, Redis } from 'ioredis';
 import { checkAcknowledged, type RedisDurability, validateDurability } from './durability.js';
@@ -298,15 +299,7 @@ class RedisStore implements SessionStore {
       // The script only returns records it could judge live, so this always parses; an
       // unparsable one is left out rather than guessed at.
       if (typeof s === 'string') continue;
-      out.push({
-        handle: s.handle,
-        createdAt: s.createdAt,
-        lastSeenAt: s.lastSeenAt,
-        expiresAt: expiresAtOf(s),
-        absoluteExpiresAt: s.absoluteExpiresAt,
-        client: s.client,
-        key: { id: row[0], tag },
-      });
+      out.push(userSessionInfoOf(s, { id: row[0], tag }));
     }
     return out;
   }

@@ -8,6 +8,7 @@
  * used again without a restart.
  */
 import { connect, type Socket } from 'node:net';
+import { withTimeout } from '@tessera/session-core';
 
 /** One meta command: its line without CRLF, and the value block for `ms`. */
 export interface MetaCommand {
@@ -57,22 +58,11 @@ export class MetaConnection {
       () => new Promise<MetaResponse>((resolve, reject) => this.#pending.push({ resolve, reject })),
     );
     socket.write(Buffer.concat(parts));
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => {
-          const error = new Error(`no answer from ${this.address} within ${timeoutMs} ms`);
-          this.#fail(socket, error);
-          reject(error);
-        },
-        Math.max(1, deadline - Date.now()),
-      );
+    return withTimeout(Promise.all(replies), Math.max(1, deadline - Date.now()), () => {
+      const error = new Error(`no answer from ${this.address} within ${timeoutMs} ms`);
+      this.#fail(socket, error);
+      return error;
     });
-    try {
-      return await Promise.race([Promise.all(replies), expired]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   close(): void {

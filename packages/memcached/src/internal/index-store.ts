@@ -18,6 +18,7 @@ import {
   type SessionKey,
   type StoredSession,
   type UserSessionInfo,
+  userSessionInfoOf,
 } from '@tessera/session-core';
 import type { MetaCommand, MetaResponse } from '../meta-client.js';
 import {
@@ -127,15 +128,7 @@ export class IndexStore {
       const s = sessions[i];
       if (!s || s.userId !== userId || now >= expiresAtOf(s)) return;
       keep.push(e);
-      out.push({
-        handle: s.handle,
-        createdAt: s.createdAt,
-        lastSeenAt: s.lastSeenAt,
-        expiresAt: expiresAtOf(s),
-        absoluteExpiresAt: s.absoluteExpiresAt,
-        client: s.client,
-        key: { id: e.id, tag: e.tag },
-      });
+      out.push(userSessionInfoOf(s, { id: e.id, tag: e.tag }));
     });
     // Best-effort prune: one CAS attempt; a conflict means someone else rewrote it anyway.
     if (keep.length < read.entries.length) await this.#write(userId, read, keep, now);

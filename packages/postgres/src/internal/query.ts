@@ -1,4 +1,4 @@
-import { SessionError } from '@tessera/session-core';
+import { SessionError, withTimeout } from '@tessera/session-core';
 import type { PostgresClient } from '../client.js';
 
 /** SQLSTATEs that mean "the schema is not there": the fix is to run the migration. */
@@ -20,29 +20,21 @@ export async function runQuery<Row>(
   text: string,
   params: unknown[],
 ): Promise<Row[]> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
   // A driver may also throw synchronously (a closed client): treat it like a failed query.
   const pending = Promise.resolve().then(() => client.query(text, params));
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new SessionError(
-            'store_unavailable',
-            `[tessera] [postgres] no answer within ${timeoutMs} ms; check the database and the pool (raise timeoutMs if the database is merely slow).`,
-          ),
-        ),
-      timeoutMs,
-    );
-  });
   try {
-    const result = await Promise.race([pending, timeout]);
+    const result = await withTimeout(
+      pending,
+      timeoutMs,
+      () =>
+        new SessionError(
+          'store_unavailable',
+          `[tessera] [postgres] no answer within ${timeoutMs} ms; check the database and the pool (raise timeoutMs if the database is merely slow).`,
+        ),
+    );
     return result.rows as Row[];
   } catch (error) {
-    if (error instanceof SessionError) {
-      pending.catch(() => {});
-      throw error;
-    }
+    if (error instanceof SessionError) throw error;
     const state = sqlState(error);
     const hint =
       state && MISSING_OBJECT.has(state)
@@ -55,8 +47,6 @@ export async function runQuery<Row>(
         cause: error,
       },
     );
-  } finally {
-    clearTimeout(timer);
   }
 }
 

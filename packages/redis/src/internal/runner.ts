@@ -7,7 +7,7 @@
  * caches it. Calls are only sent once the client is `ready`, so they never sit in
  * ioredis' offline queue while Redis is away, whatever the client's settings.
  */
-import { SessionError } from '@tessera/session-core';
+import { SessionError, withTimeout } from '@tessera/session-core';
 import type { Script } from './scripts.js';
 
 /** The slice of ioredis' `Redis` / `Cluster` this store uses. */
@@ -85,17 +85,10 @@ export class ScriptRunner {
   }
 
   async #bounded<T>(script: Script, ms: number, send: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Timeout(ms)), ms);
-      timer.unref?.();
-    });
     try {
-      return await Promise.race([send(), deadline]);
+      return await withTimeout(send(), ms, () => new Timeout(ms));
     } catch (error) {
       throw this.#fail(script, error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
