@@ -4,9 +4,11 @@
  * `afterMs` after `up()` returned. Returns every answer with its timing and the fault times,
  * and `classify` splits failures into "during the outage" and "outside it".
  */
+
+import { expect } from 'vitest';
 import type { FaultApp } from './fault-app.js';
 import { Device, isStoreUnavailable } from './http.js';
-import { runLoad, type Sample, sleep } from './load.js';
+import { byStatus, runLoad, type Sample, sleep } from './load.js';
 
 export interface OutageRun {
   readonly devices: Device[];
@@ -71,4 +73,40 @@ export function classify(run: OutageRun, recoveryMs: number) {
     lastFailureAfterUpMs: failures.length ? Math.max(...failures.map((s) => s.t1)) - run.upAt : null,
     okAfterRecovery: run.samples.filter((s) => s.t0 > recoveredBy && s.status === 200).length,
   };
+}
+
+export type Classified = ReturnType<typeof classify>;
+
+/** The figures every outage suite reports (each adds its own). */
+export function outageFigures(run: OutageRun, c: Classified, clients: number, crashes: number) {
+  return {
+    clients,
+    requests: run.samples.length,
+    byStatus: byStatus(run.samples),
+    failuresDuringOutage: c.failures.length - c.outside.length,
+    failuresOutsideOutage: c.outside.length,
+    non503Failures: c.wrongKind.length,
+    downMs: run.upAt - run.downAt,
+    lastFailureAfterUpMs: c.lastFailureAfterUpMs,
+    crashes,
+  };
+}
+
+/** Fail closed: no crash, the outage was seen, only 503s and only during it, then recovery. */
+export function expectFailClosed(c: Classified, app: FaultApp, clients: number): void {
+  expect(app.crashes).toEqual([]);
+  expect(c.failures.length).toBeGreaterThan(0);
+  expect(c.wrongKind).toEqual([]);
+  expect(c.outside).toEqual([]);
+  expect(c.okAfterRecovery).toBeGreaterThan(clients);
+}
+
+/** Every device is still signed in, its counter holds every acknowledged increment (and at most the failed ones too). */
+export async function expectSessionsIntact(run: OutageRun): Promise<void> {
+  for (const [i, d] of run.devices.entries()) {
+    const s = (await d.send('GET', '/state')).body as { authenticated: boolean; counter: number };
+    expect(s.authenticated).toBe(true);
+    expect(s.counter).toBeGreaterThanOrEqual(run.acked[i]!);
+    expect(s.counter).toBeLessThanOrEqual(run.acked[i]! + run.failedIncrements[i]!);
+  }
 }
