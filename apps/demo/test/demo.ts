@@ -6,6 +6,7 @@ import {
   MemoryStore,
   type SessionManagerOptions,
 } from '@tessera/session-core';
+import { CookieJar, readBody } from '@tessera/session-testing';
 import type { Framework } from '../src/config.js';
 import type { StartApp } from '../src/frameworks/types.js';
 
@@ -45,7 +46,7 @@ export interface Answer {
 
 /** One device: fetch with its own cookie jar (cookies by hand, as a browser would keep them). */
 export class Client {
-  readonly jar = new Map<string, string>();
+  readonly jar = new CookieJar();
   csrf = '';
 
   constructor(
@@ -61,7 +62,8 @@ export class Client {
     headers: Record<string, string> = {},
   ): Promise<Answer> {
     const h: Record<string, string> = { 'user-agent': this.userAgent, ...headers };
-    if (this.jar.size) h.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const cookie = this.jar.header();
+    if (cookie) h.cookie = cookie;
     if (method !== 'GET' && this.csrf && !('x-csrf-token' in h)) h['x-csrf-token'] = this.csrf;
     if (h['x-csrf-token'] === '') delete h['x-csrf-token']; // '' = send none
     if (json !== undefined) h['content-type'] = 'application/json';
@@ -72,15 +74,8 @@ export class Client {
       body: raw ?? (json === undefined ? undefined : JSON.stringify(json)),
       redirect: 'manual',
     });
-    for (const line of res.headers.getSetCookie()) {
-      const pair = line.split(';')[0] ?? '';
-      const eq = pair.indexOf('=');
-      if (/Max-Age=0/i.test(line)) this.jar.delete(pair.slice(0, eq));
-      else this.jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    const text = await res.text();
-    const body: unknown = text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
-    return { status: res.status, body, headers: res.headers };
+    this.jar.absorb(res);
+    return { status: res.status, body: await readBody(res), headers: res.headers };
   }
 
   /** GET /api/session, keeping its CSRF token for the next unsafe request. */

@@ -2,6 +2,7 @@
  * One simulated device over real HTTP: `fetch` with its own cookie jar (cookies by hand, as
  * a browser keeps them), and every answer timed, so a test can say when a failure happened.
  */
+import { CookieJar, readBody } from '@tessera/session-testing';
 export interface Answer {
   readonly status: number;
   readonly body: unknown;
@@ -11,14 +12,15 @@ export interface Answer {
 }
 
 export class Device {
-  readonly jar = new Map<string, string>();
+  readonly jar = new CookieJar();
   csrf = '';
 
   constructor(readonly base: string) {}
 
   async send(method: string, path: string, json?: unknown): Promise<Answer> {
     const headers: Record<string, string> = { 'user-agent': 'tessera-hardening' };
-    if (this.jar.size) headers.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const cookie = this.jar.header();
+    if (cookie) headers.cookie = cookie;
     if (method !== 'GET' && this.csrf) headers['x-csrf-token'] = this.csrf;
     if (json !== undefined) headers['content-type'] = 'application/json';
     const t0 = Date.now();
@@ -30,16 +32,8 @@ export class Device {
         redirect: 'manual',
         signal: AbortSignal.timeout(15_000),
       });
-      for (const line of res.headers.getSetCookie()) {
-        const pair = line.split(';')[0] ?? '';
-        const eq = pair.indexOf('=');
-        if (/Max-Age=0/i.test(line)) this.jar.delete(pair.slice(0, eq));
-        else this.jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-      }
-      const text = await res.text();
-      const body: unknown =
-        text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
-      return { status: res.status, body, t0, t1: Date.now() };
+      this.jar.absorb(res);
+      return { status: res.status, body: await readBody(res), t0, t1: Date.now() };
     } catch (error) {
       // No HTTP answer at all (connection refused or reset: the server is gone). Status 0
       // so the suites can count it; a crash of the app shows up here.

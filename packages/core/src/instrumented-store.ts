@@ -15,7 +15,8 @@ export type StoreOperation =
   | 'revokeUserSession'
   | 'revokeUserSessions';
 
-const OPERATIONS: readonly StoreOperation[] = [
+/** Every SessionStore method that talks to the backend, in contract order. */
+export const STORE_OPERATIONS: readonly StoreOperation[] = Object.freeze([
   'load',
   'create',
   'update',
@@ -24,7 +25,7 @@ const OPERATIONS: readonly StoreOperation[] = [
   'listUserSessions',
   'revokeUserSession',
   'revokeUserSessions',
-];
+]);
 
 export interface InstrumentedStore extends SessionStore {
   /** Calls per operation since the last `reset()`. */
@@ -38,22 +39,22 @@ export interface InstrumentedStore extends SessionStore {
 }
 
 export function instrumentStore(inner: SessionStore): InstrumentedStore {
-  const counts = Object.fromEntries(OPERATIONS.map((op) => [op, 0])) as Record<StoreOperation, number>;
+  const counts = Object.fromEntries(STORE_OPERATIONS.map((op) => [op, 0])) as Record<StoreOperation, number>;
   const wrapped = {
     name: inner.name,
     capabilities: inner.capabilities,
     counts,
     inner,
     mode: 'up' as 'up' | 'reject' | 'hang',
-    total: () => OPERATIONS.reduce((sum, op) => sum + counts[op], 0),
+    total: () => STORE_OPERATIONS.reduce((sum, op) => sum + counts[op], 0),
     reset: () => {
-      for (const op of OPERATIONS) counts[op] = 0;
+      for (const op of STORE_OPERATIONS) counts[op] = 0;
     },
     close: () => inner.close?.() ?? Promise.resolve(),
   } as InstrumentedStore & { mode: 'up' | 'reject' | 'hang' };
   if (inner.shardTag)
     (wrapped as { shardTag?: SessionStore['shardTag'] }).shardTag = (u) => inner.shardTag!(u);
-  for (const op of OPERATIONS) {
+  for (const op of STORE_OPERATIONS) {
     (wrapped as unknown as Record<string, unknown>)[op] = (...args: unknown[]) => {
       counts[op]++;
       if (wrapped.mode === 'reject') return Promise.reject(new Error(`store is down (instrumented ${op})`));

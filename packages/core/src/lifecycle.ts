@@ -13,19 +13,10 @@
 import type { ClientChange } from './client.js';
 import type { ExpiryReason, SessionEvent } from './events.js';
 import type { Policy } from './policy.js';
-import type { StoredClient } from './store.js';
+import type { StoredClient, StoredSession } from './store.js';
 
-/** What the machine knows of a session besides its data. */
-export interface SessionMeta {
-  readonly handle: string;
-  readonly userId: string | null;
-  readonly createdAt: number;
-  readonly lastSeenAt: number;
-  readonly idleTimeoutMs: number;
-  readonly absoluteExpiresAt: number;
-  readonly authenticatedAt: number | null;
-  readonly client: StoredClient | null;
-}
+/** What the machine knows of a session besides its data: the stored record without data and version. */
+export type SessionMeta = Omit<StoredSession, 'version' | 'data'>;
 
 export type EndReason =
   | ExpiryReason

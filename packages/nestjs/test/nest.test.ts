@@ -19,6 +19,7 @@ import {
   type SessionManager,
   type SessionStore,
 } from '@tessera/session-core';
+import { CookieJar, readBody } from '@tessera/session-testing';
 import type { Response } from 'express';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import {
@@ -35,12 +36,13 @@ type Data = { counter: number; roles: string[] };
 
 /** Cookies by hand over fetch, and the CSRF token from GET /me. */
 class Client {
-  readonly jar = new Map<string, string>();
+  readonly jar = new CookieJar();
   csrf = '';
   constructor(readonly base: string) {}
   async send(method: string, path: string, json?: unknown, headers: Record<string, string> = {}) {
     const h: Record<string, string> = { ...headers };
-    if (this.jar.size) h.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const cookie = this.jar.header();
+    if (cookie) h.cookie = cookie;
     if (method !== 'GET' && this.csrf) h['x-csrf-token'] ??= this.csrf;
     if (json !== undefined) h['content-type'] = 'application/json';
     const res = await fetch(this.base + path, {
@@ -49,15 +51,8 @@ class Client {
       body: json === undefined ? undefined : JSON.stringify(json),
       redirect: 'manual',
     });
-    for (const line of res.headers.getSetCookie()) {
-      const pair = line.split(';')[0] ?? '';
-      const eq = pair.indexOf('=');
-      if (/Max-Age=0/i.test(line)) this.jar.delete(pair.slice(0, eq));
-      else this.jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    const text = await res.text();
-    const body: unknown = text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
-    return { status: res.status, body, headers: res.headers };
+    this.jar.absorb(res);
+    return { status: res.status, body: await readBody(res), headers: res.headers };
   }
   async me() {
     const r = await this.send('GET', '/me');

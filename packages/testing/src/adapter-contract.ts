@@ -36,6 +36,7 @@ import {
   type SessionStore,
 } from '@tessera/session-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CookieJar, readBody } from './cookie-jar.js';
 import { randomId } from './fixtures.js';
 import { serviceMissing } from './services/common.js';
 import { type RedisServer, redisAvailable, startRedis } from './services/redis.js';
@@ -114,7 +115,7 @@ export interface Reply {
 
 /** A cookie jar over fetch: remembers what the server set, sends it back by hand. */
 export class Browser {
-  readonly jar = new Map<string, string>();
+  readonly jar = new CookieJar();
   csrf = '';
   constructor(readonly base: string) {}
 
@@ -124,7 +125,7 @@ export class Browser {
     init: { json?: unknown; form?: string; headers?: Record<string, string>; csrf?: boolean } = {},
   ): Promise<Reply> {
     const headers: Record<string, string> = { ...init.headers };
-    const cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const cookie = this.jar.header();
     if (cookie && headers.cookie === undefined) headers.cookie = cookie;
     if (init.csrf !== false && this.csrf && method !== 'GET') headers['x-csrf-token'] ??= this.csrf;
     let body: string | undefined;
@@ -136,22 +137,11 @@ export class Browser {
       body = init.form;
     }
     const res = await fetch(this.base + path, { method, headers, body, redirect: 'manual' });
-    const text = await res.text();
-    const lines = res.headers.getSetCookie();
-    for (const line of lines) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq);
-      const value = pair.slice(eq + 1);
-      if (/Max-Age=0/i.test(line)) this.jar.delete(name);
-      else this.jar.set(name, value);
-    }
-    let parsed: unknown = text;
-    if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+    const lines = this.jar.absorb(res);
     return {
       status: res.status,
       headers: res.headers,
-      body: parsed,
+      body: await readBody(res),
       sid: lines.filter((l) => l.startsWith(`${SID}=`)),
     };
   }

@@ -23,6 +23,7 @@ import {
   type SessionManager,
   type SessionManagerOptions,
   type SessionStore,
+  STORE_OPERATIONS,
   type StoredSession,
   type StoreOperation,
   TokenCodec,
@@ -59,17 +60,6 @@ const IDLE = 30 * MIN;
 const ABSOLUTE = 2 * HOUR;
 const GATE_WAIT_MS = 5_000;
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-const OPERATIONS: readonly StoreOperation[] = [
-  'load',
-  'create',
-  'update',
-  'rotate',
-  'destroy',
-  'listUserSessions',
-  'revokeUserSession',
-  'revokeUserSessions',
-];
 
 /** Holds calls of one store operation until released, to force a given interleaving. */
 class Gate {
@@ -110,7 +100,7 @@ function gated(inner: InstrumentedStore, gate: Gate): SessionStore {
     close: () => Promise.resolve(),
   };
   if (inner.shardTag) store.shardTag = (userId: string | null) => inner.shardTag!(userId);
-  for (const op of OPERATIONS) {
+  for (const op of STORE_OPERATIONS) {
     store[op] = async (...args: unknown[]) => {
       await gate.pass(op);
       return (inner[op] as (...a: unknown[]) => Promise<unknown>).apply(inner, args);

@@ -7,6 +7,7 @@ export {
   type TestServer,
 } from './adapter-contract.js';
 export { type AdversarialContractOptions, describeAdversarialContract } from './adversarial-contract.js';
+export { CookieJar, readBody } from './cookie-jar.js';
 export { keyFor, randomId, type SessionShape, sleep, storedSession } from './fixtures.js';
 export { findBinary, freePort, isCI, serviceMissing, spawnService, waitFor } from './services/common.js';
 export * from './services/memcached.js';
