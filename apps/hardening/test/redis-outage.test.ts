@@ -6,13 +6,12 @@
  * written before the outage still works afterwards with its counter intact; new logins work.
  */
 import { redisStore } from '@tessera/session-redis';
-import { redisAvailable, serviceMissing } from '@tessera/session-testing';
+import { type RedisServer, redisAvailable, serviceMissing, startRedis } from '@tessera/session-testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultApp, startFaultApp } from '../src/fault-app.js';
 import { Device } from '../src/http.js';
 import { classify, expectFailClosed, expectSessionsIntact, outageFigures, runOutage } from '../src/outage.js';
-import { type PersistentRedis, startPersistentRedis } from '../src/redis-aof.js';
 import { report } from '../src/results.js';
 
 const CLIENTS = 20;
@@ -25,11 +24,11 @@ const RECOVERY_MS = 2500;
 const noRedis = !redisAvailable() && serviceMissing('redis-server', 'install redis-server (Redis 7) on PATH');
 
 describe.skipIf(noRedis)('Redis killed mid-load and restarted (AOF on)', () => {
-  let redis: PersistentRedis;
+  let redis: RedisServer;
   let client: Redis;
   let app: FaultApp;
   beforeAll(async () => {
-    redis = await startPersistentRedis();
+    redis = await startRedis({ persistent: true });
     client = new Redis(redis.url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -43,11 +42,11 @@ describe.skipIf(noRedis)('Redis killed mid-load and restarted (AOF on)', () => {
   afterAll(async () => {
     await app?.close();
     client?.disconnect();
-    await redis?.stop();
+    await redis?.dispose();
   });
 
   it('503 only during the outage, no 500, no crash; sessions and counters survive; logins work after', async () => {
-    const run = await runOutage(app, { clients: CLIENTS, down: () => redis.kill(), up: () => redis.start() });
+    const run = await runOutage(app, { clients: CLIENTS, down: () => redis.stop(), up: () => redis.start() });
     const c = classify(run, RECOVERY_MS);
     // Every session written before the outage is still signed in, and its counter holds every
     // acknowledged increment (a failed one may have landed too: the kill can lose the reply

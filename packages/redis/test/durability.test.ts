@@ -5,16 +5,12 @@
  * client address; the replica has the session as soon as login returns), on a master
  * without replicas (the shortfall throws or is reported), and on a local Cluster.
  */
-import type { ChildProcess } from 'node:child_process';
 import { isSessionError, type SessionStore } from '@tessera/session-core';
 import {
-  findBinary,
-  freePort,
   keyFor,
   type RedisCluster,
   type RedisServer,
   redisCommand,
-  spawnService,
   startRedis,
   startRedisCluster,
   storedSession,
@@ -108,25 +104,13 @@ describe('durability options', () => {
 
 describe.skipIf(noRedis)('durability on a standalone master', () => {
   let master: RedisServer;
-  let replica: ChildProcess | undefined;
+  let replica: RedisServer | undefined;
   let replicaPort = 0;
   const clients: Redis[] = [];
   beforeAll(async () => {
     master = await startRedis();
-    replicaPort = await freePort();
-    replica = spawnService(findBinary('redis-server')!, [
-      '--port',
-      String(replicaPort),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--replicaof',
-      '127.0.0.1',
-      String(master.port),
-    ]);
+    replica = await startRedis({ replicaOf: master.port });
+    replicaPort = replica.port;
     await waitFor(
       async () => (await redisCommand(replicaPort, 'INFO replication')).includes('master_link_status:up'),
       15_000,
@@ -135,7 +119,7 @@ describe.skipIf(noRedis)('durability on a standalone master', () => {
   }, 30_000);
   afterAll(async () => {
     for (const c of clients) c.disconnect();
-    replica?.kill('SIGKILL');
+    await replica?.stop();
     await master?.stop();
   });
   const make = (): Redis => {

@@ -15,10 +15,19 @@ export interface RedisServer {
   readonly host: string;
   readonly port: number;
   readonly url: string;
-  /** Stop the process (SIGKILL: an abrupt outage). Idempotent. */
+  /** Stop the process (SIGKILL: an abrupt outage, no final save). Idempotent. */
   stop(): Promise<void>;
-  /** Start it again on the same port, empty. */
+  /** Start it again on the same port: empty, or from its AOF when `persistent`. */
   start(): Promise<void>;
+  /** Stop and remove its data directory (persistent servers). */
+  dispose(): Promise<void>;
+}
+
+export interface StartRedisOptions {
+  /** Append-only file with `appendfsync always` in a temporary directory, reloaded by `start()`. @default false */
+  readonly persistent?: boolean;
+  /** Start as a replica of the server on this local port. @default undefined */
+  readonly replicaOf?: number;
 }
 
 export interface RedisCluster {
@@ -69,6 +78,7 @@ function exited(child: ChildProcess): Promise<void> {
 async function spawnRedis(port: number, extra: readonly string[] = []): Promise<ChildProcess> {
   const bin = findBinary('redis-server');
   if (!bin) throw new Error('[tessera] redis-server is not on PATH');
+  // Later arguments win, so `extra` can turn persistence on.
   const child = spawnService(bin, [
     '--port',
     String(port),
@@ -95,23 +105,33 @@ async function spawnRedis(port: number, extra: readonly string[] = []): Promise<
   return child;
 }
 
-/** A standalone server on a free port. */
-export async function startRedis(): Promise<RedisServer> {
+/** A standalone server on a free port (optionally persistent, or a replica). */
+export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
   const port = await freePort();
-  let child: ChildProcess | undefined = await spawnRedis(port);
+  const dir = options.persistent ? mkdtempSync(join(tmpdir(), 'tessera-redis-aof-')) : undefined;
+  const extra = [
+    ...(dir ? ['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always'] : []),
+    ...(options.replicaOf !== undefined ? ['--replicaof', '127.0.0.1', String(options.replicaOf)] : []),
+  ];
+  let child: ChildProcess | undefined = await spawnRedis(port, extra);
+  const stop = async () => {
+    const c = child;
+    child = undefined;
+    if (!c) return;
+    c.kill('SIGKILL');
+    await exited(c);
+  };
   return {
     host: '127.0.0.1',
     port,
     url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      const c = child;
-      child = undefined;
-      if (!c) return;
-      c.kill('SIGKILL');
-      await exited(c);
-    },
+    stop,
     async start() {
-      if (!child) child = await spawnRedis(port);
+      if (!child) child = await spawnRedis(port, extra);
+    },
+    async dispose() {
+      await stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
