@@ -1,6 +1,11 @@
 /**
  * Child processes of the runner: contender servers and the load generator, each forked
  * with tsx and pinned to a core with `taskset` where it exists. Every wait is bounded.
+ *
+ * Tessera's packages are loaded from their built `dist` (what users install), not from
+ * `src` through tsx: tsx compiles with esbuild's keepNames, which wraps every closure
+ * created per request in a `__name()` call the published code does not have.
+ * `BENCH_FROM_SOURCE=1` loads `src` instead (no build step; not for published figures).
  */
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -27,16 +32,12 @@ export function pin(pid: number | undefined, cpu: number): boolean {
 
 export const canPin = Boolean(TASKSET);
 
+export const fromSource = process.env.BENCH_FROM_SOURCE === '1';
+
 function forkTs(file: string, env: Record<string, string>): ChildProcess {
   return fork(join(here, file), [], {
     cwd: APP_DIR,
-    execArgv: [
-      '--conditions=@tessera/source',
-      '--import',
-      'tsx',
-      // `--profile=DIR`: a V8 CPU profile of each server process (node --cpu-prof).
-      ...(env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF}`] : []),
-    ],
+    execArgv: [...(fromSource ? ['--conditions=@tessera/source'] : []), '--import', 'tsx'],
     env: {
       ...process.env,
       TSX_TSCONFIG_PATH: join(APP_DIR, 'tsconfig.run.json'),

@@ -9,15 +9,16 @@
  *   --scenarios=read,none   only these scenarios
  *   --profile=DIR      write a V8 CPU profile of every server process to DIR
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type MemcachedServer, type RedisServer, startMemcached, startRedis } from '@tessera/session-testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { CONTENDERS, type Contender, FRAMEWORKS, ROUTES, SCENARIOS, type Scenario } from './contenders.js';
 import { createPool, sequential, USER_AGENT } from './http.js';
-import { APP_DIR, canPin, Loader, pin, ServerProcess } from './procs.js';
+import { APP_DIR, canPin, fromSource, Loader, pin, ServerProcess } from './procs.js';
 import { clientCommandsDuring, commandStats, diffStats, total } from './redis-stats.js';
 import { markdownTable, median, type Row, readOnlySvg, type Sample, toRows } from './report.js';
 import { averageMemoryUsage, bulkLoad, sampleKeys, usedMemory } from './scale.js';
@@ -51,7 +52,10 @@ interface Services {
   env: Record<string, string>;
 }
 
+const profileDir = value('profile') && resolve(value('profile')!);
+
 async function startServices(): Promise<Services> {
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   const redis = await startRedis();
   const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
   const info = await admin.info('server');
@@ -84,7 +88,7 @@ async function startServices(): Promise<Services> {
       BENCH_DATABASE_URL: PG_URL,
       BENCH_PG_SCHEMA: PG_SCHEMA,
       BENCH_MEMCACHED_SERVERS: memcached?.server ?? '',
-      ...(value('profile') ? { BENCH_CPU_PROF: value('profile')! } : {}),
+      ...(profileDir ? { BENCH_CPU_PROF: profileDir } : {}),
     },
   };
 }
@@ -154,6 +158,20 @@ function applicable(c: Contender, s: Services): string | null {
   return null;
 }
 
+/** The servers load Tessera from `dist`: build it first (turbo's cache makes a rerun instant). */
+function buildPackages(): void {
+  log('[bench] building the Tessera packages (the servers run their dist, as users do)');
+  execFileSync(
+    'pnpm',
+    ['exec', 'turbo', 'run', 'build', '--filter=@tessera/bench^...', '--output-logs=errors-only'],
+    {
+      cwd: APP_DIR,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 300_000,
+    },
+  );
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const only = value('only')?.split(',');
@@ -167,6 +185,7 @@ async function main(): Promise<void> {
   log(
     `[bench] ${contenders.length} contenders × ${SCENARIOS.length} scenarios × ${config.passes} pass(es), ${config.durationSec}s each, ${config.connections} connections${canPin ? '' : ' (no taskset: unpinned)'}`,
   );
+  if (!fromSource) buildPackages();
   const services = await startServices();
   const loader = await Loader.start(1);
   // Ctrl-C or a kill: the throwaway services are children of this process; stop them too.
@@ -278,7 +297,7 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, file), `${JSON.stringify(rows, null, 2)}\n`);
   const meta = {
     machine,
-    config,
+    config: { ...config, tessera: fromSource ? 'src (tsx)' : 'dist' },
     skipped,
     targets: targets(rows),
     ...extras,

@@ -7,6 +7,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { contenderNamed } from '../contenders.js';
+import { PhaseProfiler } from './profiler.js';
 import { closeAll, counters, env } from './stores.js';
 
 export interface ServerStats {
@@ -49,9 +50,15 @@ try {
   });
   if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
   server.keepAliveTimeout = 30_000;
-  process.on('message', (m: ToServer) => {
+  const dir = process.env.BENCH_CPU_PROF;
+  const profiler = dir ? new PhaseProfiler(dir, env('BENCH_CONTENDER')) : null;
+  process.on('message', async (m: ToServer) => {
     if (m.type === 'stats') {
+      // The runner asks before and after each measured phase: profile exactly that span
+      // (started after, and stopped before, the CPU reading).
+      if (profiler?.running) await profiler.toggle(counters.requests);
       const cpu = process.cpuUsage();
+      if (profiler && !profiler.running) await profiler.toggle(counters.requests);
       send({
         type: 'stats',
         id: m.id,
