@@ -408,6 +408,9 @@ describe('fail closed', () => {
     const original = inner.load.bind(inner);
     const protoKey = { data: JSON.parse('{"__proto__":"{}"}') };
     const nestedProto = { data: { k: '{"a":{"__proto__":{"polluted":1}}}' } };
+    // The same keys spelled with JSON escapes decode to the same names.
+    const escapedProto = { data: { k: '{"a":{"\\u005f_proto__":{"polluted":1}}}' } };
+    const escapedCtor = { data: { k: '[{"\\u0063onstructor":1}]' } };
     let cookie = '';
     for (const bad of [
       { version: 2 },
@@ -415,6 +418,8 @@ describe('fail closed', () => {
       { data: { k: '{not json' } },
       protoKey,
       nestedProto,
+      escapedProto,
+      escapedCtor,
     ]) {
       inner.load = original;
       cookie = await create();
@@ -426,12 +431,26 @@ describe('fail closed', () => {
       expect(rs.session.toJSON()).toEqual({});
       expect(rs.session.endedReason).toBe('corrupt');
     }
-    expect(events.filter((e) => e.type === 'rejected' && e.reason === 'corrupt')).toHaveLength(5);
-    expect(events.filter((e) => e.type === 'store-error' && e.operation === 'decode')).toHaveLength(5);
+    expect(events.filter((e) => e.type === 'rejected' && e.reason === 'corrupt')).toHaveLength(7);
+    expect(events.filter((e) => e.type === 'store-error' && e.operation === 'decode')).toHaveLength(7);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     inner.load = original;
     // Deleted, not just skipped: the record is gone from the store.
     expect((await manager.begin(request(cookie))).session.endedReason).toBe('unknown');
+  });
+
+  it('the words alone, as values or inside longer keys, are data like any other', async () => {
+    const { manager, create } = setup();
+    const cookie = await create();
+    const rs = await manager.begin(request(cookie, 'POST'));
+    const value = {
+      note: 'constructor prototype __proto__ \\ "quoted"',
+      constructorName: 'x',
+      prototypes: [1],
+    };
+    rs.session.set('k', value);
+    await rs.commit();
+    expect((await manager.begin(request(cookie))).session.get('k')).toEqual(value);
   });
 });
 

@@ -11,8 +11,10 @@ import {
   type Session,
   type SessionManager,
   type SessionOptions,
+  type SessionRequest,
+  type TrustProxy,
 } from '@tessera/session-core';
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { commitBeforeSend, sendSessionError as send } from './respond.js';
 
 declare global {
@@ -41,12 +43,7 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
   const middleware: RequestHandler = async (req, res, next) => {
     let rs: Awaited<ReturnType<SessionManager['begin']>>;
     try {
-      rs = await manager.begin({
-        method: req.method,
-        header: (name) => req.get(name),
-        ip: resolveClientIp(req.socket.remoteAddress, req.get('x-forwarded-for'), trust),
-        selfOrigin: `${req.protocol}://${req.get('host') ?? ''}`,
-      });
+      rs = await manager.begin(new ExpressRequest(req, trust));
     } catch (error) {
       if (!isSessionError(error)) throw error;
       return send(res, error);
@@ -57,6 +54,28 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
     next();
   };
   return Object.assign(middleware, { manager });
+}
+
+/** What the core reads of a request. A class, not an object literal: it stays cheap. */
+class ExpressRequest implements SessionRequest {
+  readonly method: string;
+  readonly ip: string | null;
+  readonly #req: Request;
+
+  constructor(req: Request, trust: TrustProxy) {
+    this.#req = req;
+    this.method = req.method;
+    this.ip = resolveClientIp(req.socket.remoteAddress, req.get('x-forwarded-for'), trust);
+  }
+
+  header(name: string): string | undefined {
+    return this.#req.get(name);
+  }
+
+  /** Only the CSRF check of an unsafe request reads it. */
+  get selfOrigin(): string {
+    return `${this.#req.protocol}://${this.#req.get('host') ?? ''}`;
+  }
 }
 
 /**

@@ -14,6 +14,8 @@ import {
   type SessionData,
   type SessionManager,
   type SessionOptions,
+  type SessionRequest,
+  type TrustProxy,
 } from '@tessera/session-core';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { GetConnInfo } from 'hono/conninfo';
@@ -45,18 +47,9 @@ export function session<D extends SessionData = SessionData>(
   const { manager, trust } = resolveSessionOptions<D>(options);
   const connInfo = options.getConnInfo ?? nodePeer;
   const middleware: MiddlewareHandler<SessionEnv<D>> = async (c, next) => {
-    const header = (name: string) => c.req.header(name);
     let rs: Awaited<ReturnType<SessionManager<D>['begin']>>;
     try {
-      rs = await manager.begin({
-        method: c.req.method,
-        header,
-        ip: resolveClientIp(peerOf(connInfo, c), header('x-forwarded-for'), trust),
-        // Lazy: only the CSRF check of an unsafe request reads it.
-        get selfOrigin() {
-          return new URL(c.req.url).origin;
-        },
-      });
+      rs = await manager.begin(new HonoRequest(c, connInfo, trust));
     } catch (error) {
       if (isSessionError(error)) return json(httpStatusOf(error.code), errorBodyOf(error));
       throw error;
@@ -77,6 +70,28 @@ export function session<D extends SessionData = SessionData>(
     for (const [name, value] of headers) c.header(name, value, { append: name === 'set-cookie' });
   };
   return Object.assign(middleware, { manager });
+}
+
+/** What the core reads of a request. A class, not an object literal with a getter: it stays cheap. */
+class HonoRequest implements SessionRequest {
+  readonly method: string;
+  readonly ip: string | null;
+  readonly #c: Context;
+
+  constructor(c: Context, connInfo: GetConnInfo, trust: TrustProxy) {
+    this.#c = c;
+    this.method = c.req.method;
+    this.ip = resolveClientIp(peerOf(connInfo, c), c.req.header('x-forwarded-for'), trust);
+  }
+
+  header(name: string): string | undefined {
+    return this.#c.req.header(name);
+  }
+
+  /** Only the CSRF check of an unsafe request reads it. */
+  get selfOrigin(): string {
+    return new URL(this.#c.req.url).origin;
+  }
 }
 
 function replace(c: Context, status: number, body: unknown): void {

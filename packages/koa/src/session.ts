@@ -15,8 +15,10 @@ import {
   type SessionError,
   type SessionManager,
   type SessionOptions,
+  type SessionRequest,
+  type TrustProxy,
 } from '@tessera/session-core';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 
 declare module 'koa' {
   interface DefaultContext {
@@ -42,13 +44,7 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
   const middleware: Middleware = async (ctx, next) => {
     let rs: Awaited<ReturnType<SessionManager['begin']>>;
     try {
-      rs = await manager.begin({
-        method: ctx.method,
-        header: (name) => ctx.get(name) || undefined,
-        ip: resolveClientIp(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for'), trust),
-        // Not ctx.origin: since Koa 3 that is the request's Origin header, not this server's.
-        selfOrigin: `${ctx.protocol}://${ctx.host}`,
-      });
+      rs = await manager.begin(new KoaRequest(ctx, trust));
     } catch (error) {
       if (!isSessionError(error)) throw error;
       return fail(ctx, error);
@@ -77,6 +73,28 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     }
   };
   return Object.assign(middleware, { manager });
+}
+
+/** What the core reads of a request. A class, not an object literal: it stays cheap. */
+class KoaRequest implements SessionRequest {
+  readonly method: string;
+  readonly ip: string | null;
+  readonly #ctx: Context;
+
+  constructor(ctx: Context, trust: TrustProxy) {
+    this.#ctx = ctx;
+    this.method = ctx.method;
+    this.ip = resolveClientIp(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for'), trust);
+  }
+
+  header(name: string): string | undefined {
+    return this.#ctx.get(name) || undefined;
+  }
+
+  /** Only the CSRF check of an unsafe request reads it. Not ctx.origin: since Koa 3 that is the request's Origin header. */
+  get selfOrigin(): string {
+    return `${this.#ctx.protocol}://${this.#ctx.host}`;
+  }
 }
 
 /** Answer a SessionError as its status and `{ error }` JSON, unless the response already left. */

@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { withTimeout } from '../src/index.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const later = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(() => r(value), ms));
+const timedOut = () => new Error('timed out');
+
+describe('withTimeout', () => {
+  it('answers what the work answers, value or error', async () => {
+    await expect(withTimeout(Promise.resolve(7), 50, timedOut)).resolves.toBe(7);
+    await expect(withTimeout(Promise.reject(new Error('boom')), 50, timedOut)).rejects.toThrow('boom');
+    await expect(withTimeout(later(5, 'late but in time'), 200, timedOut)).resolves.toBe('late but in time');
+  });
+
+  it('fails with onTimeout() once the duration has passed, and swallows a later failure', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const started = performance.now();
+      const work = new Promise((_, reject) => setTimeout(() => reject(new Error('too late')), 80));
+      await expect(withTimeout(work, 20, timedOut)).rejects.toThrow('timed out');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(19);
+      await sleep(120);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('shares one timer per duration without mixing up waits', async () => {
+    // 200 waits of 30 ms added over ~15 ms: the odd ones answer in time, the even ones hang.
+    const outcomes: Promise<string>[] = [];
+    for (let i = 0; i < 200; i++) {
+      const work = i % 2 === 1 ? later(1, `ok ${i}`) : new Promise<string>(() => {});
+      outcomes.push(withTimeout(work, 30, () => new Error(`timeout ${i}`)).catch((e: Error) => e.message));
+      if (i % 20 === 0) await sleep(1);
+    }
+    // Other durations interleaved must not disturb the 30 ms queue.
+    const short = withTimeout(new Promise(() => {}), 5, () => new Error('short')).catch(
+      (e: Error) => e.message,
+    );
+    const long = withTimeout(later(40, 'long ok'), 500, timedOut);
+    const answers = await Promise.all(outcomes);
+    expect(answers).toEqual(answers.map((_, i) => (i % 2 === 1 ? `ok ${i}` : `timeout ${i}`)));
+    expect(await short).toBe('short');
+    expect(await long).toBe('long ok');
+  });
+
+  it('keeps working after its queue has drained', async () => {
+    await expect(withTimeout(new Promise(() => {}), 10, timedOut)).rejects.toThrow('timed out');
+    await sleep(20);
+    await expect(withTimeout(new Promise(() => {}), 10, timedOut)).rejects.toThrow('timed out');
+    await expect(withTimeout(Promise.resolve('again'), 10, timedOut)).resolves.toBe('again');
+  });
+
+  it('does not keep the process alive once every wait has settled', async () => {
+    // A 60 s bound on work that answered at once: the process must exit right away.
+    const source = fileURLToPath(new URL('../src/timeout.ts', import.meta.url));
+    const script = `import { withTimeout } from ${JSON.stringify(source)};
+      await withTimeout(Promise.resolve(1), 60_000, () => new Error('x'));
+      console.log('done');`;
+    const started = performance.now();
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script],
+        { timeout: 20_000 },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      );
+    });
+    expect(out.trim()).toBe('done');
+    expect(performance.now() - started).toBeLessThan(15_000);
+  });
+});
