@@ -11,7 +11,14 @@
  * Stores see only `keyOf(sid)`: the SHA-256 (or HMAC under `atRestSecret`) of the sid.
  */
 import { SessionError } from './errors.js';
-import { fromBase64Url, randomBytes, timingSafeEqual, toBase64Url, utf8 } from './internal/bytes.js';
+import {
+  base64UrlValue,
+  fromBase64Url,
+  randomBytes,
+  timingSafeEqual,
+  toBase64Url,
+  utf8,
+} from './internal/bytes.js';
 import { hmacSha256, sha256 } from './internal/hash.js';
 import type { SessionKey } from './store.js';
 
@@ -50,12 +57,18 @@ const MIN_SECRET_BYTES = 32;
 const SIG_DOMAIN = 'tessera/sig/v1\0';
 const CSRF_DOMAIN = 'tessera/csrf/v1\0';
 
+/** 43 base64url chars that spell 32 bytes canonically (the last char's 2 spare bits zero). */
+function isRand(text: string): boolean {
+  return RAND_RE.test(text) && (base64UrlValue(text.charCodeAt(42)) & 3) === 0;
+}
+
 function secretBytes(secret: string | Uint8Array, what: string): Uint8Array {
   const bytes = typeof secret === 'string' ? utf8(secret) : secret;
   if (!(bytes instanceof Uint8Array) || bytes.length < MIN_SECRET_BYTES) {
     throw new SessionError('invalid_config', `${what} must be at least ${MIN_SECRET_BYTES} bytes.`);
   }
-  return bytes;
+  // A copy: the caller's array changing later must not change (or desynchronise) the key.
+  return Uint8Array.from(bytes);
 }
 
 export class TokenCodec {
@@ -109,6 +122,8 @@ export class TokenCodec {
   /** Parse and verify a cookie value. Pure CPU: no store access, no exceptions. */
   parse(value: string): ParsedToken {
     if (value.length === 0 || value.length > 200) return MALFORMED;
+    // The usual cookie (unsigned, untagged): no split, no decode.
+    if (value.length === 43 && !this.#signer && isRand(value)) return { ok: true, sid: value, tag: '' };
     const parts = value.split('.');
     let tag = '';
     let rand: string;
@@ -130,7 +145,7 @@ export class TokenCodec {
       default:
         return MALFORMED;
     }
-    if (!RAND_RE.test(rand) || fromBase64Url(rand) === undefined) return MALFORMED;
+    if (!isRand(rand)) return MALFORMED;
     if (parts.length % 2 === 0 && !TAG_RE.test(tag)) return MALFORMED;
     const sid = tag === '' ? rand : `${tag}.${rand}`;
     if (kid === undefined) {

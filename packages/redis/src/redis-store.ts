@@ -85,6 +85,17 @@ function isScriptClient(client: unknown): client is ScriptClient {
   );
 }
 
+/** The LOAD script's reply: '0' or '1', then the record's fields as a JSON array. */
+function parseLoadReply(reply: string): unknown[] | undefined {
+  if (reply[0] !== '0' && reply[0] !== '1') return undefined;
+  try {
+    const flat: unknown = JSON.parse(reply.slice(1));
+    return Array.isArray(flat) ? flat : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Create the Redis store. Options are validated here, once. */
 export function redisStore(options: RedisStoreOptions): SessionStore {
   return new RedisStore(options);
@@ -143,11 +154,12 @@ class RedisStore implements SessionStore {
       [key.id, String(options.now), String(options.touchIntervalMs)],
     );
     if (reply === null) return { status: 'missing' };
-    if (!Array.isArray(reply) || !Array.isArray(reply[1]))
-      return { status: 'corrupt', detail: 'unexpected reply' };
-    const session = decodeSession(reply[1] as unknown[]);
+    if (typeof reply !== 'string') return { status: 'corrupt', detail: 'unexpected reply' };
+    const flat = parseLoadReply(reply);
+    if (flat === undefined) return { status: 'corrupt', detail: 'unexpected reply' };
+    const session = decodeSession(flat);
     if (typeof session === 'string') return { status: 'corrupt', detail: session };
-    return { status: 'found', session, touched: reply[0] === 1 };
+    return { status: 'found', session, touched: reply.charCodeAt(0) === 49 /* '1' */ };
   }
 
   async create(key: SessionKey, session: StoredSession, options: { readonly now: number }): Promise<boolean> {

@@ -30,6 +30,11 @@ export function toBase64Url(bytes: Uint8Array): string {
   return out;
 }
 
+/** The 6-bit value of one base64url character code, or -1. */
+export function base64UrlValue(code: number): number {
+  return code < 128 ? DECODE[code]! : -1;
+}
+
 /** Strict base64url decode (no padding, canonical trailing bits); `undefined` when invalid. */
 export function fromBase64Url(text: string): Uint8Array | undefined {
   if (text.length % 4 === 1) return undefined;

@@ -45,7 +45,13 @@ export class ScriptRunner {
   ) {}
 
   run(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    return this.#bounded(script, this.timeoutMs, () => this.#send(script, keys, args));
+    // The hot path (client ready): no async layers, one bounded wait, one catch.
+    const ready = this.#whenReady();
+    const work =
+      ready === undefined ? this.#send(script, keys, args) : ready.then(() => this.#send(script, keys, args));
+    return withTimeout(work, this.timeoutMs, () => new Timeout(this.timeoutMs)).catch((error: unknown) => {
+      throw this.#fail(script, error);
+    });
   }
 
   /**
@@ -92,14 +98,17 @@ export class ScriptRunner {
     }
   }
 
-  async #send(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    await this.#whenReady();
+  #send(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    let sent: Promise<unknown>;
     try {
-      return await this.client.evalsha(script.sha, keys.length, ...keys, ...args);
+      sent = this.client.evalsha(script.sha, keys.length, ...keys, ...args);
     } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return await this.client.eval(script.lua, keys.length, ...keys, ...args);
+      return Promise.reject(error);
     }
+    return sent.catch((error: unknown) => {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return this.client.eval(script.lua, keys.length, ...keys, ...args);
+    });
   }
 
   // 'wait' is a lazyConnect client that has never connected: sending connects it.
