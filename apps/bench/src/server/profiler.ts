@@ -29,7 +29,7 @@ export class PhaseProfiler {
   async toggle(requests: number): Promise<void> {
     if (!this.#running) {
       await this.#session.post('Profiler.enable');
-      await this.#session.post('Profiler.setSamplingInterval', { interval: 100 });
+      await this.#session.post('Profiler.setSamplingInterval', { interval: 500 });
       await this.#session.post('Profiler.start');
       this.#requestsAtStart = requests;
       this.#running = true;
