@@ -32,16 +32,16 @@ export interface AdapterEntry {
   readonly manager: Pick<SessionManager, 'now' | 'policy'>;
 }
 
-// A symbol-keyed property on the framework's per-request object (Hono Context, Koa context,
-// Express request), invisible to the app. Not a WeakMap: an entry whose value (closures over
+// A symbol-keyed property on the framework's per-request object (Hono Context, Koa context)
+// or on the request's session (Express), invisible to the app. Not a WeakMap: an entry whose value (closures over
 // the request session) reaches back to its key is an ephemeron V8 re-walks in every GC, which
 // measured 30-40 µs per request under load.
 const ENTRY = Symbol('tessera.session');
 
 /** Where adapters keep their per-request entry; shared so every adapter does it the same way. */
 export const adapterEntry = {
-  get(owner: object): AdapterEntry | undefined {
-    return (owner as Record<symbol, AdapterEntry | undefined>)[ENTRY];
+  get(owner: object | null | undefined): AdapterEntry | undefined {
+    return owner ? (owner as Record<symbol, AdapterEntry | undefined>)[ENTRY] : undefined;
   },
   set(owner: object, entry: AdapterEntry): void {
     (owner as Record<symbol, AdapterEntry>)[ENTRY] = entry;

@@ -53,6 +53,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
   readonly #cookies = new Map<string, string>();
   readonly #extraHeaders = new Map<string, string>();
   #viaHeader = false;
+  #onFirstChange: (() => void) | null = null;
   #preSession: string | null = null;
   #client: StoredClient | null = null;
   #committed: ResponseHeaders | null = null;
@@ -193,6 +194,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
     if (s.kind === 'active' || s.kind === 'pending') return this.#m.codec.csrfTokenOf(s.sid);
     let pre = this.#preSessionCookie();
     if (!pre) {
+      this.#changing();
       pre = this.#m.codec.randomToken();
       this.#preSession = pre;
       this.#cookies.set(this.#m.csrfCookie.name, serializeCookie(this.#m.csrfCookie, pre));
@@ -307,6 +309,31 @@ export class RequestSession<D = SessionData> implements Session<D> {
   async save(): Promise<void> {
     this.#assertOpen();
     await this.#apply({ type: 'commit', dirty: this.#dirty.size > 0 || this.#deleted.size > 0 });
+  }
+
+  /**
+   * For adapters: whether `commit()` has anything to do right now (a record to write, a
+   * cookie or header to send). A read of an existing session answers false.
+   */
+  get needsCommit(): boolean {
+    return (
+      this.#state.kind === 'pending' ||
+      this.#dirty.size > 0 ||
+      this.#deleted.size > 0 ||
+      this.#cookies.size > 0 ||
+      this.#extraHeaders.size > 0
+    );
+  }
+
+  /**
+   * For adapters that must hold the response until `commit()` has run (Express, Nest):
+   * `callback` runs once, synchronously, just before the first change that could make
+   * `commit()` matter (a write, delete, login, logout, regenerate, save, or a new CSRF
+   * cookie), so a request that only reads pays for no hold at all. It may throw to refuse
+   * the change (the response has already gone).
+   */
+  onFirstChange(callback: () => void): void {
+    this.#onFirstChange = callback;
   }
 
   /** Write what changed and answer the headers to send. Idempotent; the handle is read-only afterwards. */
@@ -439,6 +466,14 @@ export class RequestSession<D = SessionData> implements Session<D> {
   #assertOpen(): void {
     if (this.#committed)
       throw new SessionError('invalid_state', 'the session was already committed for this request.');
+    this.#changing();
+  }
+
+  #changing(): void {
+    const callback = this.#onFirstChange;
+    if (callback === null) return;
+    callback();
+    this.#onFirstChange = null;
   }
 
   #reject(reason: RejectReason, handle: string | null, clearCookie: boolean): void {

@@ -21,7 +21,7 @@ import { sendSessionError as send } from './respond.js';
  */
 export function csrf(): RequestHandler {
   return (req, res, next) => {
-    const entry = adapterEntry.get(req);
+    const entry = adapterEntry.get(req.session);
     if (!entry) throw adapterEntry.missing('csrf');
     const body: unknown = req.body;
     const field =
@@ -41,7 +41,7 @@ export function csrf(): RequestHandler {
 export function requireAuth(options: RequireAuthOptions<SessionData> = {}): RequestHandler {
   validateRequireAuth(options);
   return async (req, res, next) => {
-    const entry = adapterEntry.get(req);
+    const entry = adapterEntry.get(req.session);
     if (!entry) throw adapterEntry.missing('requireAuth');
     try {
       await assertAuthorized(req.session, options, entry.manager.now());

@@ -8,8 +8,8 @@ import {
   errorBodyOf,
   httpStatusOf,
   isSessionError,
-  type ResponseHeaders,
-  type SessionError,
+  type RequestSession,
+  SessionError,
 } from '@tessera/session-core';
 import { holdUntilCommitted } from './internal/gate.js';
 
@@ -24,21 +24,37 @@ export function sendSessionError(res: ServerResponse, error: SessionError, repla
 }
 
 /**
- * Run `commit` before the first byte of `res` is written, apply its headers, then let the
- * response go. A failed commit replaces the response with the error's JSON.
+ * Run the session's `commit()` before the first byte of `res` is written, apply its headers,
+ * then let the response go. A failed commit replaces the response with the error's JSON.
+ *
+ * The hold is installed only once the session has something to commit: right away when
+ * loading already produced a cookie to send, otherwise at the handler's first change. A
+ * request that only reads its session is never held (wrapping a Node response's methods
+ * costs ~5 µs per property once Express has swapped its prototype). A change after the
+ * response has gone is refused with `invalid_state`, as it would be after a commit.
  */
-export function commitBeforeSend(res: ServerResponse, commit: () => Promise<ResponseHeaders>): void {
-  holdUntilCommitted(
-    res,
-    async () => {
-      for (const [name, value] of await commit()) {
-        if (name === 'set-cookie') res.appendHeader(name, value);
-        else res.setHeader(name, value);
-      }
-    },
-    (error) => {
-      if (isSessionError(error)) return sendSessionError(res, error, true);
-      res.destroy(error instanceof Error ? error : undefined);
-    },
-  );
+export function commitBeforeSend(res: ServerResponse, rs: RequestSession): void {
+  const hold = () =>
+    holdUntilCommitted(
+      res,
+      async () => {
+        for (const [name, value] of await rs.commit()) {
+          if (name === 'set-cookie') res.appendHeader(name, value);
+          else res.setHeader(name, value);
+        }
+      },
+      (error) => {
+        if (isSessionError(error)) return sendSessionError(res, error, true);
+        res.destroy(error instanceof Error ? error : undefined);
+      },
+    );
+  if (rs.needsCommit) return hold();
+  rs.onFirstChange(() => {
+    if (res.headersSent)
+      throw new SessionError(
+        'invalid_state',
+        'the response has already been sent; the session can no longer change.',
+      );
+    hold();
+  });
 }

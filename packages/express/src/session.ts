@@ -48,9 +48,11 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
       if (!isSessionError(error)) throw error;
       return send(res, error);
     }
-    adapterEntry.set(req, { checkCsrf: (form) => rs.checkCsrf(form), manager });
+    // On the session, not on req: after Express swapped req's prototype every property
+    // added to it costs microseconds, and req.session is the one it must have.
+    adapterEntry.set(rs, { checkCsrf: (form) => rs.checkCsrf(form), manager });
     req.session = rs.session;
-    commitBeforeSend(res, () => rs.commit());
+    commitBeforeSend(res, rs);
     next();
   };
   return Object.assign(middleware, { manager });

@@ -38,6 +38,7 @@ const cookieOf = (res: Response) =>
 
 describe('express adapter', () => {
   const delay = { ms: 80, fail: false };
+  let lateError = '';
   let manager: SessionManager;
   let server: TestServer;
   beforeAll(async () => {
@@ -57,6 +58,21 @@ describe('express adapter', () => {
         req.session.set('k', 1);
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end('ok');
+      });
+      // Whether the response's methods are wrapped (the hold), before and after a change.
+      a.get('/held', (req, res) => {
+        const before = Object.hasOwn(res, 'end');
+        if (req.query.change) req.session.set('changed', true);
+        res.json({ before, after: Object.hasOwn(res, 'end') });
+      });
+      a.get('/change-after-send', (req, res) => {
+        res.json({ sent: true });
+        try {
+          req.session.set('late', true);
+          lateError = 'none';
+        } catch (error) {
+          lateError = (error as { code?: string }).code ?? String(error);
+        }
       });
       a.get('/express-session-api', async (req, res) => {
         req.session.set('n', 1);
@@ -100,6 +116,30 @@ describe('express adapter', () => {
     } finally {
       delay.fail = false;
     }
+  });
+
+  it('holds the response only once the session has something to commit', async () => {
+    const first = await fetch(`${server.url}/held?change=1`);
+    expect(await first.json()).toEqual({ before: false, after: true });
+    const cookie = cookieOf(first);
+    expect(cookie).toMatch(/^__Host-sid=/);
+    // Reading an existing session wraps nothing; changing it does, and the change is kept.
+    const read = await fetch(`${server.url}/held`, { headers: { cookie } });
+    expect(await read.json()).toEqual({ before: false, after: false });
+    expect(read.headers.getSetCookie()).toEqual([]);
+    const state = await fetch(`${server.url}/state`, { headers: { cookie } });
+    expect(((await state.json()) as { data: unknown }).data).toEqual({ changed: true });
+    // A stale cookie must be cleared: loading produced a header, so the hold is there at once.
+    const stale = await fetch(`${server.url}/held`, { headers: { cookie: `__Host-sid=${'A'.repeat(43)}` } });
+    expect(await stale.json()).toEqual({ before: true, after: true });
+    expect(stale.headers.getSetCookie()[0]).toMatch(/Max-Age=0/);
+  });
+
+  it('a change after the response has gone is refused (invalid_state), not silently lost', async () => {
+    const r = await fetch(`${server.url}/change-after-send`);
+    expect(await r.json()).toEqual({ sent: true });
+    expect(r.headers.getSetCookie()).toEqual([]);
+    expect(lateError).toBe('invalid_state');
   });
 
   it('save() and regenerate() are promise-returning, express-session style', async () => {

@@ -33,7 +33,7 @@ export function sessionMiddleware(manager: SessionManager, trust: TrustProxy) {
       return sendSessionError(res, error);
     }
     attachState(req, { rs, manager });
-    commitBeforeSend(res, () => rs.commit());
+    commitBeforeSend(res, rs);
     next();
   };
 }
