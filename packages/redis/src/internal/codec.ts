@@ -66,47 +66,98 @@ function encodeClient(c: StoredClient): string[] {
   return out;
 }
 
-function decodeClient(meta: ReadonlyMap<string, string>): StoredClient | null | undefined {
-  const ip = meta.get('p');
-  const ipPrefix = meta.get('q');
-  const uaHash = meta.get('w');
-  if (ip === undefined && ipPrefix === undefined && uaHash === undefined) return null;
-  if (ip === undefined || ipPrefix === undefined || uaHash === undefined) return undefined;
-  let userAgent = '';
-  for (let n = 0; meta.has(`a${n}`); n++) userAgent += meta.get(`a${n}`);
-  return { ip, ipPrefix, userAgent, uaHash };
-}
-
-/** A non-negative integer field, or undefined when absent or malformed. */
+/** A non-negative integer field, or undefined when absent or malformed (no sign, no leading 0). */
 export function int(raw: unknown): number | undefined {
-  if (typeof raw !== 'string' || !/^(0|[1-9][0-9]{0,15})$/.test(raw)) return undefined;
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 16) return undefined;
+  if (raw.length > 1 && raw.charCodeAt(0) === 48) return undefined;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
   const n = Number(raw);
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
+/** `a0`..`a99`: the user-agent chunks; their index, or -1. */
+function chunkIndex(field: string): number {
+  if (field.length < 2 || field.length > 3 || field.charCodeAt(0) !== 97) return -1;
+  const n = int(field.slice(1));
+  return n === undefined ? -1 : n;
+}
+
 /** Decode HGETALL output. Returns the session, or a string saying what is wrong. */
 export function decodeSession(flat: readonly unknown[]): StoredSession | string {
-  const meta = new Map<string, string>();
   const data: Record<string, string> = Object.create(null);
+  let v: string | undefined;
+  let h: string | undefined;
+  let u: string | undefined;
+  let c: string | undefined;
+  let l: string | undefined;
+  let i: string | undefined;
+  let x: string | undefined;
+  let t: string | undefined;
+  let ip: string | undefined;
+  let ipPrefix: string | undefined;
+  let uaHash: string | undefined;
+  let chunks: string[] | undefined;
   for (let n = 0; n + 1 < flat.length; n += 2) {
     const field = flat[n];
     const value = flat[n + 1];
     if (typeof field !== 'string' || typeof value !== 'string') return 'non-string field';
-    if (field.startsWith(DATA_PREFIX)) data[field.slice(DATA_PREFIX.length)] = value;
-    else meta.set(field, value);
+    if (field.startsWith(DATA_PREFIX)) {
+      data[field.slice(DATA_PREFIX.length)] = value;
+      continue;
+    }
+    switch (field) {
+      case 'v':
+        v = value;
+        break;
+      case 'h':
+        h = value;
+        break;
+      case 'u':
+        u = value;
+        break;
+      case 'c':
+        c = value;
+        break;
+      case 'l':
+        l = value;
+        break;
+      case 'i':
+        i = value;
+        break;
+      case 'x':
+        x = value;
+        break;
+      case 't':
+        t = value;
+        break;
+      case 'p':
+        ip = value;
+        break;
+      case 'q':
+        ipPrefix = value;
+        break;
+      case 'w':
+        uaHash = value;
+        break;
+      default: {
+        const a = chunkIndex(field);
+        if (a < 0) return `unknown field ${JSON.stringify(field)}`;
+        (chunks ??= [])[a] = value;
+      }
+    }
   }
-  if (meta.get('v') !== '1') return `unknown record version ${JSON.stringify(meta.get('v') ?? null)}`;
-  const handle = meta.get('h');
-  const createdAt = int(meta.get('c'));
-  const lastSeenAt = int(meta.get('l'));
-  const idleTimeoutMs = int(meta.get('i'));
-  const absoluteExpiresAt = int(meta.get('x'));
-  const userId = meta.get('u') ?? null;
-  const rawAuth = meta.get('t');
-  const authenticatedAt = rawAuth === undefined ? null : int(rawAuth);
-  const client = decodeClient(meta);
+  if (v !== '1') return `unknown record version ${JSON.stringify(v ?? null)}`;
+  const createdAt = int(c);
+  const lastSeenAt = int(l);
+  const idleTimeoutMs = int(i);
+  const absoluteExpiresAt = int(x);
+  const authenticatedAt = t === undefined ? null : int(t);
+  const client = decodeClient(ip, ipPrefix, uaHash, chunks);
   if (
-    !handle ||
+    !h ||
     createdAt === undefined ||
     lastSeenAt === undefined ||
     idleTimeoutMs === undefined ||
@@ -116,13 +167,10 @@ export function decodeSession(flat: readonly unknown[]): StoredSession | string 
   ) {
     return 'missing or malformed metadata field';
   }
-  for (const field of meta.keys()) {
-    if (!KNOWN.has(field) && !/^a[0-9]{1,2}$/.test(field)) return `unknown field ${JSON.stringify(field)}`;
-  }
   return {
     version: 1,
-    handle,
-    userId,
+    handle: h,
+    userId: u ?? null,
     createdAt,
     lastSeenAt,
     idleTimeoutMs,
@@ -133,4 +181,17 @@ export function decodeSession(flat: readonly unknown[]): StoredSession | string 
   };
 }
 
-const KNOWN = new Set(['v', 'h', 'u', 'c', 'l', 'i', 'x', 't', 'p', 'q', 'w']);
+function decodeClient(
+  ip: string | undefined,
+  ipPrefix: string | undefined,
+  uaHash: string | undefined,
+  chunks: string[] | undefined,
+): StoredClient | null | undefined {
+  if (ip === undefined && ipPrefix === undefined && uaHash === undefined) return null;
+  if (ip === undefined || ipPrefix === undefined || uaHash === undefined) return undefined;
+  // The chunks in order, stopping at the first gap (as the encoder writes a0, a1, ...).
+  let userAgent = '';
+  for (let n = 0; chunks !== undefined && n < chunks.length && chunks[n] !== undefined; n++)
+    userAgent += chunks[n];
+  return { ip, ipPrefix, userAgent, uaHash };
+}
