@@ -45,13 +45,16 @@ export class RequestSession<D = SessionData> implements Session<D> {
   readonly #m: ManagerInternals;
   readonly #req: SessionRequest;
   #state: LifecycleState = ANONYMOUS;
-  /** Decoded values, and their JSON text (what the store holds). */
-  readonly #data = new Map<string, unknown>();
-  readonly #text = new Map<string, string>();
-  readonly #dirty = new Set<string>();
-  readonly #deleted = new Set<string>();
-  readonly #cookies = new Map<string, string>();
-  readonly #extraHeaders = new Map<string, string>();
+  /** Decoded values (the store's, adopted as decoded), and their JSON text (what the store holds). */
+  #data = new Map<string, unknown>();
+  /** The texts as loaded, until something needs them as a Map (see #texts()). */
+  #rawText: Readonly<Record<string, string>> | null = null;
+  #textMap: Map<string, string> | null = null;
+  // Created on first use: a request that only reads allocates none of them.
+  #dirty: Set<string> | null = null;
+  #deleted: Set<string> | null = null;
+  #cookies: Map<string, string> | null = null;
+  #extraHeaders: Map<string, string> | null = null;
   #viaHeader = false;
   #onFirstChange: (() => void) | null = null;
   #preSession: string | null = null;
@@ -132,10 +135,8 @@ export class RequestSession<D = SessionData> implements Session<D> {
           outcome: { status: 'found', meta, touched: result.touched },
           clientChanges: changes,
         };
-        for (const [k, v] of decoded.data) {
-          this.#data.set(k, v);
-          this.#text.set(k, s.data[k]!);
-        }
+        this.#data = decoded.data;
+        this.#rawText = s.data;
       }
     } else {
       this.#emitRejected(
@@ -149,10 +150,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
       event = { type: 'load', sid: parsed.sid, outcome, clientChanges: [] };
     }
     await this.#apply(event, true);
-    if (this.#state.kind !== 'active') {
-      this.#data.clear();
-      this.#text.clear();
-    }
+    if (this.#state.kind !== 'active') this.#clearData();
   }
 
   // ---- reading -------------------------------------------------------------------------
@@ -197,7 +195,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
       this.#changing();
       pre = this.#m.codec.randomToken();
       this.#preSession = pre;
-      this.#cookies.set(this.#m.csrfCookie.name, serializeCookie(this.#m.csrfCookie, pre));
+      this.#setCookie(this.#m.csrfCookie.name, serializeCookie(this.#m.csrfCookie, pre));
     }
     return this.#m.codec.csrfTokenOf(`pre.${pre}`);
   }
@@ -226,19 +224,19 @@ export class RequestSession<D = SessionData> implements Session<D> {
     }
     const text = encodeValue(key, value);
     this.#ensureSession();
+    this.#texts().set(key, text);
     this.#data.set(key, JSON.parse(text));
-    this.#text.set(key, text);
-    this.#dirty.add(key);
-    this.#deleted.delete(key);
+    (this.#dirty ??= new Set()).add(key);
+    this.#deleted?.delete(key);
   }
 
   delete(key: DataKey<D>): void {
     this.#assertOpen();
     if (!this.#data.has(key)) return;
+    this.#texts().delete(key);
     this.#data.delete(key);
-    this.#text.delete(key);
-    this.#dirty.delete(key);
-    if (this.#state.kind === 'active') this.#deleted.add(key);
+    this.#dirty?.delete(key);
+    if (this.#state.kind === 'active') (this.#deleted ??= new Set()).add(key);
   }
 
   async login(userId: string, options: LoginOptions = {}): Promise<void> {
@@ -255,7 +253,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
     if (absolute !== undefined && !(Number.isFinite(absolute) && absolute > 0))
       throw new TypeError('[tessera] login: absoluteTimeoutMs must be > 0.');
     const previousUser = this.#state.kind === 'active' ? this.#state.meta.userId : null;
-    const snapshot = { data: new Map(this.#data), text: new Map(this.#text) };
+    const snapshot = { data: new Map(this.#data), text: new Map(this.#texts()) };
     this.#keepOnLogin(previousUser, userId);
     const { sid, handle } = this.#mint(userId);
     await this.#apply({
@@ -270,7 +268,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
       // A refused login (cap, conflict, store down) leaves the request's session as it was.
       for (const [map, copy] of [
         [this.#data, snapshot.data],
-        [this.#text, snapshot.text],
+        [this.#texts(), snapshot.text],
       ] as const) {
         map.clear();
         for (const [k, v] of copy as Map<string, never>) (map as Map<string, unknown>).set(k, v);
@@ -280,18 +278,17 @@ export class RequestSession<D = SessionData> implements Session<D> {
     // The pre-session CSRF token served the login form; it must not outlive the login.
     if (this.#preSessionCookie() || this.#preSession) {
       this.#preSession = null;
-      this.#cookies.set(this.#m.csrfCookie.name, serializeCookie(this.#m.csrfCookie, '', { maxAge: 0 }));
+      this.#setCookie(this.#m.csrfCookie.name, serializeCookie(this.#m.csrfCookie, '', { maxAge: 0 }));
     }
   }
 
   async logout(): Promise<void> {
     this.#assertOpen();
     await this.#apply({ type: 'logout' });
-    this.#data.clear();
-    this.#text.clear();
-    this.#dirty.clear();
-    this.#deleted.clear();
-    if (this.#m.clearSiteData) this.#extraHeaders.set('clear-site-data', '"cookies"');
+    this.#clearData();
+    this.#dirty = null;
+    this.#deleted = null;
+    if (this.#m.clearSiteData) (this.#extraHeaders ??= new Map()).set('clear-site-data', '"cookies"');
   }
 
   destroy(): Promise<void> {
@@ -308,7 +305,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
 
   async save(): Promise<void> {
     this.#assertOpen();
-    await this.#apply({ type: 'commit', dirty: this.#dirty.size > 0 || this.#deleted.size > 0 });
+    await this.#apply({ type: 'commit', dirty: this.#isDirty() });
   }
 
   /**
@@ -318,10 +315,9 @@ export class RequestSession<D = SessionData> implements Session<D> {
   get needsCommit(): boolean {
     return (
       this.#state.kind === 'pending' ||
-      this.#dirty.size > 0 ||
-      this.#deleted.size > 0 ||
-      this.#cookies.size > 0 ||
-      this.#extraHeaders.size > 0
+      this.#isDirty() ||
+      (this.#cookies !== null && this.#cookies.size > 0) ||
+      (this.#extraHeaders !== null && this.#extraHeaders.size > 0)
     );
   }
 
@@ -339,11 +335,11 @@ export class RequestSession<D = SessionData> implements Session<D> {
   /** Write what changed and answer the headers to send. Idempotent; the handle is read-only afterwards. */
   async commit(): Promise<ResponseHeaders> {
     if (this.#committed) return this.#committed;
-    await this.#apply({ type: 'commit', dirty: this.#dirty.size > 0 || this.#deleted.size > 0 });
+    await this.#apply({ type: 'commit', dirty: this.#isDirty() });
     const headers: [string, string][] = [];
-    for (const line of this.#cookies.values()) headers.push(['set-cookie', line]);
+    if (this.#cookies) for (const line of this.#cookies.values()) headers.push(['set-cookie', line]);
     if (headers.length > 0) headers.push(['cache-control', 'no-store']);
-    for (const [k, v] of this.#extraHeaders) headers.push([k, v]);
+    if (this.#extraHeaders) for (const [k, v] of this.#extraHeaders) headers.push([k, v]);
     this.#committed = headers;
     return headers;
   }
@@ -445,9 +441,9 @@ export class RequestSession<D = SessionData> implements Session<D> {
     for (const k of [...this.#data.keys()]) {
       const kept = !crossUser && (sameUser || keep === true || (Array.isArray(keep) && keep.includes(k)));
       if (!kept) {
+        this.#texts().delete(k);
         this.#data.delete(k);
-        this.#text.delete(k);
-        this.#deleted.delete(k);
+        this.#deleted?.delete(k);
       }
     }
   }
@@ -469,6 +465,34 @@ export class RequestSession<D = SessionData> implements Session<D> {
     this.#changing();
   }
 
+  #setCookie(name: string, line: string): void {
+    (this.#cookies ??= new Map()).set(name, line);
+  }
+
+  #isDirty(): boolean {
+    return (
+      (this.#dirty !== null && this.#dirty.size > 0) || (this.#deleted !== null && this.#deleted.size > 0)
+    );
+  }
+
+  /** The data's JSON texts as a Map, built from the loaded record the first time it is needed. */
+  #texts(): Map<string, string> {
+    if (this.#textMap === null) {
+      const texts = new Map<string, string>();
+      const raw = this.#rawText;
+      if (raw !== null) for (const k of this.#data.keys()) texts.set(k, raw[k]!);
+      this.#textMap = texts;
+      this.#rawText = null;
+    }
+    return this.#textMap;
+  }
+
+  #clearData(): void {
+    this.#data = new Map();
+    this.#rawText = null;
+    this.#textMap = null;
+  }
+
   #changing(): void {
     const callback = this.#onFirstChange;
     if (callback === null) return;
@@ -478,8 +502,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
 
   #reject(reason: RejectReason, handle: string | null, clearCookie: boolean): void {
     this.#emitRejected(reason, handle);
-    if (clearCookie)
-      this.#cookies.set(this.#m.cookie.name, serializeCookie(this.#m.cookie, '', { maxAge: 0 }));
+    if (clearCookie) this.#setCookie(this.#m.cookie.name, serializeCookie(this.#m.cookie, '', { maxAge: 0 }));
   }
 
   #emitRejected(reason: RejectReason, handle: string | null): void {
@@ -488,7 +511,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
 
   #stored(meta: SessionMeta): StoredSession {
     const data: Record<string, string> = Object.create(null);
-    for (const [k, v] of this.#text) if (!isForbiddenKey(k)) data[k] = v;
+    for (const [k, v] of this.#texts()) if (!isForbiddenKey(k)) data[k] = v;
     return { version: 1, ...meta, data };
   }
 
@@ -501,7 +524,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
       const outcome = await this.#run(effect, ctx.now, duringLoad);
       if (outcome === 'gone') {
         state = transition(state, { type: 'revoked', reason: 'revoked' }, ctx).state;
-        this.#cookies.set(this.#m.cookie.name, serializeCookie(this.#m.cookie, '', { maxAge: 0 }));
+        this.#setCookie(this.#m.cookie.name, serializeCookie(this.#m.cookie, '', { maxAge: 0 }));
       }
     }
     this.#state = state;
@@ -520,20 +543,21 @@ export class RequestSession<D = SessionData> implements Session<D> {
             'session_conflict',
             'a freshly minted token collided with a stored session.',
           );
-        this.#dirty.clear();
-        this.#deleted.clear();
+        this.#dirty = null;
+        this.#deleted = null;
         return 'ok';
       }
       case 'store.update': {
         const key = this.#keyOf(effect.sid);
         const set: Record<string, string> = Object.create(null);
-        for (const k of this.#dirty) set[k] = this.#text.get(k)!;
-        const unset = [...this.#deleted];
+        const texts = this.#texts();
+        if (this.#dirty) for (const k of this.#dirty) set[k] = texts.get(k)!;
+        const unset = this.#deleted ? [...this.#deleted] : [];
         const result = await m.call('update', handleOf(key), () =>
           m.store.update(key, { set, unset }, { now }),
         );
-        this.#dirty.clear();
-        this.#deleted.clear();
+        this.#dirty = null;
+        this.#deleted = null;
         // Logged out, revoked or evicted while this request ran: never bring it back.
         return result === 'missing' ? 'gone' : 'ok';
       }
@@ -563,8 +587,8 @@ export class RequestSession<D = SessionData> implements Session<D> {
         }
         for (const e of result.evicted)
           m.emit({ type: 'evicted', at: now, handle: e.handle, userId: effect.meta.userId! });
-        this.#dirty.clear();
-        this.#deleted.clear();
+        this.#dirty = null;
+        this.#deleted = null;
         return 'ok';
       }
       case 'store.destroy': {
@@ -581,12 +605,12 @@ export class RequestSession<D = SessionData> implements Session<D> {
       case 'cookie.set': {
         const value = m.codec.toCookieValue(effect.sid);
         const maxAge = m.cookie.persistent ? { maxAge: (effect.absoluteExpiresAt - now) / 1000 } : {};
-        this.#cookies.set(m.cookie.name, serializeCookie(m.cookie, value, maxAge));
-        if (this.#viaHeader && m.tokenHeader) this.#extraHeaders.set(m.tokenHeader, value);
+        this.#setCookie(m.cookie.name, serializeCookie(m.cookie, value, maxAge));
+        if (this.#viaHeader && m.tokenHeader) (this.#extraHeaders ??= new Map()).set(m.tokenHeader, value);
         return 'ok';
       }
       case 'cookie.clear':
-        this.#cookies.set(m.cookie.name, serializeCookie(m.cookie, '', { maxAge: 0 }));
+        this.#setCookie(m.cookie.name, serializeCookie(m.cookie, '', { maxAge: 0 }));
         return 'ok';
       case 'emit':
         m.emit({ ...effect.event, at: now } as SessionEvent);
