@@ -7,7 +7,8 @@
  *   --only=a,b         only these contenders (bare baselines are added for the ratios)
  *   --passes=N --duration=S --connections=N
  *   --scenarios=read,none   only these scenarios
- *   --profile=DIR      write a V8 CPU profile of every server process to DIR
+ *   --profile=DIR      write a V8 CPU profile of every measured phase to DIR
+ *   --no-build         use the packages' dist as it is (experiments on built code)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -185,7 +186,7 @@ async function main(): Promise<void> {
   log(
     `[bench] ${contenders.length} contenders × ${SCENARIOS.length} scenarios × ${config.passes} pass(es), ${config.durationSec}s each, ${config.connections} connections${canPin ? '' : ' (no taskset: unpinned)'}`,
   );
-  if (!fromSource) buildPackages();
+  if (!fromSource && !flag('no-build')) buildPackages();
   const services = await startServices();
   const loader = await Loader.start(1);
   // Ctrl-C or a kill: the throwaway services are children of this process; stop them too.
