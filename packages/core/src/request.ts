@@ -40,6 +40,7 @@ export interface SessionRequest {
 export type ResponseHeaders = ReadonlyArray<readonly [name: string, value: string]>;
 
 const PRE_SESSION_RE = /^[A-Za-z0-9_-]{43}$/;
+const NO_HEADERS: ResponseHeaders = Object.freeze([]);
 
 export class RequestSession<D = SessionData> implements Session<D> {
   readonly #m: ManagerInternals;
@@ -330,6 +331,18 @@ export class RequestSession<D = SessionData> implements Session<D> {
    */
   onFirstChange(callback: () => void): void {
     this.#onFirstChange = callback;
+  }
+
+  /**
+   * For adapters: `commit()` without the wait when there is nothing to write (the usual
+   * read): marks the session committed and answers its headers (none), synchronously. Answers
+   * null when `commit()` must run.
+   */
+  commitIfClean(): ResponseHeaders | null {
+    if (this.#committed) return this.#committed;
+    if (this.needsCommit) return null;
+    this.#committed = NO_HEADERS;
+    return NO_HEADERS;
   }
 
   /** Write what changed and answer the headers to send. Idempotent; the handle is read-only afterwards. */

@@ -13,7 +13,12 @@ export function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Er
   return new Promise<T>((resolve, reject) => {
     const wait = queueFor(ms).add(() => {
       work.catch(() => {});
-      reject(onTimeout());
+      // Whatever onTimeout does, this wait fails and the queue's other waits stay bounded.
+      try {
+        reject(onTimeout());
+      } catch (error) {
+        reject(error);
+      }
     });
     work.then(
       (value) => {

@@ -599,3 +599,54 @@ describe('events and handle', () => {
     );
   });
 });
+
+describe('adapter hooks: needsCommit, commitIfClean, onFirstChange', () => {
+  it('a read needs no commit: commitIfClean answers no headers at once, with no store call, and closes the handle', async () => {
+    const { manager, store, create } = setup();
+    const cookie = await create();
+    store.reset();
+    const rs = await manager.begin(request(cookie));
+    expect(store.total()).toBe(1);
+    expect(rs.needsCommit).toBe(false);
+    expect(rs.session.get('counter')).toBe(1);
+    expect(rs.commitIfClean()).toEqual([]);
+    expect(store.total()).toBe(1);
+    expect(() => rs.session.set('counter', 2)).toThrow(expect.objectContaining({ code: 'invalid_state' }));
+    expect(await rs.commit()).toEqual([]);
+  });
+
+  it('a change, a cookie to clear or a new session needs the real commit', async () => {
+    const { manager, create } = setup();
+    const cookie = await create();
+    const changed = await manager.begin(request(cookie, 'POST'));
+    changed.session.set('counter', 2);
+    expect(changed.needsCommit).toBe(true);
+    expect(changed.commitIfClean()).toBeNull();
+    await changed.commit();
+    const stale = await manager.begin(request(`__Host-sid=${'A'.repeat(43)}`));
+    expect(stale.needsCommit).toBe(true);
+    expect(stale.commitIfClean()).toBeNull();
+    const fresh = await manager.begin(request());
+    expect(fresh.commitIfClean()).toEqual([]);
+  });
+
+  it('onFirstChange runs once, before the first change, and can refuse it', async () => {
+    const { manager, create } = setup();
+    const cookie = await create();
+    const rs = await manager.begin(request(cookie, 'POST'));
+    const calls: boolean[] = [];
+    rs.onFirstChange(() => calls.push(rs.needsCommit));
+    rs.session.get('counter');
+    expect(calls).toEqual([]);
+    rs.session.set('counter', 2);
+    rs.session.set('other', 1);
+    expect(calls).toEqual([false]);
+    const refused = await manager.begin(request(cookie, 'POST'));
+    refused.onFirstChange(() => {
+      throw new Error('response already sent');
+    });
+    expect(() => refused.session.set('counter', 3)).toThrow('response already sent');
+    expect(() => refused.session.delete('counter')).toThrow('response already sent');
+    expect(refused.session.get('counter')).toBe(1);
+  });
+});

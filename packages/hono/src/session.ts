@@ -61,7 +61,8 @@ export function session<D extends SessionData = SessionData>(
     if (isSessionError(c.error)) replace(c, httpStatusOf(c.error.code), errorBodyOf(c.error));
     let headers: Awaited<ReturnType<typeof rs.commit>>;
     try {
-      headers = await rs.commit();
+      // A read has nothing to write: no wait, no async hop.
+      headers = rs.commitIfClean() ?? (await rs.commit());
     } catch (error) {
       if (!isSessionError(error)) throw error;
       replace(c, httpStatusOf(error.code), errorBodyOf(error));

@@ -60,7 +60,8 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     }
     let headers: Awaited<ReturnType<typeof rs.commit>>;
     try {
-      headers = await rs.commit();
+      // A read has nothing to write: no wait, no async hop.
+      headers = rs.commitIfClean() ?? (await rs.commit());
     } catch (error) {
       if (!isSessionError(error)) throw error;
       return fail(ctx, error);
