@@ -227,7 +227,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
     this.#ensureSession();
     this.#texts().set(key, text);
     this.#data.set(key, JSON.parse(text));
-    (this.#dirty ??= new Set()).add(key);
+    this.#changes('dirty').add(key);
     this.#deleted?.delete(key);
   }
 
@@ -237,7 +237,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
     this.#texts().delete(key);
     this.#data.delete(key);
     this.#dirty?.delete(key);
-    if (this.#state.kind === 'active') (this.#deleted ??= new Set()).add(key);
+    if (this.#state.kind === 'active') this.#changes('deleted').add(key);
   }
 
   async login(userId: string, options: LoginOptions = {}): Promise<void> {
@@ -289,7 +289,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
     this.#clearData();
     this.#dirty = null;
     this.#deleted = null;
-    if (this.#m.clearSiteData) (this.#extraHeaders ??= new Map()).set('clear-site-data', '"cookies"');
+    if (this.#m.clearSiteData) this.#headers().set('clear-site-data', '"cookies"');
   }
 
   destroy(): Promise<void> {
@@ -479,7 +479,22 @@ export class RequestSession<D = SessionData> implements Session<D> {
   }
 
   #setCookie(name: string, line: string): void {
-    (this.#cookies ??= new Map()).set(name, line);
+    if (this.#cookies === null) this.#cookies = new Map();
+    this.#cookies.set(name, line);
+  }
+
+  #headers(): Map<string, string> {
+    if (this.#extraHeaders === null) this.#extraHeaders = new Map();
+    return this.#extraHeaders;
+  }
+
+  #changes(which: 'dirty' | 'deleted'): Set<string> {
+    if (which === 'dirty') {
+      if (this.#dirty === null) this.#dirty = new Set();
+      return this.#dirty;
+    }
+    if (this.#deleted === null) this.#deleted = new Set();
+    return this.#deleted;
   }
 
   #isDirty(): boolean {
@@ -619,7 +634,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
         const value = m.codec.toCookieValue(effect.sid);
         const maxAge = m.cookie.persistent ? { maxAge: (effect.absoluteExpiresAt - now) / 1000 } : {};
         this.#setCookie(m.cookie.name, serializeCookie(m.cookie, value, maxAge));
-        if (this.#viaHeader && m.tokenHeader) (this.#extraHeaders ??= new Map()).set(m.tokenHeader, value);
+        if (this.#viaHeader && m.tokenHeader) this.#headers().set(m.tokenHeader, value);
         return 'ok';
       }
       case 'cookie.clear':

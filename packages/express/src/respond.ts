@@ -48,7 +48,10 @@ export function commitBeforeSend(res: ServerResponse, rs: RequestSession): void 
         res.destroy(error instanceof Error ? error : undefined);
       },
     );
-  if (rs.needsCommit) return hold();
+  if (rs.needsCommit) {
+    hold();
+    return;
+  }
   rs.onFirstChange(() => {
     if (res.headersSent)
       throw new SessionError(

@@ -145,7 +145,8 @@ export function decodeSession(flat: readonly unknown[]): StoredSession | string 
       default: {
         const a = chunkIndex(field);
         if (a < 0) return `unknown field ${JSON.stringify(field)}`;
-        (chunks ??= [])[a] = value;
+        if (chunks === undefined) chunks = [];
+        chunks[a] = value;
       }
     }
   }
