@@ -31,6 +31,7 @@ import { APP_DIR, canPin, fromSource, Loader, pin, ServerProcess } from './procs
 import { clientCommandsDuring, commandStats, diffStats, total } from './redis-stats.js';
 import { markdownTable, median, type Row, readOnlySvg, type Sample, toRows } from './report.js';
 import { averageMemoryUsage, bulkLoad, sampleKeys, usedMemory } from './scale.js';
+import { bulkInsertRows, deleteBulkRows, rowCount } from './scale-postgres.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -487,18 +488,14 @@ async function scaleCheck(s: Services, loader: Loader): Promise<Record<string, u
     };
 
     const phase = async (label: string) => {
-      const samples: Sample[] = [];
-      for (let i = 0; i < 3; i++)
-        samples.push(await measure(s, loader, srv, tessera, 'read', cookies, config.durationSec));
-      const keys = await admin.dbsize();
-      log(`  scale ${label}: ${keys} keys, ${Math.round(median(samples.map((x) => x.reqPerSec)))} req/s`);
+      const m = await scalePhase(s, loader, srv, tessera, cookies, () => admin.dbsize(), `redis ${label}`);
       return {
-        keys,
-        reqPerSec: Math.round(median(samples.map((x) => x.reqPerSec))),
-        p50Ms: median(samples.map((x) => x.p50Ms)),
-        p99Ms: median(samples.map((x) => x.p99Ms)),
-        serverCpuUsPerReq: Math.round(median(samples.map((x) => x.cpuUsPerReq))),
-        redisExecutedPerReq: median(samples.map((x) => x.redisExecutedPerReq ?? 0)),
+        keys: m.size,
+        reqPerSec: m.reqPerSec,
+        p50Ms: m.p50Ms,
+        p99Ms: m.p99Ms,
+        serverCpuUsPerReq: m.serverCpuUsPerReq,
+        redisExecutedPerReq: m.redisExecutedPerReq,
       };
     };
     const small = await phase('1k');
@@ -519,7 +516,58 @@ async function scaleCheck(s: Services, loader: Loader): Promise<Record<string, u
   } finally {
     await srv.stop();
   }
+  if (s.postgres) out.postgres = await postgresScale(s, loader);
   return out;
+}
+
+/** Three read-only phases on one server; medians, with the store's size measured alongside. */
+async function scalePhase(
+  s: Services,
+  loader: Loader,
+  srv: ServerProcess,
+  c: Contender,
+  cookies: readonly string[],
+  size: () => Promise<number>,
+  label: string,
+) {
+  const samples: Sample[] = [];
+  for (let i = 0; i < 3; i++)
+    samples.push(await measure(s, loader, srv, c, 'read', cookies, config.durationSec));
+  const n = await size();
+  const reqPerSec = Math.round(median(samples.map((x) => x.reqPerSec)));
+  log(`  scale ${label}: ${n} rows/keys, ${reqPerSec} req/s`);
+  return {
+    size: n,
+    reqPerSec,
+    p50Ms: median(samples.map((x) => x.p50Ms)),
+    p99Ms: median(samples.map((x) => x.p99Ms)),
+    serverCpuUsPerReq: Math.round(median(samples.map((x) => x.cpuUsPerReq))),
+    redisExecutedPerReq: median(samples.map((x) => x.redisExecutedPerReq ?? 0)),
+    statementsPerReq: median(samples.map((x) => x.storeCmdsPerReq ?? 0)),
+  };
+}
+
+/** The read with ~1,000 rows, with 1,000,000 more, and with ~1,000 again (A-B-A), on Postgres. */
+async function postgresScale(s: Services, loader: Loader): Promise<Record<string, unknown>> {
+  const c = contenderNamed('tessera-hono+postgres');
+  const table = `${PG_SCHEMA}.tessera_sessions`;
+  await resetPostgres();
+  const srv = await ServerProcess.start(c.name, s.env, 0);
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    const cookies = await createPool(srv.url, 1000);
+    const rows = () => rowCount(client, table);
+    const small = await scalePhase(s, loader, srv, c, cookies, rows, 'postgres 1k');
+    const loaded = await bulkInsertRows(client, table, config.scaleSessions, log);
+    const large = await scalePhase(s, loader, srv, c, cookies, rows, `postgres +${config.scaleSessions}`);
+    await deleteBulkRows(client, table);
+    const smallAgain = await scalePhase(s, loader, srv, c, cookies, rows, 'postgres 1k again');
+    return { rows1k: small, rows1M: large, rows1kAgain: smallAgain, bulkInsertMs: loaded.ms };
+  } finally {
+    await client.end();
+    await srv.stop();
+  }
 }
 
 await main();

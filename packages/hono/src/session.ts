@@ -8,6 +8,7 @@ import {
   errorBodyOf,
   httpStatusOf,
   isSessionError,
+  type ResponseHeaders,
   resolveClientIp,
   resolveSessionOptions,
   type Session,
@@ -68,7 +69,7 @@ export function session<D extends SessionData = SessionData>(
       replace(c, httpStatusOf(error.code), errorBodyOf(error));
       return;
     }
-    for (const [name, value] of headers) c.header(name, value, { append: name === 'set-cookie' });
+    setHeaders(c, headers);
   };
   return Object.assign(middleware, { manager });
 }
@@ -93,6 +94,30 @@ class HonoRequest implements SessionRequest {
   get selfOrigin(): string {
     return new URL(this.#c.req.url).origin;
   }
+}
+
+/**
+ * Put the commit's headers on the response. `c.header()` after the handler has answered
+ * copies the response (`new Response(res.body, res)`), which on @hono/node-server turns its
+ * lightweight response into a full web Response with a stream body (~100 µs per login).
+ * Appending to `c.res.headers` does not; a response whose headers are immutable
+ * (`Response.redirect()`, a fetched one) throws on the first change and gets the copy.
+ */
+function setHeaders(c: Context, headers: ResponseHeaders): void {
+  if (headers.length === 0) return;
+  if (c.finalized) {
+    try {
+      const target = c.res.headers;
+      for (const [name, value] of headers) {
+        if (name === 'set-cookie') target.append(name, value);
+        else target.set(name, value);
+      }
+      return;
+    } catch {
+      // Immutable: nothing was changed; fall through to Hono's copy.
+    }
+  }
+  for (const [name, value] of headers) c.header(name, value, { append: name === 'set-cookie' });
 }
 
 function replace(c: Context, status: number, body: unknown): void {

@@ -75,6 +75,41 @@ describe('hono adapter', () => {
     }
   });
 
+  it('session headers reach every kind of response, immutable ones included', async () => {
+    const app = new Hono<SessionEnv>();
+    app.use(session({ store: new MemoryStore({ warnInProduction: false }) }));
+    app.post('/json', async (c) => {
+      await c.get('session').login('u-json');
+      return c.json({ ok: true });
+    });
+    // Response.redirect() has immutable headers: the adapter must copy it, not throw.
+    app.post('/redirect', async (c) => {
+      await c.get('session').login('u-redirect');
+      return Response.redirect('http://localhost/next', 303);
+    });
+    app.post('/text', async (c) => {
+      c.header('set-cookie', 'theme=dark; Path=/');
+      c.get('session').set('n', 1);
+      return c.text('ok');
+    });
+    const server = await listen(app);
+    try {
+      for (const path of ['/json', '/redirect', '/text']) {
+        const r = await fetch(server.url + path, { method: 'POST', redirect: 'manual' });
+        const cookies = r.headers.getSetCookie();
+        expect(
+          cookies.some((line) => line.startsWith('__Host-sid=')),
+          path,
+        ).toBe(true);
+        expect(r.headers.get('cache-control'), path).toBe('no-store');
+        if (path === '/redirect') expect(r.headers.get('location')).toBe('http://localhost/next');
+        if (path === '/text') expect(cookies).toContain('theme=dark; Path=/');
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   it('an invalid trustProxy is refused at construction', () => {
     expect(() => session({ manager, trustProxy: Number.NaN })).toThrow(/trustProxy/);
   });
