@@ -170,3 +170,57 @@ ${legend}
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+/** One target pair as measured in paired slices (see `pairedRatios` in run.ts). */
+export interface PairedRatio {
+  readonly tessera: string;
+  readonly peer: string;
+  readonly want: number;
+  readonly slices: number;
+  readonly reqPerSecRatio: number;
+  readonly cpuRatio: number;
+}
+
+/**
+ * The headline: read-only throughput of Tessera over its peer on each framework, from the
+ * paired slices, against parity (1×) and the target. Steadier than bars of req/s from
+ * separate medians on a machine whose speed drifts between passes.
+ */
+export function pairedSvg(pairs: readonly PairedRatio[], caption: string): string {
+  const left = 64;
+  const top = 48;
+  const plotH = 240;
+  const barW = 56;
+  const slot = 230;
+  const max = Math.max(2.5, ...pairs.map((p) => Math.max(p.reqPerSecRatio, p.want) + 0.25));
+  const y = (v: number) => Math.round(top + plotH - (v / max) * plotH);
+  const width = Math.max(760, left + 16 + pairs.length * slot);
+  const height = top + plotH + 78;
+  const parts: string[] = [];
+  for (let v = 0; v <= max + 1e-9; v += 0.5) {
+    parts.push(
+      `<line x1="${left}" x2="${width - 8}" y1="${y(v)}" y2="${y(v)}" stroke="${v === 1 ? '#888' : '#e8e8e8'}"${v === 1 ? ' stroke-dasharray="4 3"' : ''}/>`,
+      `<text x="${left - 6}" y="${y(v) + 4}" font-size="10" text-anchor="end">${v.toFixed(1)}×</text>`,
+    );
+  }
+  pairs.forEach((p, i) => {
+    const x = left + 16 + i * slot + (slot - barW) / 2 - 30;
+    const met = p.reqPerSecRatio >= p.want;
+    parts.push(
+      `<rect x="${x}" y="${y(p.reqPerSecRatio)}" width="${barW}" height="${y(0) - y(p.reqPerSecRatio)}" fill="${COLORS.tessera}"><title>${esc(p.tessera)} / ${esc(p.peer)}: ${p.reqPerSecRatio}× req/s (${p.slices} paired slices)</title></rect>`,
+      `<text x="${x + barW / 2}" y="${y(p.reqPerSecRatio) - 5}" font-size="12" font-weight="bold" text-anchor="middle">${p.reqPerSecRatio.toFixed(2)}×</text>`,
+      `<line x1="${x - 8}" x2="${x + barW + 8}" y1="${y(p.want)}" y2="${y(p.want)}" stroke="#d93025" stroke-width="2"/>`,
+      `<text x="${x + barW + 12}" y="${y(p.want) + 4}" font-size="10" fill="#d93025">target ${p.want}× ${met ? '(met)' : '(not met)'}</text>`,
+      `<text x="${x + barW / 2}" y="${top + plotH + 18}" font-size="12" text-anchor="middle">${esc(p.tessera.replace(/^tessera-|\+redis$/g, ''))}</text>`,
+      `<text x="${x + barW / 2}" y="${top + plotH + 33}" font-size="10" fill="#555" text-anchor="middle">vs ${esc(p.peer.replace(/\+.*$/, ''))}</text>`,
+    );
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">
+<rect width="100%" height="100%" fill="#fff"/>
+<text x="${left}" y="22" font-size="15" font-weight="bold">Read-only throughput: Tessera ÷ the peer library (Redis; 1× = parity)</text>
+<text x="${left}" y="38" font-size="11" fill="#555">${esc(caption)}</text>
+${parts.join('\n')}
+<text x="${left}" y="${top + plotH + 62}" font-size="11" fill="#555">Median ratio over ${pairs[0]?.slices ?? 0} back-to-back (ABBA) slices of the two servers; red: the target.</text>
+</svg>
+`;
+}

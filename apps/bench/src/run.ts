@@ -29,7 +29,7 @@ import {
 import { createPool, sequential, USER_AGENT } from './http.js';
 import { APP_DIR, canPin, fromSource, Loader, pin, ServerProcess } from './procs.js';
 import { clientCommandsDuring, commandStats, diffStats, total } from './redis-stats.js';
-import { markdownTable, median, type Row, readOnlySvg, type Sample, toRows } from './report.js';
+import { markdownTable, median, pairedSvg, type Row, readOnlySvg, type Sample, toRows } from './report.js';
 import { averageMemoryUsage, bulkLoad, sampleKeys, usedMemory } from './scale.js';
 import { bulkInsertRows, deleteBulkRows, rowCount } from './scale-postgres.js';
 
@@ -324,6 +324,8 @@ async function main(): Promise<void> {
     join(dir, quick ? 'read-only-quick.svg' : 'read-only.svg'),
     readOnlySvg(rows, CONTENDERS, caption),
   );
+  if (paired.length > 0)
+    writeFileSync(join(dir, quick ? 'paired-quick.svg' : 'paired.svg'), pairedSvg(paired, caption));
   console.log(`\n## Results (${caption})\n`);
   console.log(markdownTable(rows));
   console.log('\n## Targets\n');
