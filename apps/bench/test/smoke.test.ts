@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contenderNamed } from '../src/contenders.js';
 import { cookieHeader, createPool, sequential } from '../src/http.js';
 import { clientCommandsDuring, commandStats, diffStats, total } from '../src/redis-stats.js';
-import { markdownTable, median, readOnlySvg, type Sample, toRows } from '../src/report.js';
+import { markdownTable, median, pairedSvg, readOnlySvg, type Sample, toRows } from '../src/report.js';
 
 const skip = !redisAvailable() && serviceMissing('redis-server', 'install redis-server (Redis 7) on PATH');
 
@@ -101,5 +101,30 @@ describe.skipIf(skip)('bench harness', () => {
     expect(readOnlySvg(rows, [contenderNamed('hono'), contenderNamed('tessera-hono+redis')], 'x')).toMatch(
       /^<svg[\s\S]*<\/svg>\n$/,
     );
+    const paired = pairedSvg(
+      [
+        {
+          tessera: 'tessera-koa+redis',
+          peer: 'koa-session+koa-redis',
+          want: 1.2,
+          slices: 6,
+          reqPerSecRatio: 1.21,
+          cpuRatio: 1.23,
+        },
+        {
+          tessera: 'tessera-hono+redis',
+          peer: 'hono-sessions+redis',
+          want: 2,
+          slices: 6,
+          reqPerSecRatio: 1.34,
+          cpuRatio: 1.39,
+        },
+      ],
+      'x',
+    );
+    expect(paired).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
+    expect(paired).toContain('1.21×');
+    expect(paired).toContain('target 1.2× (met)');
+    expect(paired).toContain('target 2× (not met)');
   });
 });
