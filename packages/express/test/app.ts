@@ -1,7 +1,6 @@
 /** The contract suite's TEST APP, built with the Express adapter (routes: see adapter-contract.ts). */
-import type { AddressInfo } from 'node:net';
 import type { SessionManager, TrustProxy } from '@tessera/session-core';
-import type { TestServer } from '@tessera/session-testing';
+import { listenNode, type TestServer } from '@tessera/session-testing';
 import express, { type Express } from 'express';
 import { csrf, requireAuth, session, sessionErrorHandler } from '../src/index.js';
 
@@ -54,17 +53,5 @@ export function buildApp(
 }
 
 export function listen(app: Express): Promise<TestServer> {
-  return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  return listenNode(app);
 }

@@ -2,9 +2,8 @@
  * The contract suite's TEST APP, built with the Koa adapter (routes: see adapter-contract.ts).
  * Koa ships no router or body parser; a few lines stand in for @koa/router and @koa/bodyparser.
  */
-import type { AddressInfo } from 'node:net';
 import type { SessionManager, TrustProxy } from '@tessera/session-core';
-import type { TestServer } from '@tessera/session-testing';
+import { listenNode, type TestServer } from '@tessera/session-testing';
 import Koa, { type Middleware } from 'koa';
 import { csrf, requireAuth, session } from '../src/index.js';
 
@@ -108,17 +107,5 @@ export function buildApp(
 }
 
 export function listen(app: Koa): Promise<TestServer> {
-  return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  return listenNode(app.callback());
 }

@@ -2,21 +2,12 @@
 // down affects only the sessions on it. Uses throwaway servers it can kill.
 import { createServer, type Server, type Socket } from 'node:net';
 import { isSessionError, type SessionKey } from '@tessera/session-core';
-import { freePort, keyFor, type MemcachedServer, storedSession } from '@tessera/session-testing';
+import { freePort, keyFor, type MemcachedServer, rejectionOf, storedSession } from '@tessera/session-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MemcachedStore, memcachedStore } from '../src/index.js';
 import { externalServers, noMemcached, startServers } from './helpers.js';
 
 const MIN = 60_000;
-
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('a server that accepts but never answers', () => {
   let silent: Server;
@@ -35,7 +26,7 @@ describe('a server that accepts but never answers', () => {
   it('fails within the bounded timeout with store_unavailable', async () => {
     const store = memcachedStore({ servers: [`127.0.0.1:${port}`], timeoutMs: 200 });
     const t0 = Date.now();
-    const error = await failure(store.load(keyFor(store), { now: t0, touchIntervalMs: MIN }));
+    const error = await rejectionOf(store.load(keyFor(store), { now: t0, touchIntervalMs: MIN }));
     const elapsed = Date.now() - t0;
     expect(isSessionError(error, 'store_unavailable')).toBe(true);
     expect((error as Error).message).toMatch(/^\[tessera\] \[memcached\]/);
@@ -73,14 +64,14 @@ describe.skipIf(noMemcached || externalServers)('memcached going away and coming
     await servers[victim]!.stop();
     for (const key of elsewhere) expect(await live(key)).toBe(true);
     for (const key of onVictim) {
-      const error = await failure(live(key));
+      const error = await rejectionOf(live(key));
       expect(isSessionError(error, 'store_unavailable')).toBe(true);
     }
     // Writes to the down server fail the same way; they never land on another server.
     const fresh = keys.find((k) => store.client.serverFor(k.tag || k.id) === victim)!;
     expect(
       isSessionError(
-        await failure(store.update(fresh, { set: { a: '1' }, unset: [] }, { now })),
+        await rejectionOf(store.update(fresh, { set: { a: '1' }, unset: [] }, { now })),
         'store_unavailable',
       ),
     ).toBe(true);
@@ -113,7 +104,7 @@ describe.skipIf(noMemcached || externalServers)('memcached going away and coming
       single.listUserSessions('u1', { now }),
       single.revokeUserSessions('u1', { now }),
     ];
-    for (const op of ops) expect(isSessionError(await failure(op), 'store_unavailable')).toBe(true);
+    for (const op of ops) expect(isSessionError(await rejectionOf(op), 'store_unavailable')).toBe(true);
     await servers[0]!.start();
     expect(await single.create(key, storedSession({ now }), { now })).toBe(true);
     await single.close();

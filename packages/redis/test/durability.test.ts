@@ -11,6 +11,7 @@ import {
   type RedisCluster,
   type RedisServer,
   redisCommand,
+  rejectionOf,
   startRedis,
   startRedisCluster,
   storedSession,
@@ -19,6 +20,7 @@ import {
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DurabilityShortfall, redisStore } from '../src/index.js';
+import { fakeClient } from './fake-client.js';
 import { client, clusterClient, noCluster, noRedis, ready } from './helpers.js';
 
 const limit = { max: 10, onLimit: 'evict-oldest' } as const;
@@ -52,24 +54,8 @@ async function replicasInSync(cluster: RedisCluster): Promise<void> {
   }
 }
 
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('durability options', () => {
-  const fake = {
-    status: 'ready',
-    evalsha: async () => null,
-    eval: async () => null,
-    once: () => undefined,
-    off: () => undefined,
-    pipeline: () => ({}),
-  } as unknown as Redis;
+  const fake = fakeClient;
   it('rejects bad replicas / timeoutMs / onShortfall with invalid_config', () => {
     for (const durability of [
       { replicas: -1, timeoutMs: 100 },
@@ -174,7 +160,7 @@ describe.skipIf(noRedis)('durability on a standalone master', () => {
     const store = redisStore({ client: redis, durability: { replicas: 2, timeoutMs: 100 } });
     const now = Date.now();
     const key = keyFor(store, 'eve');
-    const error = await failure(
+    const error = await rejectionOf(
       store.rotate({ now, from: null, to: { key, session: storedSession({ userId: 'eve', now }) }, limit }),
     );
     expect(isSessionError(error, 'store_unavailable')).toBe(true);
@@ -209,7 +195,7 @@ describe.skipIf(noRedis)('durability on a standalone master', () => {
     await master.stop();
     try {
       const t0 = Date.now();
-      const error = await failure(login(store, 'gus'));
+      const error = await rejectionOf(login(store, 'gus'));
       expect(isSessionError(error, 'store_unavailable')).toBe(true);
       expect(Date.now() - t0).toBeLessThan(600 + 1000);
     } finally {

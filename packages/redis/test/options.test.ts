@@ -2,15 +2,9 @@ import { isSessionError } from '@tessera/session-core';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { redisStore } from '../src/index.js';
+import { fakeClient } from './fake-client.js';
 
-// Construction never talks to Redis, so a shape-only stand-in is enough here.
-const fake = {
-  status: 'ready',
-  evalsha: async () => null,
-  eval: async () => null,
-  once: () => undefined,
-  off: () => undefined,
-} as unknown as Redis;
+const fake = fakeClient;
 
 function configError(make: () => unknown): string {
   try {

@@ -1,9 +1,9 @@
 // Express wiring of the demo: session() and csrf() from @tessera/session-express, then the shared handlers.
-import type { AddressInfo } from 'node:net';
 import { csrf, session, sessionErrorHandler } from '@tessera/session-express';
 import express, { type Response } from 'express';
 import * as api from '../api.js';
 import { jsonBody } from './json-body.js';
+import { listenNode } from './listen.js';
 import type { StartApp } from './types.js';
 
 /** Handlers return this promise: Express 5 hands a rejection (a SessionError...) to the error middleware. */
@@ -38,16 +38,5 @@ export const start: StartApp = async (manager, port) => {
   );
   app.use(sessionErrorHandler());
 
-  return new Promise((resolve) => {
-    const server = app.listen(port, '127.0.0.1', () =>
-      resolve({
-        url: `http://localhost:${(server.address() as AddressInfo).port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      }),
-    );
-  });
+  return listenNode(app, port);
 };

@@ -1,9 +1,9 @@
 // Koa wiring of the demo: session() and csrf() from @tessera/session-koa, then the shared handlers.
 // Koa ships no router and no body parser; a route table and a bounded JSON reader stand in.
-import type { AddressInfo } from 'node:net';
 import { csrf, session } from '@tessera/session-koa';
 import Koa, { type Context } from 'koa';
 import * as api from '../api.js';
+import { listenNode } from './listen.js';
 import type { StartApp } from './types.js';
 
 /** A body the route cannot take: answered as its Reply. */
@@ -76,16 +76,5 @@ export const start: StartApp = async (manager, port) => {
     await next();
   });
 
-  return new Promise((resolve) => {
-    const server = app.listen(port, '127.0.0.1', () =>
-      resolve({
-        url: `http://localhost:${(server.address() as AddressInfo).port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      }),
-    );
-  });
+  return listenNode(app.callback(), port);
 };
