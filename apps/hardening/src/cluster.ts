@@ -59,20 +59,6 @@ export async function pidOf(port: number): Promise<number> {
   return pid;
 }
 
-/** Every node is a master or a replica whose link to its master is up. */
-export async function replicasInSync(ports: readonly number[], timeoutMs = 20_000): Promise<void> {
-  for (const port of ports) {
-    await waitFor(
-      async () => {
-        const info = await redisCommand(port, 'INFO replication');
-        return info.includes('role:master') || info.includes('master_link_status:up');
-      },
-      timeoutMs,
-      `replica on ${port} in sync`,
-    );
-  }
-}
-
 export async function waitMaster(port: number, timeoutMs = 20_000): Promise<void> {
   await waitFor(
     async () => (await redisCommand(port, 'INFO replication')).includes('role:master'),

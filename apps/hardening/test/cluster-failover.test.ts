@@ -19,7 +19,7 @@ import {
 } from '@tessera/session-testing';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ownerOf, pidOf, replicasInSync, waitClusterOk, waitMaster } from '../src/cluster.js';
+import { ownerOf, pidOf, waitClusterOk, waitMaster } from '../src/cluster.js';
 import { type FaultApp, startFaultApp } from '../src/fault-app.js';
 import { Device, isStoreUnavailable } from '../src/http.js';
 import { byStatus, runLoad, type Sample, sleep } from '../src/load.js';
@@ -67,7 +67,6 @@ describe.skipIf(noCluster)('Redis Cluster failover during load', () => {
 
   beforeAll(async () => {
     cluster = await startRedisCluster();
-    await replicasInSync(ports());
     client = new Cluster([...cluster.nodes], {
       enableOfflineQueue: false,
       redisOptions: { maxRetriesPerRequest: 1, commandTimeout: 1000, autoResendUnfulfilledCommands: false },

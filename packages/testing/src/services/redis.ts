@@ -136,7 +136,27 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   };
 }
 
-/** 3 masters + 3 replicas on free ports, `cluster_state:ok` on every node before it returns. */
+/**
+ * Every node on these ports is a master, or a replica whose link to its master is up (its
+ * first sync done). For after a cluster start or a failover.
+ */
+export async function replicasInSync(ports: readonly number[], timeoutMs = 20_000): Promise<void> {
+  for (const port of ports) {
+    await waitFor(
+      async () => {
+        const info = await redisCommand(port, 'INFO replication');
+        return info.includes('role:master') || info.includes('master_link_status:up');
+      },
+      timeoutMs,
+      `replica on ${port} in sync`,
+    );
+  }
+}
+
+/**
+ * 3 masters + 3 replicas on free ports. Returns once every node says `cluster_state:ok` and
+ * every replica has finished its first sync.
+ */
 export async function startRedisCluster(): Promise<RedisCluster> {
   const cli = findBinary('redis-cli');
   if (!cli) throw new Error('[tessera] redis-cli is not on PATH');
@@ -192,6 +212,8 @@ export async function startRedisCluster(): Promise<RedisCluster> {
         `cluster_state:ok on ${port}`,
       );
     }
+    // Until each replica's first sync is done, WAIT answers 0 and a failover has nothing to promote.
+    await replicasInSync(ports);
     return { nodes: ports.map((port) => ({ host: '127.0.0.1', port })), stop };
   } catch (error) {
     await stop();
