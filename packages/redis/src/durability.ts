@@ -1,7 +1,7 @@
 /**
- * Opt-in durable login/logout: `WAIT numreplicas timeout` sent in the same pipeline (one
- * round trip, the same connection, so the same Cluster node) as the rotate and destroy
- * scripts. Redis replication is asynchronous; WAIT does not make it synchronous, but it
+ * Opt-in durable login/logout/revocation: `WAIT numreplicas timeout` sent in the same
+ * pipeline (one round trip, the same connection, so the same Cluster node) as the rotate,
+ * destroy and revoke scripts. Redis replication is asynchronous; WAIT does not make it synchronous, but it
  * tells the caller how many replicas had the write before the answer, so a login or logout
  * that could still be lost by a failover is known at the time it happens.
  */
@@ -9,8 +9,11 @@ import { SessionError } from '@tessera/session-core';
 
 /** What happened when fewer replicas acknowledged than asked for. */
 export interface DurabilityShortfall {
-  /** `'login'` (a rotate that wrote) or `'logout'` (a destroy that removed a session). */
-  readonly operation: 'login' | 'logout';
+  /**
+   * `'login'` (a rotate that wrote), `'logout'` (a destroy that removed a session) or
+   * `'revoke'` (`revokeUserSession(s)` that removed at least one).
+   */
+  readonly operation: 'login' | 'logout' | 'revoke';
   /** Replicas that acknowledged the write within `timeoutMs`. */
   readonly acknowledged: number;
   /** `durability.replicas`. */
@@ -19,7 +22,7 @@ export interface DurabilityShortfall {
 
 export interface RedisDurability {
   /**
-   * Replicas that must acknowledge a login or logout. With a master and one replica, `1`.
+   * Replicas that must acknowledge a login, logout or revocation. With a master and one replica, `1`.
    * `0` sends no WAIT at all.
    */
   readonly replicas: number;

@@ -24,7 +24,12 @@ import {
   userSessionInfoOf,
 } from '@tessera/session-core';
 import type { Cluster, Redis } from 'ioredis';
-import { checkAcknowledged, type RedisDurability, validateDurability } from './durability.js';
+import {
+  checkAcknowledged,
+  type DurabilityShortfall,
+  type RedisDurability,
+  validateDurability,
+} from './durability.js';
 import { decodeSession, encodePatch, encodeSession } from './internal/codec.js';
 import { baseKey, isValidTag, shardTag, validatePrefix } from './internal/keys.js';
 import { type ScriptClient, ScriptRunner } from './internal/runner.js';
@@ -49,9 +54,10 @@ export interface RedisStoreOptions {
    */
   readonly timeoutMs?: number;
   /**
-   * Durable login/logout: after the rotate (login) and destroy (logout) scripts, send
-   * `WAIT replicas timeoutMs` in the same round trip, and throw `store_unavailable` (or call
-   * `onShortfall`) when fewer replicas acknowledged. See the README ("Durable login/logout").
+   * Durable login/logout/revocation: after the rotate (login), destroy (logout) and revoke
+   * scripts, send `WAIT replicas timeoutMs` in the same round trip, and throw
+   * `store_unavailable` (or call `onShortfall`) when fewer replicas acknowledged. See the
+   * README ("Durable login, logout and revocation").
    * @default undefined (no WAIT: a failover may lose the last acknowledged writes)
    */
   readonly durability?: RedisDurability;
@@ -257,11 +263,11 @@ class RedisStore implements SessionStore {
   }
 
   /**
-   * A login or logout write: with `durability`, the script and WAIT in one round trip, and
-   * the acknowledgement checked only when the script changed something (`wrote`).
+   * A login, logout or revocation: with `durability`, the script and WAIT in one round trip,
+   * and the acknowledgement checked only when the script changed something (`wrote`).
    */
   async #write(
-    operation: 'login' | 'logout',
+    operation: DurabilityShortfall['operation'],
     script: Script,
     keys: readonly string[],
     args: readonly string[],
@@ -321,10 +327,12 @@ class RedisStore implements SessionStore {
     handle: string,
     options: { readonly now: number },
   ): Promise<boolean> {
-    const reply = await this.#runner.run(
+    const reply = await this.#write(
+      'revoke',
       SCRIPTS.revokeOne,
       [this.#base(shardTag(userId))],
       [userId, handle, String(options.now)],
+      (r) => r === 1,
     );
     return reply === 1;
   }
@@ -333,10 +341,12 @@ class RedisStore implements SessionStore {
     userId: string,
     options: { readonly now: number; readonly except?: SessionKey },
   ): Promise<number> {
-    const reply = await this.#runner.run(
+    const reply = await this.#write(
+      'revoke',
       SCRIPTS.revokeAll,
       [this.#base(shardTag(userId))],
       [userId, String(options.now), options.except?.id ?? ''],
+      (r) => typeof r === 'number' && r > 0,
     );
     return typeof reply === 'number' ? reply : 0;
   }

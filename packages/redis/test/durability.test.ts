@@ -1,6 +1,6 @@
 /**
- * `durability: { replicas, timeoutMs }`: WAIT sent with the login (rotate) and logout
- * (destroy) scripts in one pipeline, on the connection (and Cluster node) that took the
+ * `durability: { replicas, timeoutMs }`: WAIT sent with the login (rotate), logout (destroy)
+ * and revoke scripts in one pipeline, on the connection (and Cluster node) that took the
  * write. Proven on a master with a real replica (MONITOR shows EVALSHA then WAIT from one
  * client address; the replica has the session as soon as login returns), on a master
  * without replicas (the shortfall throws or is reported), and on a local Cluster.
@@ -36,57 +36,6 @@ async function login(store: SessionStore, userId: string) {
   });
   return { key, result };
 }
-
-/**
- * `startRedisCluster` returns at `cluster_state:ok`, before the replicas finished their first
- * sync; WAIT would time out until then.
- */
-async function replicasInSync(cluster: RedisCluster): Promise<void> {
-  for (const { port } of cluster.nodes) {
-    await waitFor(
-      async () => {
-        const info = await redisCommand(port, 'INFO replication');
-        return info.includes('role:master') || info.includes('master_link_status:up');
-      },
-      20_000,
-      `replica ${port} in sync`,
-    );
-  }
-}
-
-describe('durability options', () => {
-  const fake = fakeClient;
-  it('rejects bad replicas / timeoutMs / onShortfall with invalid_config', () => {
-    for (const durability of [
-      { replicas: -1, timeoutMs: 100 },
-      { replicas: 1.5, timeoutMs: 100 },
-      { replicas: 1, timeoutMs: 0 },
-      { replicas: 1, timeoutMs: Number.NaN },
-      { replicas: 1, timeoutMs: 100, onShortfall: 'log' },
-    ]) {
-      const error = (() => {
-        try {
-          redisStore({ client: fake, durability: durability as never });
-        } catch (e) {
-          return e;
-        }
-        return undefined;
-      })();
-      expect(isSessionError(error, 'invalid_config')).toBe(true);
-      expect((error as Error).message).toMatch(/durability/);
-    }
-  });
-  it('needs a client with pipeline()', () => {
-    const noPipeline = { ...fake, pipeline: undefined } as unknown as Redis;
-    expect(() => redisStore({ client: noPipeline, durability: { replicas: 1, timeoutMs: 100 } })).toThrow(
-      /pipeline/,
-    );
-    // replicas 0 means off: no pipeline needed.
-    expect(() =>
-      redisStore({ client: noPipeline, durability: { replicas: 0, timeoutMs: 100 } }),
-    ).not.toThrow();
-  });
-});
 
 describe.skipIf(noRedis)('durability on a standalone master', () => {
   let master: RedisServer;
@@ -154,6 +103,29 @@ describe.skipIf(noRedis)('durability on a standalone master', () => {
     }
   });
 
+  it('revocations with replicas: 1: the replica no longer has the revoked sessions when the call returns', async () => {
+    const redis = make();
+    await ready(redis);
+    const store = redisStore({ client: redis, durability: { replicas: 1, timeoutMs: 1000 } });
+    const replicaClient = new Redis({ port: replicaPort, host: '127.0.0.1', lazyConnect: true });
+    clients.push(replicaClient);
+    const onReplica = async (key: { tag: string; id: string }) =>
+      replicaClient.exists(`tessera:{${key.tag}}s:${key.id}`);
+    for (let i = 0; i < 3; i++) {
+      const keys = [];
+      for (let j = 0; j < 3; j++) keys.push((await login(store, 'ida')).key);
+      const [first, ...rest] = keys;
+      const handle = (await store.listUserSessions('ida', { now: Date.now() })).find(
+        (s) => s.key.id === first!.id,
+      )!.handle;
+      expect(await store.revokeUserSession('ida', handle, { now: Date.now() })).toBe(true);
+      // No sleep: the answer only came after the replica acknowledged.
+      expect(await onReplica(first!)).toBe(0);
+      expect(await store.revokeUserSessions('ida', { now: Date.now() })).toBe(2);
+      for (const key of rest) expect(await onReplica(key)).toBe(0);
+    }
+  });
+
   it('fewer replicas than asked: login throws store_unavailable (the write stands on the master)', async () => {
     const redis = make();
     await ready(redis);
@@ -168,6 +140,14 @@ describe.skipIf(noRedis)('durability on a standalone master', () => {
     expect((await store.load(key, { now, touchIntervalMs: 60_000 })).status).toBe('found');
     // A logout that removes nothing has nothing to lose: no shortfall.
     expect(await store.destroy(keyFor(store, 'eve'), { now, userId: 'eve', reason: 'logout' })).toBe(false);
+    // A revocation that removed sessions is refused the same way (and stands on the master).
+    const revoke = await rejectionOf(store.revokeUserSessions('eve', { now }));
+    expect(isSessionError(revoke, 'store_unavailable')).toBe(true);
+    expect((revoke as Error).message).toMatch(/^\[tessera\] \[redis\] revoke written on the master/);
+    expect((await store.load(key, { now, touchIntervalMs: 60_000 })).status).toBe('missing');
+    // Nothing left to revoke: nothing to lose, no shortfall.
+    expect(await store.revokeUserSessions('eve', { now })).toBe(0);
+    expect(await store.revokeUserSession('eve', 'no-such-handle', { now })).toBe(false);
   });
 
   it('onShortfall reports instead of throwing', async () => {
@@ -181,9 +161,18 @@ describe.skipIf(noRedis)('durability on a standalone master', () => {
     const { key, result } = await login(store, 'fay');
     expect(result.status).toBe('ok');
     expect(await store.destroy(key, { now: Date.now(), userId: 'fay', reason: 'logout' })).toBe(true);
+    await login(store, 'fay');
+    const [only] = await store.listUserSessions('fay', { now: Date.now() });
+    expect(await store.revokeUserSession('fay', only!.handle, { now: Date.now() })).toBe(true);
+    await login(store, 'fay');
+    expect(await store.revokeUserSessions('fay', { now: Date.now() })).toBe(1);
     expect(seen).toEqual([
       { operation: 'login', acknowledged: 1, wanted: 2 },
       { operation: 'logout', acknowledged: 1, wanted: 2 },
+      { operation: 'login', acknowledged: 1, wanted: 2 },
+      { operation: 'revoke', acknowledged: 1, wanted: 2 },
+      { operation: 'login', acknowledged: 1, wanted: 2 },
+      { operation: 'revoke', acknowledged: 1, wanted: 2 },
     ]);
   });
 
@@ -211,14 +200,13 @@ describe.skipIf(noRedis || noCluster)('durability on a local Cluster (3 masters 
     cluster = await startRedisCluster();
     redis = clusterClient(cluster.nodes);
     await ready(redis);
-    await replicasInSync(cluster);
   }, 60_000);
   afterAll(async () => {
     redis?.disconnect();
     await cluster?.stop();
   });
 
-  it('WAIT goes to the node that took the write: every login and logout is acknowledged by its replica', async () => {
+  it('WAIT goes to the node that took the write: every login, logout and revocation is acknowledged by its replica', async () => {
     const shortfalls: DurabilityShortfall[] = [];
     const store = redisStore({
       client: redis,
@@ -230,6 +218,8 @@ describe.skipIf(noRedis || noCluster)('durability on a local Cluster (3 masters 
       const { key, result } = await login(store, userId);
       expect(result.status).toBe('ok');
       expect(await store.destroy(key, { now: Date.now(), userId, reason: 'logout' })).toBe(true);
+      await login(store, userId);
+      expect(await store.revokeUserSessions(userId, { now: Date.now() })).toBe(1);
     }
     expect(shortfalls).toEqual([]);
   });
