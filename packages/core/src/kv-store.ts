@@ -10,6 +10,7 @@
  *   token can both succeed.
  * - `noResurrect: false`: an update racing a logout can write the record back.
  * - A load that touches costs a second call (get, then set).
+ * - A login at the cap reads each indexed session to count only the live ones.
  * Stores with transactions, scripts or CAS should implement SessionStore directly.
  */
 import type {
@@ -48,6 +49,12 @@ interface IndexEntry {
   tag: string;
   handle: string;
   createdAt: number;
+  /**
+   * The latest the session can live: its absolute deadline. Not its idle deadline, which
+   * every touch moves without rewriting the index: an active session would drop out of the
+   * list, the cap and "log out other devices". Entries of sessions that idled out are
+   * dropped when an operation reads them back.
+   */
   expiresAt: number;
 }
 
@@ -100,6 +107,11 @@ export function fromKeyValueStore(kv: KeyValueStore, options: KeyValueStoreOptio
     const s = await read(id);
     return s && s !== 'corrupt' && now < expiresAtOf(s) ? s : null;
   }
+  async function liveEntries(index: IndexEntry[], now: number): Promise<IndexEntry[]> {
+    const out: IndexEntry[] = [];
+    for (const e of index) if (await live(e.id, now)) out.push(e);
+    return out;
+  }
 
   return {
     name: options.name ?? 'kv',
@@ -141,6 +153,8 @@ export function fromKeyValueStore(kv: KeyValueStore, options: KeyValueStoreOptio
       let index: IndexEntry[] = [];
       if (userId !== null) {
         index = (await readIndex(userId, now)).filter((e) => e.id !== from?.key.id);
+        // Entries outlive idle sessions (see IndexEntry): count only the live ones.
+        if (limit && index.length >= limit.max) index = await liveEntries(index, now);
         if (limit && index.length >= limit.max) {
           if (limit.onLimit === 'reject') return { status: 'limit' };
           index.sort((a, b) => a.createdAt - b.createdAt);
@@ -167,7 +181,7 @@ export function fromKeyValueStore(kv: KeyValueStore, options: KeyValueStoreOptio
           tag: to.key.tag,
           handle: to.session.handle,
           createdAt: to.session.createdAt,
-          expiresAt: expiresAtOf(to.session),
+          expiresAt: to.session.absoluteExpiresAt,
         };
         await writeIndex(userId, [...index, entry], now);
       }

@@ -368,6 +368,31 @@ export function describeStoreContract(options: StoreContractOptions): void {
         expect(again.result.status).toBe('ok');
       });
 
+      it('a session kept alive by touches stays listed, counted and revocable past its first idle deadline', async () => {
+        const u = user();
+        const t0 = Date.now();
+        const key = keyFor(store, u);
+        const session = storedSession({ userId: u, now: t0, idleTimeoutMs: 5 * MIN });
+        await store.rotate({
+          now: t0,
+          from: null,
+          to: { key, session },
+          limit: { max: 1, onLimit: 'reject' },
+        });
+        // An active user: a request every 3 minutes touches it, so at +12 min it is live
+        // although its first idle deadline was +5.
+        for (const m of [3, 6, 9]) {
+          const r = await store.load(key, { now: t0 + m * MIN, touchIntervalMs: MIN });
+          expect(r.status === 'found' && r.touched).toBe(true);
+        }
+        const now = t0 + 12 * MIN;
+        expect(await live(key, now)).toBe(true);
+        expect((await store.listUserSessions(u, { now })).map((s) => s.handle)).toEqual([session.handle]);
+        expect((await login(u, 1, 'reject', now)).result.status).toBe('limit');
+        expect(await store.revokeUserSessions(u, { now })).toBe(1);
+        expect(await live(key, now)).toBe(false);
+      });
+
       it('revokes one session by handle, and only for its owner', async () => {
         const u = user();
         const a = await login(u, 5, 'evict-oldest');
