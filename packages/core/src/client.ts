@@ -93,10 +93,14 @@ export type ClientChange = {
   readonly actual: string;
 };
 
-/** What changed between the recorded client and this request, as hashes (never raw values). */
+/**
+ * What changed between the recorded client and this request, as hashes (never raw values).
+ * An address known on one side only is a change: an unparsable IP must not slip past a
+ * `reject` binding. Unknown on both sides (no socket address at all) is not.
+ */
 export function clientChanges(recorded: StoredClient, current: StoredClient): ClientChange[] {
   const out: ClientChange[] = [];
-  if (recorded.ipPrefix !== '' && current.ipPrefix !== '' && recorded.ipPrefix !== current.ipPrefix) {
+  if (recorded.ipPrefix !== current.ipPrefix) {
     out.push({ kind: 'ip', expected: shortHash(recorded.ipPrefix), actual: shortHash(current.ipPrefix) });
   }
   if (recorded.uaHash !== current.uaHash) {

@@ -3,6 +3,7 @@
  * wrote it, so it is ignored by default; `trustProxy` says how many hops (or which peers)
  * are yours. Shared by every adapter.
  */
+import { ipPrefixOf } from './client.js';
 import { SessionError } from './errors.js';
 
 /**
@@ -22,7 +23,16 @@ export function validateTrustProxy(trust: unknown): TrustProxy {
   );
 }
 
-/** The client address: walk X-Forwarded-For from the nearest hop while the peer is trusted. */
+/** Most hops ever walked: a longer chain of your own proxies is not a configuration. */
+const MAX_HOPS = 64;
+
+/**
+ * The client address: walk X-Forwarded-For from the nearest hop (its right end) while the
+ * peer is trusted. Every entry a trusted proxy appended is an IP address; the walk stops at
+ * the first entry that is not one (a client-written value, or a proxy that adds a port) and
+ * keeps the last address it could vouch for. The client can write any number of entries on
+ * the left; the walk never looks past the trusted hops, so they cannot push the real ones out.
+ */
 export function resolveClientIp(
   peer: string | null | undefined,
   forwardedFor: string | null | undefined,
@@ -30,15 +40,16 @@ export function resolveClientIp(
 ): string {
   const socket = normalize(peer ?? '');
   if (trust === false || trust === 0 || !forwardedFor) return socket;
-  const chain = forwardedFor
-    .split(',', 64)
-    .map((s) => normalize(s.trim()))
-    .filter((s) => s.length > 0 && s.length <= 64);
   let addr = socket;
-  for (let hop = 0; hop < chain.length; hop++) {
+  let end = forwardedFor.length;
+  for (let hop = 0; hop < MAX_HOPS && end >= 0; hop++) {
     const trusted = typeof trust === 'number' ? hop < trust : trust(addr, hop);
     if (!trusted) break;
-    addr = chain[chain.length - 1 - hop]!;
+    const start = forwardedFor.lastIndexOf(',', end - 1);
+    const entry = normalize(forwardedFor.slice(start + 1, end).trim());
+    if (entry.length > 64 || ipPrefixOf(entry) === '') break;
+    addr = entry;
+    end = start;
   }
   return addr;
 }

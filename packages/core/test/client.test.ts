@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { clientChanges } from '../src/client.js';
 import { clientOf, ipPrefixOf, resolveClientIp, SessionError, validateTrustProxy } from '../src/index.js';
 
 describe('ipPrefixOf', () => {
@@ -25,6 +26,19 @@ describe('ipPrefixOf', () => {
   });
 });
 
+describe('clientChanges', () => {
+  const at = (ip: string) => clientOf(ip, 'UA');
+  it('the same network is no change; another network is', () => {
+    expect(clientChanges(at('1.2.3.4'), at('1.2.3.99'))).toEqual([]);
+    expect(clientChanges(at('1.2.3.4'), at('1.2.4.4')).map((c) => c.kind)).toEqual(['ip']);
+  });
+  it('an address known on one side only is a change (an unparsable IP cannot dodge a reject binding)', () => {
+    expect(clientChanges(at('1.2.3.4'), at('x')).map((c) => c.kind)).toEqual(['ip']);
+    expect(clientChanges(at('x'), at('1.2.3.4')).map((c) => c.kind)).toEqual(['ip']);
+    expect(clientChanges(at(''), at('not-an-ip'))).toEqual([]);
+  });
+});
+
 describe('resolveClientIp (trustProxy)', () => {
   it('ignores X-Forwarded-For by default', () => {
     expect(resolveClientIp('10.0.0.1', '6.6.6.6', false)).toBe('10.0.0.1');
@@ -39,6 +53,34 @@ describe('resolveClientIp (trustProxy)', () => {
     const trust = (addr: string) => addr.startsWith('10.');
     expect(resolveClientIp('10.0.0.1', '6.6.6.6, 10.0.0.2, 1.2.3.4', trust)).toBe('1.2.3.4');
     expect(resolveClientIp('9.9.9.9', '1.2.3.4', trust)).toBe('9.9.9.9');
+  });
+  it('a client that prepends any number of entries cannot push the proxy-written one out', () => {
+    for (const n of [1, 63, 64, 65, 1000]) {
+      const forged = Array.from({ length: n }, () => '6.6.6.6').join(', ');
+      expect(resolveClientIp('10.0.0.1', `${forged}, 198.51.100.7`, 1)).toBe('198.51.100.7');
+      expect(resolveClientIp('10.0.0.1', `${forged},198.51.100.7`, (a) => a.startsWith('10.'))).toBe(
+        '198.51.100.7',
+      );
+    }
+  });
+  it('stops at an entry that is not an IP address and keeps the last one it could vouch for', () => {
+    // Trusting more hops than there are proxies reaches client-written text: never adopted.
+    expect(resolveClientIp('10.0.0.1', 'x, 198.51.100.7', 2)).toBe('198.51.100.7');
+    expect(resolveClientIp('10.0.0.1', 'not-an-ip', 1)).toBe('10.0.0.1');
+    expect(resolveClientIp('10.0.0.1', ', , 198.51.100.7', 3)).toBe('198.51.100.7');
+    expect(resolveClientIp('10.0.0.1', '198.51.100.7, ', 1)).toBe('10.0.0.1');
+    expect(resolveClientIp('10.0.0.1', `${'1'.repeat(65)}`, 1)).toBe('10.0.0.1');
+    expect(resolveClientIp('10.0.0.1', '2001:db8::1, ::ffff:198.51.100.7', 2)).toBe('2001:db8::1');
+  });
+  it('walks at most 64 hops, whatever the predicate says', () => {
+    const chain = Array.from({ length: 100 }, (_, i) => `10.0.${i >> 8}.${i & 255}`).join(', ');
+    const seen: number[] = [];
+    const ip = resolveClientIp('10.9.9.9', chain, (_a, hop) => {
+      seen.push(hop);
+      return true;
+    });
+    expect(seen).toHaveLength(64);
+    expect(ip).toBe('10.0.0.36');
   });
   it('validates the option', () => {
     expect(() => validateTrustProxy(-1)).toThrow(SessionError);
