@@ -10,9 +10,12 @@
  * timer keeps the process alive only while some wait is still live.
  */
 export function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  // A store method that forgot `async` hands over a plain value (or a bare thenable): make it
+  // a real promise before anything calls .then/.catch on it, or the timer would throw later.
+  const p = Promise.resolve(work);
   return new Promise<T>((resolve, reject) => {
     const wait = queueFor(ms).add(() => {
-      work.catch(() => {});
+      p.catch(() => {});
       // Whatever onTimeout does, this wait fails and the queue's other waits stay bounded.
       try {
         reject(onTimeout());
@@ -20,7 +23,7 @@ export function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Er
         reject(error);
       }
     });
-    work.then(
+    p.then(
       (value) => {
         wait.settle();
         resolve(value);

@@ -14,6 +14,22 @@ describe('withTimeout', () => {
     await expect(withTimeout(later(5, 'late but in time'), 200, timedOut)).resolves.toBe('late but in time');
   });
 
+  it('a plain value or a bare thenable (a store method without async) is an answer; nothing throws later', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (e: unknown) => uncaught.push(e);
+    process.on('uncaughtException', onUncaught);
+    try {
+      await expect(withTimeout(42 as unknown as Promise<number>, 30, timedOut)).resolves.toBe(42);
+      // biome-ignore lint/suspicious/noThenProperty: a bare thenable is what this case hands over.
+      const thenable = { then: (ok: (v: string) => void) => ok('bare') } as unknown as Promise<string>;
+      await expect(withTimeout(thenable, 30, timedOut)).resolves.toBe('bare');
+      // Past the deadline: the old code called work.catch() here and threw from the timer.
+      await sleep(80);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+  });
   it('fails with onTimeout() once the duration has passed, and swallows a later failure', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
