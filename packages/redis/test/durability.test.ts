@@ -37,6 +37,40 @@ async function login(store: SessionStore, userId: string) {
   return { key, result };
 }
 
+describe('durability options', () => {
+  const fake = fakeClient;
+  it('rejects bad replicas / timeoutMs / onShortfall with invalid_config', () => {
+    for (const durability of [
+      { replicas: -1, timeoutMs: 100 },
+      { replicas: 1.5, timeoutMs: 100 },
+      { replicas: 1, timeoutMs: 0 },
+      { replicas: 1, timeoutMs: Number.NaN },
+      { replicas: 1, timeoutMs: 100, onShortfall: 'log' },
+    ]) {
+      const error = (() => {
+        try {
+          redisStore({ client: fake, durability: durability as never });
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(isSessionError(error, 'invalid_config')).toBe(true);
+      expect((error as Error).message).toMatch(/durability/);
+    }
+  });
+  it('needs a client with pipeline()', () => {
+    const noPipeline = { ...fake, pipeline: undefined } as unknown as Redis;
+    expect(() => redisStore({ client: noPipeline, durability: { replicas: 1, timeoutMs: 100 } })).toThrow(
+      /pipeline/,
+    );
+    // replicas 0 means off: no pipeline needed.
+    expect(() =>
+      redisStore({ client: noPipeline, durability: { replicas: 0, timeoutMs: 100 } }),
+    ).not.toThrow();
+  });
+});
+
 describe.skipIf(noRedis)('durability on a standalone master', () => {
   let master: RedisServer;
   let replica: RedisServer | undefined;
