@@ -105,7 +105,10 @@ export class SessionManager<D extends SessionData = SessionData> {
         `tokenHeader ${JSON.stringify(options.tokenHeader)} is not a usable header name.`,
       );
     }
-    const clock = options.clock ?? systemClock;
+    const given = options.clock;
+    // Stores keep timestamps as whole ms: a clock with fractions (performance.timeOrigin +
+    // performance.now()) would write values some stores read back as corrupt.
+    const clock: Clock = given ? { now: () => Math.floor(given.now()) } : systemClock;
     const events = new SessionEvents();
     if (options.onEvent) events.on('*', options.onEvent);
     this.events = events;

@@ -98,12 +98,25 @@ function invalid(message: string): never {
   throw new SessionError('invalid_config', message);
 }
 
-/** A duration in ms: finite, >= min. */
+/** Longest duration accepted anywhere: 100 years. Longer ones overflow some stores' clocks. */
+export const MAX_DURATION_MS = 100 * 365.25 * 24 * 3_600_000;
+
+/**
+ * A duration in ms: finite, between min and 100 years, rounded to a whole ms (stores keep
+ * timestamps as integers; 0.1 * 3 * 60_000 is 18000.000000000004).
+ */
 export function checkDuration(value: unknown, name: string, min = 0): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || !Number.isFinite(value) || value < min) {
-    invalid(`${name} must be a finite number of milliseconds >= ${min}, got ${String(value)}.`);
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    Math.round(value) < min ||
+    value > MAX_DURATION_MS
+  ) {
+    invalid(
+      `${name} must be a number of milliseconds from ${min} to ${MAX_DURATION_MS} (100 years), got ${String(value)}.`,
+    );
   }
-  return value;
+  return Math.round(value);
 }
 
 function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T {

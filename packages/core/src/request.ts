@@ -20,10 +20,20 @@ import {
   transition,
 } from './lifecycle.js';
 import type { ManagerInternals } from './manager.js';
+import { MAX_DURATION_MS } from './policy.js';
 import { decodeStored, encodeValue, isForbiddenKey } from './record.js';
 import type { DataKey, DataValue, LoginOptions, Session, SessionData } from './session.js';
 import { expiresAtOf, type SessionKey, type StoredClient, type StoredSession } from './store.js';
 import { handleOf } from './token.js';
+
+/** A per-login duration: like the policy's, whole ms from `min` to 100 years, else TypeError. */
+function loginDuration(value: number | undefined, name: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = typeof value === 'number' ? Math.round(value) : Number.NaN;
+  if (!(ms >= min && ms <= MAX_DURATION_MS))
+    throw new TypeError(`[tessera] login: ${name} must be from ${min} ms to 100 years.`);
+  return ms;
+}
 
 /** What an adapter tells the core about a request. */
 export interface SessionRequest {
@@ -247,12 +257,8 @@ export class RequestSession<D = SessionData> implements Session<D> {
         '[tessera] login(userId): userId must be a non-empty string of at most 256 characters.',
       );
     }
-    const idle = options.idleTimeoutMs;
-    const absolute = options.absoluteTimeoutMs;
-    if (idle !== undefined && !(Number.isFinite(idle) && idle >= 0))
-      throw new TypeError('[tessera] login: idleTimeoutMs must be >= 0.');
-    if (absolute !== undefined && !(Number.isFinite(absolute) && absolute > 0))
-      throw new TypeError('[tessera] login: absoluteTimeoutMs must be > 0.');
+    const idle = loginDuration(options.idleTimeoutMs, 'idleTimeoutMs', 0);
+    const absolute = loginDuration(options.absoluteTimeoutMs, 'absoluteTimeoutMs', 1);
     const previousUser = this.#state.kind === 'active' ? this.#state.meta.userId : null;
     const snapshot = { data: new Map(this.#data), text: new Map(this.#texts()) };
     this.#keepOnLogin(previousUser, userId);

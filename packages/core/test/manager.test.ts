@@ -225,6 +225,32 @@ describe('timeouts (injected clock)', () => {
     expect((await manager.begin(request(cookie))).session.endedReason).toBe('idle');
   });
 
+  it('per-login timeouts are whole ms and at most 100 years; the store sees integers only', async () => {
+    const { manager, store, clock } = setup();
+    const rs = await manager.begin(request(undefined, 'POST'));
+    await rs.session.login('alice', { idleTimeoutMs: 0.1 * 3 * 60_000, absoluteTimeoutMs: 7_200_000.5 });
+    const cookie = sessionCookie(await rs.commit())!;
+    const [info] = await store.listUserSessions('alice', { now: clock.now() });
+    expect(info!.absoluteExpiresAt - info!.createdAt).toBe(7_200_001);
+    expect(info!.expiresAt - info!.lastSeenAt).toBe(18_000);
+    clock.advance(18_000);
+    expect((await manager.begin(request(cookie))).session.endedReason).toBe('idle');
+    const again = await manager.begin(request(undefined, 'POST'));
+    await expect(again.session.login('bob', { absoluteTimeoutMs: 1e300 })).rejects.toThrow(TypeError);
+    await expect(again.session.login('bob', { idleTimeoutMs: Number.NaN })).rejects.toThrow(TypeError);
+  });
+
+  it('a clock with fractions of a ms is read as whole ms', async () => {
+    const store = new MemoryStore({ warnInProduction: false });
+    const manager = createSessionManager({ store, clock: { now: () => 1_767_225_600_000.75 } });
+    const rs = await manager.begin(request(undefined, 'POST'));
+    await rs.session.login('alice');
+    await rs.commit();
+    const [info] = await store.listUserSessions('alice', { now: manager.now() });
+    expect(manager.now()).toBe(1_767_225_600_000);
+    expect(info!.createdAt).toBe(1_767_225_600_000);
+  });
+
   it('the clock stepping backwards never revives or extends a session', async () => {
     const { manager, clock, login } = setup();
     const cookie = await login('alice');

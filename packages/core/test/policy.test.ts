@@ -40,6 +40,21 @@ describe('policy', () => {
     expect(() => resolvePolicy(options)).toThrow(SessionError);
   });
 
+  it('durations are whole ms (stores keep integers) and at most 100 years', () => {
+    const p = resolvePolicy({
+      idleTimeoutMs: 0.1 * 3 * 60_000,
+      absoluteTimeoutMs: 3_600_000.6,
+      touchIntervalMs: 1_000,
+    });
+    expect(p.idleTimeoutMs).toBe(18_000);
+    expect(p.absoluteTimeoutMs).toBe(3_600_001);
+    expect(resolvePolicy({ absoluteTimeoutMs: 100 * 365.25 * 86_400_000 }).absoluteTimeoutMs).toBe(
+      3_155_760_000_000,
+    );
+    expect(() => resolvePolicy({ absoluteTimeoutMs: 101 * 365.25 * 86_400_000 })).toThrow(/100 years/);
+    expect(() => resolvePolicy({ absoluteTimeoutMs: 0.4 })).toThrow(SessionError);
+  });
+
   it('Infinity disables the cap', () => {
     expect(resolvePolicy({ maxSessionsPerUser: Number.POSITIVE_INFINITY }).maxSessionsPerUser).toBe(
       Number.POSITIVE_INFINITY,
