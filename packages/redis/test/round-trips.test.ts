@@ -115,6 +115,7 @@ describe.skipIf(noRedis)('round trips per operation (MONITOR on a dedicated redi
     const key = keyFor(store);
     const c = await count(() => store.create(key, storedSession({ now, data: { a: 1 } }), { now }));
     expect(c.trips).toEqual(['evalsha']);
+    expect(c.writes.sort()).toEqual(['hset', 'pexpire']);
     report.create = c.trips.length;
 
     const before = await redis.hgetall(`tessera:{${key.tag}}s:${key.id}`);
@@ -153,6 +154,49 @@ describe.skipIf(noRedis)('round trips per operation (MONITOR on a dedicated redi
     report['rotate (login, anon -> user)'] = c.trips.length;
     const again = await count(() => login('rt-user', now));
     expect(again.trips).toEqual(['evalsha']);
+  });
+
+  it('10,000 data keys: create, load, update and login are still 1 each (writes batched in the script)', async () => {
+    const now = Date.now();
+    const data: Record<string, number> = {};
+    for (let i = 0; i < 10_000; i++) data[`k${i}`] = i;
+    const hsets = (writes: string[]) => writes.filter((w) => w === 'hset').length;
+
+    // 6 metadata fields + 10,000 data fields = 20,012 values: 21 HSETs of at most 1,000 values.
+    const anon = keyFor(store);
+    const created = await count(() => store.create(anon, storedSession({ now, data }), { now }));
+    expect(created.trips).toEqual(['evalsha']);
+    expect(created.writes.filter((w) => w !== 'hset')).toEqual(['pexpire']);
+    expect(hsets(created.writes)).toBe(21);
+
+    const loaded = await count(() => store.load(anon, { now, touchIntervalMs: MIN }));
+    expect(loaded.trips).toEqual(['evalsha']);
+    expect(loaded.writes).toEqual([]);
+
+    // 5,000 set (10,000 values: 10 HSETs), 5,000 unset (5 HDELs).
+    const set: Record<string, string> = {};
+    for (let i = 0; i < 5_000; i++) set[`k${i}`] = '0';
+    const unset = Array.from({ length: 5_000 }, (_, i) => `k${5_000 + i}`);
+    const updated = await count(() => store.update(anon, { set, unset }, { now }));
+    expect(updated.trips).toEqual(['evalsha']);
+    expect(hsets(updated.writes)).toBe(10);
+    expect(updated.writes.filter((w) => w === 'hdel')).toHaveLength(5);
+
+    // The login carries 10,000 keys of (anonymous) data into the new session.
+    const userId = 'rt-many-keys';
+    const to = { key: keyFor(store, userId), session: storedSession({ userId, now, data }) };
+    const rotated = await count(() =>
+      store.rotate({
+        now,
+        from: { key: anon, userId: null },
+        to,
+        limit: { max: 5, onLimit: 'evict-oldest' },
+      }),
+    );
+    expect(rotated.trips).toEqual(['evalsha']);
+    expect(hsets(rotated.writes)).toBe(21);
+    report['rotate (login, 10,000 data keys)'] = rotated.trips.length;
+    expect(await redis.hlen(`tessera:{${to.key.tag}}s:${to.key.id}`)).toBeGreaterThan(10_000);
   });
 
   it('destroy = 1, list = 1, revoke one = 1, revoke others = 1, revoke all = 1', async () => {

@@ -36,6 +36,23 @@ end
 `;
 
 /**
+ * ARGV values per HSET/HDEL. `unpack` pushes every value onto Lua's C stack, which holds
+ * about 8,000 (LUAI_MAXCSTACK), so one HSET of a session with ~4,000 data keys failed with
+ * "too many results to unpack". Even, so a batch never splits a field from its value; a
+ * usual session is one batch, one command, as before.
+ */
+const BATCH = 1000;
+
+/** `cmd k ARGV[from..to]`, BATCH values at a time (nothing when from > to). Still one script. */
+const BATCHED = `
+local function batched(cmd, k, from, to)
+  for n = from, to, ${BATCH} do
+    redis.call(cmd, k, unpack(ARGV, n, math.min(n + ${BATCH - 1}, to)))
+  end
+end
+`;
+
+/**
  * ARGV: id, now, touchIntervalMs. Returns false (missing) or one string: touched '0'|'1'
  * followed by the HGETALL array as JSON. One bulk reply instead of ~30 nested ones: the
  * client parses it with JSON.parse instead of its RESP decoder, a large share of a read's CPU.
@@ -69,21 +86,21 @@ return '1' .. cjson.encode(r)
 `;
 
 /** ARGV: id, ttlMs, field, value, ... Returns 1 when created, 0 when the key exists. */
-const CREATE = `
+const CREATE = `${BATCHED}
 local k = KEYS[1] .. 's:' .. ARGV[1]
 if redis.call('EXISTS', k) == 1 then return 0 end
-redis.call('HSET', k, unpack(ARGV, 3))
+batched('HSET', k, 3, #ARGV)
 redis.call('PEXPIRE', k, ARGV[2])
 return 1
 `;
 
 /** ARGV: id, now, pairs n, field, value (n times), fields to delete... Returns 1 or 0 (missing). */
-const UPDATE = `
+const UPDATE = `${BATCHED}
 local k = KEYS[1] .. 's:' .. ARGV[1]
 if not live(k, tonumber(ARGV[2])) then return 0 end
 local last = 3 + 2 * tonumber(ARGV[3])
-if last > 3 then redis.call('HSET', k, unpack(ARGV, 4, last)) end
-if #ARGV > last then redis.call('HDEL', k, unpack(ARGV, last + 1)) end
+batched('HSET', k, 4, last)
+batched('HDEL', k, last + 1, #ARGV)
 return 1
 `;
 
@@ -102,7 +119,7 @@ return n
  * fromUser or '', toUser or '', max (-1: no cap, no index), policy, createdAt, absExpiresAt,
  * field, value, ... Returns {'ok', evicted handles} | {'limit'} | {'conflict'}.
  */
-const ROTATE = `
+const ROTATE = `${BATCHED}
 local now = tonumber(ARGV[1])
 local nk = KEYS[1] .. 's:' .. ARGV[2]
 local fid = ARGV[4]
@@ -147,7 +164,7 @@ if fk then
 end
 local ttl = tonumber(ARGV[3])
 if ttl > 0 then
-  redis.call('HSET', nk, unpack(ARGV, 11))
+  batched('HSET', nk, 11, #ARGV)
   redis.call('PEXPIRE', nk, ttl)
   if idx then
     redis.call('ZADD', idx, ARGV[9], ARGV[2])
