@@ -26,6 +26,13 @@ import type { DataKey, DataValue, LoginOptions, Session, SessionData } from './s
 import { expiresAtOf, type SessionKey, type StoredClient, type StoredSession } from './store.js';
 import { handleOf } from './token.js';
 
+/**
+ * A lone UTF-16 surrogate. Stores write key names and user ids as UTF-8, where every lone
+ * surrogate becomes U+FFFD: "\ud800" and "\udc00" would be one key (one value lost), and
+ * two such user ids one index.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /** A per-login duration: like the policy's, whole ms from `min` to 100 years, else TypeError. */
 function loginDuration(value: number | undefined, name: string, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -230,8 +237,11 @@ export class RequestSession<D = SessionData> implements Session<D> {
 
   set<K extends DataKey<D>>(key: K, value: DataValue<D, K>): void {
     this.#assertOpen();
-    if (typeof key !== 'string' || key.length === 0 || key.length > 256) {
-      throw new SessionError('invalid_data', 'session keys are non-empty strings of at most 256 characters.');
+    if (typeof key !== 'string' || key.length === 0 || key.length > 256 || LONE_SURROGATE.test(key)) {
+      throw new SessionError(
+        'invalid_data',
+        'session keys are non-empty strings of at most 256 characters of well-formed Unicode.',
+      );
     }
     const text = encodeValue(key, value);
     this.#ensureSession();
@@ -252,9 +262,14 @@ export class RequestSession<D = SessionData> implements Session<D> {
 
   async login(userId: string, options: LoginOptions = {}): Promise<void> {
     this.#assertOpen();
-    if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
+    if (
+      typeof userId !== 'string' ||
+      userId.length === 0 ||
+      userId.length > 256 ||
+      LONE_SURROGATE.test(userId)
+    ) {
       throw new TypeError(
-        '[tessera] login(userId): userId must be a non-empty string of at most 256 characters.',
+        '[tessera] login(userId): userId must be a non-empty string of at most 256 characters of well-formed Unicode.',
       );
     }
     const idle = loginDuration(options.idleTimeoutMs, 'idleTimeoutMs', 0);
