@@ -2,7 +2,9 @@
  * The Postgres store. Every operation is ONE SQL statement, so it is one round trip and runs
  * in one implicit transaction whatever the pool does between calls. Login with a cap and
  * revoke-all call PL/pgSQL functions installed by `migrate()`, whose bodies take a per-user
- * advisory lock inside that statement's transaction.
+ * advisory lock inside that statement's transaction. That lock needs READ COMMITTED (a fresh
+ * snapshot per statement), so the functions refuse any other isolation level: `rotate` and
+ * `revokeUserSessions` then reject with `SessionError('invalid_config')` and write nothing.
  */
 import {
   type DestroyOptions,
@@ -48,6 +50,12 @@ export interface PostgresStoreOptions extends TableOptions {
    */
   readonly timeoutMs?: number;
 }
+
+/**
+ * Largest cap `<table>_rotate` takes (`p_max integer`). The core sends
+ * `Number.MAX_SAFE_INTEGER` for "no cap"; 2^31 - 1 sessions for one user is no cap either.
+ */
+const MAX_CAP = 2_147_483_647;
 
 const CAPABILITIES: StoreCapabilities = Object.freeze({
   atomicMerge: true,
@@ -177,7 +185,7 @@ export class PostgresStore implements SessionStore {
       input.now,
       input.from?.key.id ?? null,
       ...rowParams(input.to.key, session, expiresAtOf(session)),
-      session.userId === null ? null : (input.limit?.max ?? null),
+      session.userId === null || !input.limit ? null : Math.min(input.limit.max, MAX_CAP),
       input.limit?.onLimit === 'reject',
     ]);
     const row = rows[0];

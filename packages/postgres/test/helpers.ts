@@ -51,3 +51,18 @@ export function counting(client: PostgresClient): { client: PostgresClient; stat
     },
   };
 }
+
+/** A request as an adapter describes it to the core (cookie pair `__Host-sid=...` optional). */
+export function request(cookie?: string, method = 'GET') {
+  return {
+    method,
+    header: (name: string) => (name === 'cookie' ? cookie : undefined),
+    ip: '203.0.113.9',
+    selfOrigin: 'https://app.test',
+  };
+}
+
+/** The `__Host-sid=<token>` pair a commit set, if any. */
+export function sessionCookie(headers: ReadonlyArray<readonly [string, string]>): string | undefined {
+  return headers.find(([k, v]) => k === 'set-cookie' && v.startsWith('__Host-sid='))?.[1].split(';')[0];
+}

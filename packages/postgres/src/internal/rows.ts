@@ -10,9 +10,14 @@ export const ts = (n: number): string => `to_timestamp($${n}::float8 / 1000)`;
 /** A timestamptz column as ms since the epoch (float8, so every driver returns a number). */
 const ms = (column: string): string => `round(extract(epoch FROM ${column}) * 1000)::float8`;
 
-/** JSON text per key in, one `jsonb` object out; each value is parsed by Postgres, never spliced. */
+/**
+ * JSON text per key in, one `jsonb` object out whose values are that text as jsonb strings
+ * (`{"cart": "[1,2]"}`). Postgres never parses the values: jsonb refuses escapes that every
+ * other store round-trips (`\u0000`, lone surrogates such as `\ud800`), and a string keeps
+ * the text exactly as written (numbers such as `1e21` included). Nothing is ever spliced.
+ */
 export const dataFromParams = (keys: number, values: number): string =>
-  `(SELECT coalesce(jsonb_object_agg(u.k, u.v::jsonb), '{}'::jsonb) FROM unnest($${keys}::text[], $${values}::text[]) AS u(k, v))`;
+  `(SELECT coalesce(jsonb_object_agg(u.k, to_jsonb(u.v)), '{}'::jsonb) FROM unnest($${keys}::text[], $${values}::text[]) AS u(k, v))`;
 
 /** The columns `decodeRow` reads, from table alias `a`. */
 export function selectList(a: string): string {
@@ -32,9 +37,10 @@ export function selectList(a: string): string {
     `${a}.client_ip_prefix`,
     `${a}.client_user_agent`,
     `${a}.client_ua_hash`,
-    // Values come back as JSON text per key (a jsonb object of strings), so no driver ever
-    // parses session values; a non-object `data` comes back NULL and reads as corrupt.
-    `CASE WHEN jsonb_typeof(${a}.data) = 'object' THEN (SELECT coalesce(jsonb_object_agg(e.key, e.value::text), '{}'::jsonb) FROM jsonb_each(${a}.data) AS e) END AS data`,
+    // Stored as JSON text per key (a jsonb object of strings) and returned as it is, so no
+    // driver ever parses session values; a non-object `data` comes back NULL and reads as
+    // corrupt, and so does a non-string value (`decodeRow`).
+    `CASE WHEN jsonb_typeof(${a}.data) = 'object' THEN ${a}.data END AS data`,
   ].join(', ');
 }
 
@@ -145,7 +151,7 @@ export function decodeRow(row: SessionRow): StoredSession | string {
   const client = decodeClient(row);
   if (client === undefined) return 'bad client metadata';
   const data = decodeData(row.data);
-  if (data === undefined) return 'data is not an object of JSON values';
+  if (data === undefined) return 'data is not an object of JSON texts';
   return {
     version: 1,
     handle,

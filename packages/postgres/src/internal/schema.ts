@@ -31,7 +31,30 @@ export const COLUMNS = [
   'data',
 ] as const;
 
-function rotateFunction(n: Names): string {
+/**
+ * The start of the message `<table>_rotate` and `<table>_revoke_all` raise (SQLSTATE 55000)
+ * outside READ COMMITTED; `runQuery` turns it into `SessionError('invalid_config')`.
+ * No quote, `%` or `$` in it: it is spliced into a PL/pgSQL string literal.
+ */
+export const ISOLATION_REFUSED = 'tessera: the session store needs READ COMMITTED';
+
+/**
+ * First statement of both functions (from version 2). The per-user advisory lock only helps
+ * if the statements after it see what the previous holder committed: true under READ
+ * COMMITTED (each statement takes a fresh snapshot), false under REPEATABLE READ and
+ * SERIALIZABLE, where the snapshot was taken when the calling statement began, before the
+ * wait. The cap would then count stale rows and revoke-all could miss a session committed
+ * while it waited, so refuse before doing anything.
+ */
+function isolationGuard(): string {
+  return `IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION '${ISOLATION_REFUSED} isolation (this transaction runs at %)', upper(current_setting('transaction_isolation'))
+      USING ERRCODE = '55000',
+        HINT = 'set default_transaction_isolation to ''read committed'' for the pool or role the session store uses';
+  END IF;`;
+}
+
+function rotateFunction(n: Names, guarded: boolean): string {
   const t = n.qualifiedTable;
   return `CREATE OR REPLACE FUNCTION ${n.rotate}(
   p_now timestamptz, p_from text,
@@ -45,7 +68,7 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
   v_live integer;
   v_evicted text[] := '{}';
-BEGIN
+BEGIN${guarded ? `\n  ${isolationGuard()}` : ''}
   -- Serialise logins of one user (and revoke-all) so the cap is exact; taken first, so every
   -- later statement here sees what the previous holder committed.
   IF p_user IS NOT NULL THEN
@@ -94,7 +117,7 @@ END
 $fn$`;
 }
 
-function revokeAllFunction(n: Names): string {
+function revokeAllFunction(n: Names, guarded: boolean): string {
   const t = n.qualifiedTable;
   return `CREATE OR REPLACE FUNCTION ${n.revokeAll}(p_user text, p_except text, p_now timestamptz)
 RETURNS integer
@@ -102,7 +125,7 @@ LANGUAGE plpgsql AS $fn$
 #variable_conflict use_column
 DECLARE
   v_count integer;
-BEGIN
+BEGIN${guarded ? `\n  ${isolationGuard()}` : ''}
   -- Same lock as logins: a login that completed before this call is always seen and removed.
   PERFORM pg_advisory_xact_lock(hashtext(${n.lockLiteral}), hashtext(p_user));
   WITH gone AS (
@@ -139,8 +162,26 @@ export const MIGRATIONS: readonly Migration[] = [
 )`,
       `CREATE INDEX IF NOT EXISTS ${n.userIndex} ON ${n.qualifiedTable} (user_id, created_at) WHERE user_id IS NOT NULL`,
       `CREATE INDEX IF NOT EXISTS ${n.expiresIndex} ON ${n.qualifiedTable} (expires_at)`,
-      rotateFunction(n),
-      revokeAllFunction(n),
+      rotateFunction(n, false),
+      revokeAllFunction(n, false),
+    ],
+  },
+  {
+    version: 2,
+    description:
+      'data values kept as JSON text (jsonb strings); rotate and revoke-all refuse isolation levels other than READ COMMITTED',
+    statements: (n) => [
+      // Version 1 stored each value parsed (`{"cart": [1,2]}`), which jsonb cannot do for
+      // `\u0000` or lone surrogates; from version 2 a value is its JSON text as a jsonb string
+      // (`{"cart": "[1,2]"}`). `value::text` is exactly what version 1 returned on reads.
+      // An old value cannot be told from a new one, so this must run once only: the version
+      // check keeps the statement idempotent in `migrationSql()` output too.
+      `UPDATE ${n.qualifiedTable} SET data = (
+    SELECT coalesce(jsonb_object_agg(e.key, to_jsonb(e.value::text)), '{}'::jsonb) FROM jsonb_each(data) AS e)
+  WHERE jsonb_typeof(data) = 'object' AND data <> '{}'::jsonb
+    AND NOT EXISTS (SELECT 1 FROM ${n.migrations} WHERE version = 2)`,
+      rotateFunction(n, true),
+      revokeAllFunction(n, true),
     ],
   },
 ];
