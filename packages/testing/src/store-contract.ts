@@ -123,6 +123,48 @@ export function describeStoreContract(options: StoreContractOptions): void {
         expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
       });
 
+      it('keeps every JSON value exactly: NUL, lone surrogates, control characters, extreme numbers', async () => {
+        const values: Record<string, unknown> = {
+          nul: 'a\u0000b',
+          lone: '\ud800x\udc00',
+          pair: '\ud83d\ude00',
+          controls: '\u0001\u001f\u007f\u2028\u2029',
+          numbers: [1e21, -1e-7, 5e-324, 1.7976931348623157e308, 2 ** 53 + 2],
+          nested: { s: '\u0000', a: ['\udfff', null, true, { '': '' }] },
+        };
+        const text = (v: Record<string, unknown>) =>
+          Object.fromEntries(Object.entries(v).map(([k, x]) => [k, JSON.stringify(x)]));
+        const now = Date.now();
+        const key = keyFor(store);
+        await store.create(key, { ...storedSession({ now }), data: text(values) }, { now });
+        const created = await load(key, now);
+        expect(created.status === 'found' && parsed(created.session.data)).toEqual(values);
+        await store.update(
+          key,
+          { set: text({ later: values.nul, nested: values.lone }), unset: [] },
+          { now },
+        );
+        const updated = await load(key, now);
+        expect(updated.status === 'found' && parsed(updated.session.data)).toEqual({
+          ...values,
+          later: values.nul,
+          nested: values.lone,
+        });
+        const u = user();
+        const to = {
+          key: keyFor(store, u),
+          session: { ...storedSession({ userId: u, now }), data: text(values) },
+        };
+        await store.rotate({
+          now,
+          from: { key, userId: null },
+          to,
+          limit: { max: 5, onLimit: 'evict-oldest' },
+        });
+        const rotated = await load(to.key, now);
+        expect(rotated.status === 'found' && parsed(rotated.session.data)).toEqual(values);
+      });
+
       it('update sets and removes only the named keys', async () => {
         const now = Date.now();
         const key = keyFor(store);
@@ -348,6 +390,15 @@ export function describeStoreContract(options: StoreContractOptions): void {
         expect(third.result.status).toBe('limit');
         expect(await live(third.key, t0 + 6)).toBe(false);
         expect(await store.listUserSessions(u, { now: t0 + 6 })).toHaveLength(2);
+      });
+
+      it('no cap (limit.max = Number.MAX_SAFE_INTEGER, what Infinity becomes) keeps every session', async () => {
+        const u = user();
+        const t0 = Date.now();
+        for (let i = 0; i < 7; i++) {
+          expect((await login(u, Number.MAX_SAFE_INTEGER, 'reject', t0 + i)).result.status).toBe('ok');
+        }
+        expect(await store.listUserSessions(u, { now: t0 + 10 })).toHaveLength(7);
       });
 
       it('expired index entries are pruned and never counted against the cap', async () => {
