@@ -27,11 +27,12 @@ import { expiresAtOf, type SessionKey, type StoredClient, type StoredSession } f
 import { handleOf } from './token.js';
 
 /**
- * A lone UTF-16 surrogate. Stores write key names and user ids as UTF-8, where every lone
- * surrogate becomes U+FFFD: "\ud800" and "\udc00" would be one key (one value lost), and
- * two such user ids one index.
+ * What a key name or user id may not hold. A lone UTF-16 surrogate: stores write names as
+ * UTF-8, where every lone surrogate becomes U+FFFD, so "\ud800" and "\udc00" would be one
+ * key (one value lost) and two such user ids one index. NUL: Postgres text cannot hold it.
  */
 const LONE_SURROGATE = /\p{Cs}/u;
+const unstorableName = (name: string): boolean => LONE_SURROGATE.test(name) || name.includes('\u0000');
 
 /** A per-login duration: like the policy's, whole ms from `min` to 100 years, else TypeError. */
 function loginDuration(value: number | undefined, name: string, min: number): number | undefined {
@@ -237,10 +238,10 @@ export class RequestSession<D = SessionData> implements Session<D> {
 
   set<K extends DataKey<D>>(key: K, value: DataValue<D, K>): void {
     this.#assertOpen();
-    if (typeof key !== 'string' || key.length === 0 || key.length > 256 || LONE_SURROGATE.test(key)) {
+    if (typeof key !== 'string' || key.length === 0 || key.length > 256 || unstorableName(key)) {
       throw new SessionError(
         'invalid_data',
-        'session keys are non-empty strings of at most 256 characters of well-formed Unicode.',
+        'session keys are non-empty strings of at most 256 characters of well-formed Unicode, without NUL.',
       );
     }
     const text = encodeValue(key, value);
@@ -262,14 +263,9 @@ export class RequestSession<D = SessionData> implements Session<D> {
 
   async login(userId: string, options: LoginOptions = {}): Promise<void> {
     this.#assertOpen();
-    if (
-      typeof userId !== 'string' ||
-      userId.length === 0 ||
-      userId.length > 256 ||
-      LONE_SURROGATE.test(userId)
-    ) {
+    if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256 || unstorableName(userId)) {
       throw new TypeError(
-        '[tessera] login(userId): userId must be a non-empty string of at most 256 characters of well-formed Unicode.',
+        '[tessera] login(userId): userId must be a non-empty string of at most 256 characters of well-formed Unicode, without NUL.',
       );
     }
     const idle = loginDuration(options.idleTimeoutMs, 'idleTimeoutMs', 0);

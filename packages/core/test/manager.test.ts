@@ -604,13 +604,14 @@ describe('events and handle', () => {
     expect(() => rs.session.set('y', 1)).toThrow(/committed/);
   });
 
-  it('refuses key names and user ids with a lone surrogate (stores would merge them as U+FFFD)', async () => {
+  it('refuses key names and user ids with a lone surrogate (stores would merge them as U+FFFD) or NUL', async () => {
     const { manager, store, clock } = setup();
     const rs = await manager.begin(request(undefined, 'POST'));
-    for (const key of ['\ud800', 'a\udc00', '\udc00\ud800']) {
+    for (const key of ['\ud800', 'a\udc00', '\udc00\ud800', 'a\u0000b']) {
       expect(() => rs.session.set(key, 1)).toThrow(expect.objectContaining({ code: 'invalid_data' }));
     }
     await expect(rs.session.login('eve\ud800')).rejects.toThrow(TypeError);
+    await expect(rs.session.login('eve\u0000')).rejects.toThrow(TypeError);
     // A well-formed pair is one character, not a lone surrogate.
     rs.session.set('\ud83d\ude00', 'smile');
     await rs.session.login('\ud83d\ude00-user');
