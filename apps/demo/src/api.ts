@@ -90,7 +90,8 @@ export function putNote(s: DemoSession, key: string, body: unknown): Reply {
 }
 
 export function getNotes(s: DemoSession): Reply {
-  const notes: Record<string, string> = {};
+  // No prototype: a note named "__proto__" (a valid key) is an own property like any other.
+  const notes: Record<string, string> = Object.create(null);
   for (const k of s.keys())
     if (k.startsWith('note:')) notes[k.slice(5)] = s.get(k as `note:${string}`) as string;
   return ok(notes);

@@ -15,10 +15,15 @@ const { start } = (await import(`./frameworks/${config.framework}.js`)) as { sta
 const app = await start(manager, config.port);
 console.log(`tessera demo: framework=${config.framework} store=${opened.label} url=${app.url}`);
 
+// Once: `pnpm start` and a terminal may both deliver Ctrl-C, and a second signal must not
+// cut the first shutdown short (it would end the process with the signal's default action).
+let stopping = false;
 const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
   await app.close();
   await opened.close();
   process.exit(0);
 };
-process.once('SIGINT', shutdown);
-process.once('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

@@ -190,8 +190,42 @@ describe.each(FRAMEWORKS)('demo API on %s', (framework) => {
       status: 413,
       body: { error: 'body_too_large' },
     });
+    // On every route, also one that reads no body; the change does not happen.
+    expect(await raw('/api/counter', 'POST', big)).toMatchObject({
+      status: 413,
+      body: { error: 'body_too_large' },
+    });
+    expect(await c.state()).toMatchObject({ counter: 0 });
     expect(await c.send('PUT', '/api/notes/a', { value: 'fine' })).toMatchObject({ status: 204 });
     expect((await c.send('GET', '/api/notes')).body).toEqual({ a: 'fine' });
+  });
+
+  it('notes: any valid key comes back, "__proto__" and "constructor" included', async () => {
+    const c = new Client(base);
+    await c.state();
+    for (const key of ['__proto__', 'constructor', 'toString'])
+      expect(await c.send('PUT', `/api/notes/${key}`, { value: `v-${key}` })).toMatchObject({ status: 204 });
+    const notes = (await c.send('GET', '/api/notes')).body as Record<string, string>;
+    expect(Object.keys(notes).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(Object.getOwnPropertyDescriptor(notes, '__proto__')?.value).toBe('v-__proto__');
+  });
+
+  it('a path segment that does not decode is a bad key or an unknown handle, never a 500 or a stack trace', async () => {
+    const c = new Client(base);
+    await c.login('alice', 'wonderland');
+    await c.state(); // the CSRF token rotated at login
+    expect(await c.send('PUT', '/api/notes/%FF', { value: 'x' })).toMatchObject({
+      status: 400,
+      body: { error: 'bad_note' },
+    });
+    expect(await c.send('DELETE', '/api/sessions/%00%FF')).toMatchObject({
+      status: 404,
+      body: { error: 'not_found' },
+    });
+    expect(await c.send('DELETE', '/api/sessions/a%2')).toMatchObject({
+      status: 404,
+      body: { error: 'not_found' },
+    });
   });
 
   it('503 { error: "session_store_unavailable" } while the store is down', async () => {

@@ -4,6 +4,7 @@ import express, { type Response } from 'express';
 import * as api from '../api.js';
 import { jsonBody } from './json-body.js';
 import { listenNode } from './listen.js';
+import { rawBadSegments } from './raw-segments.js';
 import type { StartApp } from './types.js';
 
 /** Handlers return this promise: Express 5 hands a rejection (a SessionError...) to the error middleware. */
@@ -17,6 +18,7 @@ async function send(res: Response, reply: api.Reply | Promise<api.Reply>): Promi
 export const start: StartApp = async (manager, port) => {
   const app = express();
   app.disable('x-powered-by');
+  app.use(rawBadSegments);
   app.use(session({ manager }));
   app.use(csrf());
   app.use(jsonBody);

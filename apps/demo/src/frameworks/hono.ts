@@ -1,5 +1,6 @@
 // Hono wiring of the demo: session() and csrf() from @tessera/session-hono, then the shared handlers.
 import { serve } from '@hono/node-server';
+import { isSessionError } from '@tessera/session-core';
 import { csrf, type SessionEnv, session } from '@tessera/session-hono';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -20,6 +21,13 @@ const body = (c: C) => c.req.json<unknown>().catch(() => null);
 
 export const start: StartApp = async (manager, port) => {
   const app = new Hono<SessionEnv<api.DemoData>>();
+  // Hono hands a thrown error to onError before session() sees it; session() then answers a
+  // SessionError (503 while the store is down, 409 at the cap) itself. Hono's default handler
+  // would print each of those expected errors with its stack: log only the unexpected ones.
+  app.onError((error, c) => {
+    if (!isSessionError(error)) console.error(error);
+    return c.json({ error: 'internal' }, 500);
+  });
   app.use(session({ manager }));
   app.use(csrf());
   app.use(bodyLimit({ maxSize: api.MAX_BODY_BYTES, onError: (c) => c.json(api.BODY_TOO_LARGE.json, 413) }));

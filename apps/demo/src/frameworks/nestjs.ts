@@ -8,6 +8,7 @@ import { Session, SessionGuard, SessionModule } from '@tessera/session-nestjs';
 import type { Request, Response } from 'express';
 import * as api from '../api.js';
 import { jsonBody } from './json-body.js';
+import { rawBadSegments } from './raw-segments.js';
 import type { StartApp } from './types.js';
 
 /** Handlers take `@Res()` so the shared `Reply` sets status and body as in the other three. */
@@ -83,7 +84,9 @@ export const start: StartApp = async (manager, port) => {
   // Errors only: the demo prints one start line of its own.
   const app = await NestFactory.create(DemoModule, { logger: ['error'], bodyParser: false });
   app.getHttpAdapter().getInstance().disable('x-powered-by');
-  app.use(jsonBody); // Nest runs on its Express platform: the same body handling as express.ts
+  // Nest runs on its Express platform: the same path and body handling as express.ts.
+  app.use(rawBadSegments);
+  app.use(jsonBody);
   await app.listen(port, '127.0.0.1');
   const { port: actual } = app.getHttpServer().address() as AddressInfo;
   return { url: `http://localhost:${actual}`, close: () => app.close() };
