@@ -60,6 +60,12 @@ export type ResponseHeaders = ReadonlyArray<readonly [name: string, value: strin
 const PRE_SESSION_RE = /^[A-Za-z0-9_-]{43}$/;
 const NO_HEADERS: ResponseHeaders = Object.freeze([]);
 
+/** Changes a store write carries (see `#take`). */
+interface Changes {
+  readonly dirty: Set<string> | null;
+  readonly deleted: Set<string> | null;
+}
+
 export class RequestSession<D = SessionData> implements Session<D> {
   readonly #m: ManagerInternals;
   readonly #req: SessionRequest;
@@ -79,6 +85,10 @@ export class RequestSession<D = SessionData> implements Session<D> {
   #preSession: string | null = null;
   #client: StoredClient | null = null;
   #committed: ResponseHeaders | null = null;
+  /** The commit in flight: the session takes no change from its first await on. */
+  #committing: Promise<ResponseHeaders> | null = null;
+  /** The latest store operation of this request, so the next waits for it. */
+  #busy: Promise<void> | null = null;
 
   constructor(internals: ManagerInternals, request: SessionRequest) {
     this.#m = internals;
@@ -258,7 +268,9 @@ export class RequestSession<D = SessionData> implements Session<D> {
     this.#texts().delete(key);
     this.#data.delete(key);
     this.#dirty?.delete(key);
-    if (this.#state.kind === 'active') this.#changes('deleted').add(key);
+    // Also while the session is still pending: a save() creating it may be in flight, and
+    // the stored record would keep the key (a create takes the pending changes with it).
+    this.#changes('deleted').add(key);
   }
 
   async login(userId: string, options: LoginOptions = {}): Promise<void> {
@@ -274,7 +286,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
     const snapshot = { data: new Map(this.#data), text: new Map(this.#texts()) };
     this.#keepOnLogin(previousUser, userId);
     const { sid, handle } = this.#mint(userId);
-    await this.#apply({
+    const event: LifecycleEvent = {
       type: 'login',
       userId,
       newSid: sid,
@@ -282,7 +294,8 @@ export class RequestSession<D = SessionData> implements Session<D> {
       client: this.#currentClient(),
       ...(idle !== undefined ? { idleTimeoutMs: idle } : {}),
       ...(absolute !== undefined ? { absoluteTimeoutMs: absolute } : {}),
-    }).catch((error: unknown) => {
+    };
+    await this.#serial(() => this.#apply(event)).catch((error: unknown) => {
       // A refused login (cap, conflict, store down) leaves the request's session as it was.
       for (const [map, copy] of [
         [this.#data, snapshot.data],
@@ -302,7 +315,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
 
   async logout(): Promise<void> {
     this.#assertOpen();
-    await this.#apply({ type: 'logout' });
+    await this.#serial(() => this.#apply({ type: 'logout' }));
     this.#clearData();
     this.#dirty = null;
     this.#deleted = null;
@@ -318,12 +331,12 @@ export class RequestSession<D = SessionData> implements Session<D> {
     const s = this.#state;
     if (s.kind !== 'active' && s.kind !== 'pending') return;
     const { sid, handle } = this.#mint(s.meta.userId);
-    await this.#apply({ type: 'regenerate', newSid: sid, handle });
+    await this.#serial(() => this.#apply({ type: 'regenerate', newSid: sid, handle }));
   }
 
   async save(): Promise<void> {
     this.#assertOpen();
-    await this.#apply({ type: 'commit', dirty: this.#isDirty() });
+    await this.#serial(() => this.#apply({ type: 'commit', dirty: this.#isDirty() }));
   }
 
   /**
@@ -362,10 +375,25 @@ export class RequestSession<D = SessionData> implements Session<D> {
     return NO_HEADERS;
   }
 
-  /** Write what changed and answer the headers to send. Idempotent; the handle is read-only afterwards. */
-  async commit(): Promise<ResponseHeaders> {
-    if (this.#committed) return this.#committed;
-    await this.#apply({ type: 'commit', dirty: this.#isDirty() });
+  /**
+   * Write what changed and answer the headers to send. Idempotent; the handle is read-only
+   * from the call on (a change while the write runs would be neither written nor refused),
+   * and the write waits for a `save()`, `login()`... still running.
+   */
+  commit(): Promise<ResponseHeaders> {
+    if (this.#committed) return Promise.resolve(this.#committed);
+    if (this.#committing === null) {
+      this.#committing = this.#commitNow().catch((error: unknown) => {
+        // Failed: nothing was committed, and commit() may be called again.
+        this.#committing = null;
+        throw error;
+      });
+    }
+    return this.#committing;
+  }
+
+  async #commitNow(): Promise<ResponseHeaders> {
+    await this.#serial(() => this.#apply({ type: 'commit', dirty: this.#isDirty() }));
     const headers: [string, string][] = [];
     if (this.#cookies) for (const line of this.#cookies.values()) headers.push(['set-cookie', line]);
     if (headers.length > 0) headers.push(['cache-control', 'no-store']);
@@ -490,7 +518,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
   }
 
   #assertOpen(): void {
-    if (this.#committed)
+    if (this.#committed || this.#committing)
       throw new SessionError('invalid_state', 'the session was already committed for this request.');
     this.#changing();
   }
@@ -560,6 +588,31 @@ export class RequestSession<D = SessionData> implements Session<D> {
     return { version: 1, ...meta, data };
   }
 
+  /** Store operations of one request run one after another (a `save()` not awaited, then `commit()`). */
+  #serial(run: () => Promise<void>): Promise<void> {
+    const before = this.#busy;
+    const p = before ? before.then(run, run) : run();
+    this.#busy = p;
+    return p;
+  }
+
+  /**
+   * The changes a store write carries, taken before it starts: a change made while it runs
+   * stays pending for the next write. `#giveBack` returns them when the write failed.
+   */
+  #take(): Changes {
+    const taken = { dirty: this.#dirty, deleted: this.#deleted };
+    this.#dirty = null;
+    this.#deleted = null;
+    return taken;
+  }
+
+  #giveBack(taken: Changes): void {
+    if (taken.dirty) for (const k of taken.dirty) if (!this.#deleted?.has(k)) this.#changes('dirty').add(k);
+    if (taken.deleted)
+      for (const k of taken.deleted) if (!this.#dirty?.has(k)) this.#changes('deleted').add(k);
+  }
+
   /** Run a transition: effects in order, adopting the next state only when they all succeed. */
   async #apply(event: LifecycleEvent, duringLoad = false): Promise<void> {
     const ctx = this.#ctx();
@@ -580,29 +633,36 @@ export class RequestSession<D = SessionData> implements Session<D> {
     switch (effect.type) {
       case 'store.create': {
         const key = this.#keyOf(effect.sid);
-        const created = await m.call('create', effect.meta.handle, () =>
-          m.store.create(key, this.#stored(effect.meta), { now }),
-        );
-        if (!created)
+        const stored = this.#stored(effect.meta);
+        const taken = this.#take();
+        const created = await m
+          .call('create', effect.meta.handle, () => m.store.create(key, stored, { now }))
+          .catch((error: unknown) => {
+            this.#giveBack(taken);
+            throw error;
+          });
+        if (!created) {
+          this.#giveBack(taken);
           throw new SessionError(
             'session_conflict',
             'a freshly minted token collided with a stored session.',
           );
-        this.#dirty = null;
-        this.#deleted = null;
+        }
         return 'ok';
       }
       case 'store.update': {
         const key = this.#keyOf(effect.sid);
         const set: Record<string, string> = Object.create(null);
         const texts = this.#texts();
-        if (this.#dirty) for (const k of this.#dirty) set[k] = texts.get(k)!;
-        const unset = this.#deleted ? [...this.#deleted] : [];
-        const result = await m.call('update', handleOf(key), () =>
-          m.store.update(key, { set, unset }, { now }),
-        );
-        this.#dirty = null;
-        this.#deleted = null;
+        const taken = this.#take();
+        if (taken.dirty) for (const k of taken.dirty) set[k] = texts.get(k)!;
+        const unset = taken.deleted ? [...taken.deleted] : [];
+        const result = await m
+          .call('update', handleOf(key), () => m.store.update(key, { set, unset }, { now }))
+          .catch((error: unknown) => {
+            this.#giveBack(taken);
+            throw error;
+          });
         // Logged out, revoked or evicted while this request ran: never bring it back.
         return result === 'missing' ? 'gone' : 'ok';
       }
@@ -615,9 +675,17 @@ export class RequestSession<D = SessionData> implements Session<D> {
           ? m.policy.maxSessionsPerUser
           : Number.MAX_SAFE_INTEGER;
         const limit = effect.meta.userId !== null ? { max, onLimit: m.policy.onLimit } : null;
-        const result = await m.call('rotate', effect.meta.handle, () =>
-          m.store.rotate({ now, from, to: { key, session: this.#stored(effect.meta) }, limit }),
-        );
+        const session = this.#stored(effect.meta);
+        const taken = this.#take();
+        const result = await m
+          .call('rotate', effect.meta.handle, () =>
+            m.store.rotate({ now, from, to: { key, session }, limit }),
+          )
+          .catch((error: unknown) => {
+            this.#giveBack(taken);
+            throw error;
+          });
+        if (result.status !== 'ok') this.#giveBack(taken);
         if (result.status === 'limit') {
           throw new SessionError(
             'session_limit',
@@ -632,8 +700,6 @@ export class RequestSession<D = SessionData> implements Session<D> {
         }
         for (const e of result.evicted)
           m.emit({ type: 'evicted', at: now, handle: e.handle, userId: effect.meta.userId! });
-        this.#dirty = null;
-        this.#deleted = null;
         return 'ok';
       }
       case 'store.destroy': {

@@ -641,6 +641,63 @@ describe('events and handle', () => {
   });
 });
 
+describe('operations in flight', () => {
+  it('a change while commit() runs is refused, not accepted and then lost', async () => {
+    const { manager, store, create } = setup();
+    const cookie = await create({ a: 1 });
+    const rs = await manager.begin(request(cookie, 'POST'));
+    rs.session.set('a', 2);
+    const committing = rs.commit();
+    expect(rs.commit()).toBe(committing);
+    expect(() => rs.session.set('b', 1)).toThrow(expect.objectContaining({ code: 'invalid_state' }));
+    await expect(rs.session.login('alice')).rejects.toThrow(
+      expect.objectContaining({ code: 'invalid_state' }),
+    );
+    await committing;
+    const next = await manager.begin(request(cookie));
+    expect(next.session.toJSON()).toEqual({ a: 2 });
+    expect(store.counts.update).toBe(1);
+  });
+
+  it('a change made while save() runs is kept for the next write', async () => {
+    const { manager } = setup();
+    const rs = await manager.begin(request(undefined, 'POST'));
+    rs.session.set('a', 1);
+    const saving = rs.session.save();
+    rs.session.set('b', 2);
+    rs.session.delete('a');
+    await saving;
+    const cookie = sessionCookie(await rs.commit())!;
+    expect((await manager.begin(request(cookie))).session.toJSON()).toEqual({ b: 2 });
+  });
+
+  it('commit() waits for a save() the handler did not await: one create, no conflict', async () => {
+    const { manager, store } = setup();
+    const rs = await manager.begin(request(undefined, 'POST'));
+    rs.session.set('a', 1);
+    const saving = rs.session.save();
+    const headers = await rs.commit();
+    await saving;
+    expect(store.counts.create).toBe(1);
+    const cookie = sessionCookie(headers)!;
+    expect((await manager.begin(request(cookie))).session.toJSON()).toEqual({ a: 1 });
+  });
+
+  it('a failed write gives its changes back: commit() again writes them', async () => {
+    const { manager, store, create } = setup();
+    const cookie = await create({ a: 1 });
+    const rs = await manager.begin(request(cookie, 'POST'));
+    rs.session.set('a', 2);
+    rs.session.delete('a');
+    rs.session.set('b', 3);
+    store.mode = 'reject';
+    await expect(rs.commit()).rejects.toThrow(expect.objectContaining({ code: 'store_unavailable' }));
+    store.mode = 'up';
+    await rs.commit();
+    expect((await manager.begin(request(cookie))).session.toJSON()).toEqual({ b: 3 });
+  });
+});
+
 describe('adapter hooks: needsCommit, commitIfClean, onFirstChange', () => {
   it('a read needs no commit: commitIfClean answers no headers at once, with no store call, and closes the handle', async () => {
     const { manager, store, create } = setup();
