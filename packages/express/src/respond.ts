@@ -37,12 +37,7 @@ export function commitBeforeSend(res: ServerResponse, rs: RequestSession): void 
   const hold = () =>
     holdUntilCommitted(
       res,
-      async () => {
-        for (const [name, value] of await rs.commit()) {
-          if (name === 'set-cookie') res.appendHeader(name, value);
-          else res.setHeader(name, value);
-        }
-      },
+      () => rs.commit(),
       (error) => {
         if (isSessionError(error)) return sendSessionError(res, error, true);
         res.destroy(error instanceof Error ? error : undefined);

@@ -74,6 +74,38 @@ describe('express adapter', () => {
           lateError = (error as { code?: string }).code ?? String(error);
         }
       });
+      // Answer, then fail or go on: Express's final handler tries a second response while the
+      // first is held. Without the gate's guard the replay ended twice and the process exited.
+      a.get('/send-then-throw', async (req, res) => {
+        req.session.set('a', 1);
+        res.status(200).json({ ok: true });
+        throw new Error('after the answer');
+      });
+      a.get('/send-then-next', (req, res, next) => {
+        req.session.set('a', 1);
+        res.status(200).json({ ok: true });
+        next();
+      });
+      a.get('/write-head-headers', (req, res) => {
+        req.session.set('a', 1);
+        res.writeHead(200, { 'set-cookie': 'app=1', 'cache-control': 'public, max-age=3600' });
+        res.end('ok');
+      });
+      a.get('/write-head-raw', (req, res) => {
+        req.session.set('a', 1);
+        res.writeHead(201, 'Made', ['set-cookie', 'app=2', 'x-app', 'yes']);
+        res.end('ok');
+      });
+      a.get('/change-while-held', (req, res) => {
+        req.session.set('a', 1);
+        res.json({ sent: true });
+        try {
+          req.session.set('b', 2);
+          lateError = 'none';
+        } catch (error) {
+          lateError = (error as { code?: string }).code ?? String(error);
+        }
+      });
       a.get('/express-session-api', async (req, res) => {
         req.session.set('n', 1);
         await req.session.save();
@@ -140,6 +172,42 @@ describe('express adapter', () => {
     expect(await r.json()).toEqual({ sent: true });
     expect(r.headers.getSetCookie()).toEqual([]);
     expect(lateError).toBe('invalid_state');
+  });
+
+  it('a second response while the first is held (throw or next() after res.json) is dropped; the first goes out', async () => {
+    for (const path of ['/send-then-throw', '/send-then-next']) {
+      const r = await fetch(server.url + path, { headers: { connection: 'close' } });
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await r.text()).toBe('{"ok":true}');
+      const cookie = cookieOf(r);
+      const state = await fetch(`${server.url}/state`, { headers: { cookie } });
+      expect(((await state.json()) as { data: unknown }).data).toEqual({ a: 1 });
+    }
+  });
+
+  it("writeHead(status, headers) keeps the session's Set-Cookie and Cache-Control: no-store", async () => {
+    const r = await fetch(`${server.url}/write-head-headers`);
+    expect(r.status).toBe(200);
+    const cookies = r.headers.getSetCookie().map((c) => c.split('=')[0]);
+    expect(cookies.sort()).toEqual(['__Host-sid', 'app']);
+    expect(r.headers.get('cache-control')).toBe('no-store');
+    const raw = await fetch(`${server.url}/write-head-raw`);
+    expect([raw.status, raw.statusText, raw.headers.get('x-app')]).toEqual([201, 'Made', 'yes']);
+    expect(
+      raw.headers
+        .getSetCookie()
+        .map((c) => c.split('=')[0])
+        .sort(),
+    ).toEqual(['__Host-sid', 'app']);
+  });
+
+  it('a change while the response is held for the commit is refused (invalid_state), not lost', async () => {
+    const r = await fetch(`${server.url}/change-while-held`);
+    expect(await r.json()).toEqual({ sent: true });
+    expect(lateError).toBe('invalid_state');
+    const state = await fetch(`${server.url}/state`, { headers: { cookie: cookieOf(r) } });
+    expect(((await state.json()) as { data: unknown }).data).toEqual({ a: 1 });
   });
 
   it('save() and regenerate() are promise-returning, express-session style', async () => {

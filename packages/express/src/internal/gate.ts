@@ -5,46 +5,121 @@
  * is queued with any that follow; once the commit settled, the queue replays in order.
  * Nothing reaches the socket before the Set-Cookie is on the response.
  *
+ * While held, the response behaves as if its headers had gone out with that first call, as
+ * they would have without us: the status and headers are the ones it had then (later
+ * changes are undone before the replay), a `writeHead` after it and anything after `end` are
+ * dropped (their callbacks get an error). So a second response, such as Express's final
+ * handler answering a throw that followed `res.json()`, cannot replay a second `end` (which
+ * Node reports as an unhandled 'error' event: the process exits). The session's headers go
+ * on last, so a `writeHead(status, headers)` cannot replace its Set-Cookie or
+ * `Cache-Control: no-store`.
+ *
  * The wrappers stay in place afterwards (passing straight through) rather than being
  * removed, so middleware that wrapped these methods before or after us keeps working.
  */
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
 const METHODS = ['writeHead', 'write', 'end', 'flushHeaders'] as const;
 type Method = (typeof METHODS)[number];
 type Fn = (this: ServerResponse, ...args: unknown[]) => unknown;
 
+/** The headers the session adds: set-cookie lines are appended, the others set. */
+export type SessionHeaders = Iterable<readonly [name: string, value: string]>;
+
+interface Sent {
+  readonly statusCode: number;
+  readonly statusMessage: string;
+  readonly headers: OutgoingHttpHeaders;
+}
+
 export function holdUntilCommitted(
   res: ServerResponse,
-  commit: () => Promise<void>,
+  commit: () => Promise<SessionHeaders>,
   onFailure: (error: unknown) => void,
 ): void {
   const target = res as unknown as Record<Method, Fn>;
-  const queue: [Fn, unknown[]][] = [];
+  const queue: [Method, Fn, unknown[]][] = [];
   let state: 'open' | 'committing' | 'done' = 'open';
+  let sent: Sent | undefined;
+  let ended = false;
   for (const method of METHODS) {
     const original = target[method];
     target[method] = function (this: ServerResponse, ...args: unknown[]) {
       if (state === 'done') return original.apply(this, args);
-      queue.push([original, args]);
+      // What Node refuses once headers are out: a second writeHead, anything after end.
+      if (ended || (method === 'writeHead' && sent)) {
+        refuse(args);
+        return method === 'write' ? false : this;
+      }
+      sent ??= { statusCode: res.statusCode, statusMessage: res.statusMessage, headers: res.getHeaders() };
+      if (method === 'end') ended = true;
+      queue.push([method, original, args]);
       if (state === 'open') {
         state = 'committing';
-        commit().then(
-          () => settle(null),
-          (error: unknown) => settle({ error }),
-        );
+        commit().then(settle, (error: unknown) => {
+          state = 'done';
+          // Nothing was sent yet: drop the handler's response for the error one.
+          onFailure(error);
+        });
       }
       // write() answers "keep writing"; the others answer the response, for chaining.
       return method === 'write' ? true : this;
     };
   }
-  function settle(failure: { error: unknown } | null): void {
+  function settle(headers: SessionHeaders): void {
     state = 'done';
-    // On failure nothing was sent yet: drop the handler's response for the error one.
-    if (failure) {
-      onFailure(failure.error);
-      return;
+    restore(res, sent!);
+    const first = queue[0]!;
+    if (first[0] === 'writeHead') first[2] = applyWriteHeadHeaders(res, first[2]);
+    for (const [name, value] of headers) {
+      if (name === 'set-cookie') res.appendHeader(name, value);
+      else res.setHeader(name, value);
     }
-    for (const [fn, args] of queue.splice(0)) fn.apply(res, args);
+    for (const [, fn, args] of queue.splice(0)) {
+      try {
+        fn.apply(res, args);
+      } catch (error) {
+        // A replayed call Node refuses would have thrown in the handler; it has returned.
+        res.destroy(error instanceof Error ? error : undefined);
+        return;
+      }
+    }
   }
+}
+
+/** Status and headers back to what they were when the first byte would have gone. */
+function restore(res: ServerResponse, sent: Sent): void {
+  res.statusCode = sent.statusCode;
+  res.statusMessage = sent.statusMessage;
+  for (const name of res.getHeaderNames()) if (!(name in sent.headers)) res.removeHeader(name);
+  for (const [name, value] of Object.entries(sent.headers))
+    if (value !== undefined) res.setHeader(name, value);
+}
+
+/**
+ * `writeHead(status, [message], [headers])`: put its headers on the response now, so the
+ * session's go on top, and return the arguments without them.
+ */
+function applyWriteHeadHeaders(res: ServerResponse, args: unknown[]): unknown[] {
+  const headersAt = typeof args[1] === 'string' ? 2 : 1;
+  const headers = args[headersAt];
+  if (headers === undefined || headers === null) return args;
+  if (Array.isArray(headers)) {
+    // Either [[name, value], ...] or the raw [name, value, name, value, ...].
+    const pairs = Array.isArray(headers[0])
+      ? (headers as [string, string][])
+      : Array.from({ length: headers.length / 2 }, (_, i) => [headers[2 * i], headers[2 * i + 1]]);
+    for (const [name, value] of pairs) res.appendHeader(String(name), value as string);
+  } else {
+    for (const [name, value] of Object.entries(headers as OutgoingHttpHeaders)) {
+      if (value !== undefined) res.setHeader(name, value);
+    }
+  }
+  return args.slice(0, headersAt);
+}
+
+/** A refused call's callback (write(chunk, cb), end(cb)) hears about it, as from Node. */
+function refuse(args: unknown[]): void {
+  const callback = args.findLast((a) => typeof a === 'function') as ((error: Error) => void) | undefined;
+  if (callback) process.nextTick(callback, new Error('write after end: the response was already sent'));
 }
