@@ -1,4 +1,6 @@
 /** Express specifics: the response is held until the commit, whatever sends it. */
+
+import { request } from 'node:http';
 import {
   createSessionManager,
   MemoryStore,
@@ -85,6 +87,11 @@ describe('express adapter', () => {
         req.session.set('a', 1);
         res.status(200).json({ ok: true });
         next();
+      });
+      a.post('/send-then-throw', async (req, res) => {
+        req.session.set('a', 1);
+        res.status(200).json({ ok: true });
+        throw new Error('after the answer');
       });
       a.get('/write-head-headers', (req, res) => {
         req.session.set('a', 1);
@@ -184,6 +191,28 @@ describe('express adapter', () => {
       const state = await fetch(`${server.url}/state`, { headers: { cookie } });
       expect(((await state.json()) as { data: unknown }).data).toEqual({ a: 1 });
     }
+  });
+
+  it('the same with a request body nobody reads: the final handler answering after the replay is ignored', async () => {
+    // finalhandler waits for the body, then sets headers on a response that has gone (Node
+    // throws ERR_HTTP_HEADERS_SENT from an event callback: the process would exit).
+    const answer = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        `${server.url}/send-then-throw`,
+        { method: 'POST', headers: { 'content-type': 'application/octet-stream' } },
+        (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve(`${res.statusCode} ${body}`));
+        },
+      );
+      req.on('error', reject);
+      req.write(Buffer.alloc(64 * 1024));
+      setTimeout(() => req.end(Buffer.alloc(1024 * 1024)), 250);
+    });
+    expect(answer).toBe('200 {"ok":true}');
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await fetch(`${server.url}/state`)).status).toBe(200);
   });
 
   it("writeHead(status, headers) keeps the session's Set-Cookie and Cache-Control: no-store", async () => {

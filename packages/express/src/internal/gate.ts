@@ -45,14 +45,18 @@ export function holdUntilCommitted(
   for (const method of METHODS) {
     const original = target[method];
     target[method] = function (this: ServerResponse, ...args: unknown[]) {
-      if (state === 'done') return original.apply(this, args);
-      // What Node refuses once headers are out: a second writeHead, anything after end.
-      if (ended || (method === 'writeHead' && sent)) {
+      if (state === 'done' && !res.writableEnded) return original.apply(this, args);
+      // What Node refuses once headers are out: a second writeHead, anything after end (after
+      // the replay too: Node would emit an 'error' event nobody listens to).
+      if (ended || (method === 'writeHead' && sent) || state === 'done') {
         refuse(args);
         return method === 'write' ? false : this;
       }
       sent ??= { statusCode: res.statusCode, statusMessage: res.statusMessage, headers: res.getHeaders() };
-      if (method === 'end') ended = true;
+      if (method === 'end') {
+        ended = true;
+        quietHeadersAfterEnd(res);
+      }
       queue.push([method, original, args]);
       if (state === 'open') {
         state = 'committing';
@@ -84,6 +88,22 @@ export function holdUntilCommitted(
         return;
       }
     }
+  }
+}
+
+/**
+ * A second responder that decided to answer while the response was held (it saw
+ * `headersSent` false) may come back after the replay: Express's final handler waits for an
+ * unread request body, then sets headers. Node throws ERR_HTTP_HEADERS_SENT there, from an
+ * event callback: the process would exit. Once the response has ended, such calls do nothing.
+ */
+function quietHeadersAfterEnd(res: ServerResponse): void {
+  const target = res as unknown as Record<'setHeader' | 'removeHeader' | 'appendHeader', Fn>;
+  for (const method of ['setHeader', 'removeHeader', 'appendHeader'] as const) {
+    const original = target[method];
+    target[method] = function (this: ServerResponse, ...args: unknown[]) {
+      return res.writableEnded && res.headersSent ? this : original.apply(this, args);
+    };
   }
 }
 
