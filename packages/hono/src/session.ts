@@ -121,6 +121,10 @@ function setHeaders(c: Context, headers: ResponseHeaders): void {
 }
 
 function replace(c: Context, status: number, body: unknown): void {
+  // The replaced response is never read: cancel its body, or a streamed one (c.stream,
+  // streamSSE, c.body(ReadableStream)) waits forever on its reader and its producer's
+  // cleanup (a `finally`, a cursor to close) never runs. A locked body rejects: nothing to do.
+  c.res.body?.cancel().catch(() => {});
   // Clearing first so the handler's headers (a stale Set-Cookie) are not carried over.
   c.res = undefined;
   c.res = json(status, body);

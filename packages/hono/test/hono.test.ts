@@ -1,8 +1,15 @@
 /** Hono specifics: web-standard only, typed Variables, client IP sources, handler errors. */
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { createSessionManager, MemoryStore, type SessionManager } from '@tessera/session-core';
+import {
+  createSessionManager,
+  instrumentStore,
+  MemoryStore,
+  type SessionManager,
+} from '@tessera/session-core';
+import type { TestServer } from '@tessera/session-testing';
 import { Hono } from 'hono';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stream, streamSSE } from 'hono/streaming';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type SessionEnv, session } from '../src/index.js';
 import { buildApp, listen } from './app.js';
 
@@ -112,5 +119,89 @@ describe('hono adapter', () => {
 
   it('an invalid trustProxy is refused at construction', () => {
     expect(() => session({ manager, trustProxy: Number.NaN })).toThrow(/trustProxy/);
+  });
+});
+
+describe('hono adapter: failed commits and handler errors after a change', () => {
+  const store = instrumentStore(new MemoryStore({ warnInProduction: false }));
+  const manager = createSessionManager({ store });
+  const cleanup: Record<string, boolean> = {};
+  let server: TestServer;
+
+  beforeAll(async () => {
+    const app = buildApp(manager);
+    app.get('/stream', (c) => {
+      c.get('session').set('s', 1);
+      return stream(c, async (s) => {
+        try {
+          for (let i = 0; i < 5; i++) await s.write(`chunk ${i}\n`);
+        } finally {
+          cleanup.stream = true; // a cursor or file handle closed
+        }
+      });
+    });
+    app.get('/sse', (c) => {
+      c.get('session').set('s', 1);
+      return streamSSE(c, async (s) => {
+        try {
+          for (let i = 0; i < 5; i++) await s.writeSSE({ data: `event ${i}` });
+        } finally {
+          cleanup.sse = true;
+        }
+      });
+    });
+    app.get('/body', (c) => {
+      c.get('session').set('s', 1);
+      let i = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull: (controller) => controller.enqueue(new TextEncoder().encode(`chunk ${i++}\n`)),
+        cancel: () => {
+          cleanup.body = true;
+        },
+      });
+      return c.body(body);
+    });
+    app.get('/throw-after-set', (c) => {
+      c.get('session').set('thrown', 1);
+      throw new Error('handler failed');
+    });
+    app.get('/session-error-after-set', async (c) => {
+      c.get('session').set('thrown', 2);
+      return c.json(await c.get('session').revokeOthers()); // anonymous: 401 unauthenticated
+    });
+    server = await listen(app);
+  });
+  afterAll(() => server.close());
+  beforeEach(() => {
+    store.mode = 'up';
+  });
+
+  it('a failed commit over a streamed response answers 503 and cancels the stream: its producer cleans up', async () => {
+    store.mode = 'reject';
+    for (const path of ['/stream', '/sse', '/body'] as const) {
+      const r = await fetch(server.url + path);
+      expect(r.status, path).toBe(503);
+      expect(await r.json(), path).toEqual({ error: 'session_store_unavailable' });
+      expect(r.headers.getSetCookie(), path).toEqual([]);
+    }
+    await vi.waitFor(() => expect(cleanup).toEqual({ stream: true, sse: true, body: true }));
+  });
+
+  it('a handler that throws after a change: the change is committed, the error response carries the session cookie', async () => {
+    for (const [path, status, body, data] of [
+      ['/throw-after-set', 500, { error: 'internal' }, { thrown: 1 }],
+      ['/session-error-after-set', 401, { error: 'unauthenticated' }, { thrown: 2 }],
+    ] as const) {
+      const r = await fetch(server.url + path);
+      expect(r.status, path).toBe(status);
+      expect(await r.json(), path).toEqual(body);
+      const cookie = r.headers
+        .getSetCookie()
+        .map((l) => l.split(';')[0])
+        .join('; ');
+      expect(cookie, path).toMatch(/^__Host-sid=/);
+      const next = await fetch(`${server.url}/state`, { headers: { cookie } });
+      expect(((await next.json()) as { data: unknown }).data, path).toEqual(data);
+    }
   });
 });

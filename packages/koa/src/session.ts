@@ -1,24 +1,29 @@
 /**
  * Koa middleware: one `RequestSession` per request, at `ctx.session`. Koa writes the response
  * only after the middleware chain resolves, so awaiting `commit()` after `next()` puts the
- * session's headers on the response before any byte is sent (read-your-writes).
+ * session's headers on the response before any byte is sent (read-your-writes). The one way a
+ * handler sends headers earlier, `ctx.flushHeaders()`, commits first (internal/commit-on-flush.ts).
  */
+import type { ServerResponse } from 'node:http';
 import {
   adapterEntry,
   errorBodyOf,
   httpStatusOf,
   isSessionError,
+  type RequestSession,
+  type ResponseHeaders,
   resolveClientIp,
   resolveSessionOptions,
   type Session,
   type SessionData,
-  type SessionError,
+  SessionError,
   type SessionManager,
   type SessionOptions,
   type SessionRequest,
   type TrustProxy,
 } from '@tessera/session-core';
 import type { Context, Middleware } from 'koa';
+import { CommitOnFlush, NOT_SAVED, SENT, setHeaders } from './internal/commit-on-flush.js';
 
 declare module 'koa' {
   interface DefaultContext {
@@ -42,7 +47,7 @@ export type SessionMiddleware = Middleware & {
 export function session(options: KoaSessionOptions): SessionMiddleware {
   const { manager, trust } = resolveSessionOptions(options);
   const middleware: Middleware = async (ctx, next) => {
-    let rs: Awaited<ReturnType<SessionManager['begin']>>;
+    let rs: RequestSession;
     try {
       rs = await manager.begin(new KoaRequest(ctx, trust));
     } catch (error) {
@@ -51,6 +56,16 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     }
     adapterEntry.set(ctx, { checkCsrf: (form) => rs.checkCsrf(form), manager });
     ctx.session = rs.session;
+    // Only a session with something to commit gets ctx.res.flushHeaders wrapped: right away
+    // when loading left a cookie to send, otherwise at the handler's first change. A request
+    // that only reads writes no property on the response.
+    let onFlush = rs.needsCommit ? new CommitOnFlush(ctx, rs) : null;
+    let changed = false;
+    rs.onFirstChange(() => {
+      if (ctx.headerSent) throw new SessionError('invalid_state', SENT);
+      changed = true;
+      onFlush ??= new CommitOnFlush(ctx, rs);
+    });
     try {
       await next();
     } catch (error) {
@@ -58,20 +73,30 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
       if (!isSessionError(error)) throw error;
       fail(ctx, error);
     }
-    let headers: Awaited<ReturnType<typeof rs.commit>>;
+    if (onFlush?.flushed) {
+      // ctx.flushHeaders() committed already and answered: the headers, or the error JSON.
+      await onFlush.flushed;
+      if (onFlush.crash) throw onFlush.crash.error;
+      return;
+    }
+    if (changed && ctx.headerSent) {
+      // A direct write to ctx.res (unsupported): the change cannot reach the client, so it is
+      // not saved (a login would otherwise end the client's session), and Koa hears of it.
+      ctx.app.emit('error', new SessionError('invalid_state', NOT_SAVED), ctx);
+      return;
+    }
+    let headers: ResponseHeaders;
     try {
       // A read has nothing to write: no wait, no async hop.
-      headers = rs.commitIfClean() ?? (await rs.commit());
+      headers = rs.commitIfClean() ?? (await (onFlush ? onFlush.commit() : rs.commit()));
     } catch (error) {
       if (!isSessionError(error)) throw error;
-      return fail(ctx, error);
+      return fail(ctx, error, true);
     }
     // A handler that wrote to ctx.res itself (ctx.respond = false) gets no session headers.
     if (ctx.headerSent) return;
-    for (const [name, value] of headers) {
-      if (name === 'set-cookie') ctx.append(name, value);
-      else ctx.set(name, value);
-    }
+    if (onFlush) onFlush.apply(headers);
+    else setHeaders(ctx, headers);
   };
   return Object.assign(middleware, { manager });
 }
@@ -98,12 +123,18 @@ class KoaRequest implements SessionRequest {
   }
 }
 
-/** Answer a SessionError as its status and `{ error }` JSON, unless the response already left. */
+/**
+ * Answer a SessionError as its status and `{ error }` JSON, unless the response already left.
+ * `replace` (a failed commit) first drops every header set so far: the handler's Location,
+ * its cookies.
+ */
 export function fail(
-  ctx: { readonly headerSent: boolean; status: number; body: unknown },
+  ctx: { readonly headerSent: boolean; readonly res: ServerResponse; status: number; body: unknown },
   error: SessionError,
+  replace = false,
 ): void {
   if (ctx.headerSent) return;
+  if (replace) for (const name of ctx.res.getHeaderNames()) ctx.res.removeHeader(name);
   ctx.status = httpStatusOf(error.code);
   ctx.body = errorBodyOf(error);
 }

@@ -3,9 +3,11 @@
  * mid-handler) with `httpStatusOf(code)` and `{ error: code }` JSON, never a stack.
  * Registered globally by `SessionModule`.
  */
-import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { errorBodyOf, httpStatusOf, SessionError } from '@tessera/session-core';
+
+const logger = new Logger('SessionExceptionFilter');
 
 @Catch(SessionError)
 export class SessionExceptionFilter implements ExceptionFilter<SessionError> {
@@ -13,6 +15,20 @@ export class SessionExceptionFilter implements ExceptionFilter<SessionError> {
 
   catch(error: SessionError, args: ArgumentsHost): void {
     const res = args.switchToHttp().getResponse<unknown>();
-    this.host.httpAdapter.reply(res, errorBodyOf(error), httpStatusOf(error.code));
+    const adapter = this.host.httpAdapter;
+    if (adapter.isHeadersSent(res)) {
+      // Nothing can be answered any more (a change after `@Res()` res.json() is refused with
+      // invalid_state): report the SessionError itself, not "Cannot set headers after they are sent".
+      logger.error(`${error.code}: ${error.message}`, error.stack);
+      if (!endedOf(res)) adapter.end(res);
+      return;
+    }
+    adapter.reply(res, errorBodyOf(error), httpStatusOf(error.code));
   }
+}
+
+/** Whether the response was ended: a Node response, or one wrapping it as `raw` (Fastify). */
+function endedOf(res: unknown): boolean {
+  const r = res as { writableEnded?: boolean; raw?: { writableEnded?: boolean } };
+  return r.writableEnded ?? r.raw?.writableEnded ?? false;
 }

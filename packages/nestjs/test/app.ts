@@ -13,6 +13,7 @@ import {
   type INestApplication,
   Module,
   type ModuleMetadata,
+  type NestApplicationOptions,
   Post,
   Redirect,
   UseGuards,
@@ -78,11 +79,14 @@ export class TestController {
   form(): void {}
 }
 
-/** Start a Nest app on 127.0.0.1:0 with the given module metadata. */
-export async function listen(metadata: ModuleMetadata): Promise<TestServer & { app: INestApplication }> {
+/** Start a Nest app on 127.0.0.1:0 with the given module metadata (and app options: a logger...). */
+export async function listen(
+  metadata: ModuleMetadata,
+  options: NestApplicationOptions = {},
+): Promise<TestServer & { app: INestApplication }> {
   @Module(metadata)
   class AppModule {}
-  const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
+  const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false, ...options });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };

@@ -19,9 +19,9 @@ import {
   type SessionManager,
   type SessionStore,
 } from '@tessera/session-core';
-import { CookieJar, readBody } from '@tessera/session-testing';
+import { CookieJar, readBody, sleep } from '@tessera/session-testing';
 import type { Response } from 'express';
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import {
   RequireAuth,
   SESSION_MANAGER,
@@ -288,5 +288,98 @@ describe('SessionErrors thrown in handlers', () => {
     expect(down.body).toEqual({ error: 'session_store_unavailable' });
     expect((await c.send('GET', '/account')).status).toBe(404);
     expect(await c.me()).toMatchObject({ userId: 'outage' });
+  });
+});
+
+describe('a session change after the response has gone, and a throw after a change', () => {
+  const logged: string[] = [];
+  const capture = (...args: unknown[]) => void logged.push(args.map(String).join(' | '));
+  const logger = { log() {}, warn() {}, debug() {}, verbose() {}, fatal: capture, error: capture };
+  let refused: unknown;
+
+  @Controller()
+  class LateController {
+    /** Answers through @Res(), then changes the session: the change is refused. */
+    @Get('late')
+    async late(@Session() session: Session, @Res() res: Response) {
+      res.json({ ok: true });
+      await sleep(10);
+      try {
+        session.set('late', 1);
+      } catch (error) {
+        refused = error;
+        throw error;
+      }
+    }
+
+    /** Headers sent, body still open when the refused change is thrown. */
+    @Get('late-open')
+    async lateOpen(@Session() session: Session, @Res() res: Response) {
+      res.status(200).type('text/plain').write('partial');
+      await sleep(10);
+      session.set('late', 1);
+    }
+
+    @Get('throw-after-set')
+    throwAfterSet(@Session() session: Session<Data>): never {
+      session.set('counter', 7);
+      throw new Error('handler failed');
+    }
+
+    @Get('session-error-after-set')
+    async sessionErrorAfterSet(@Session() session: Session<Data>) {
+      session.set('counter', 8);
+      return session.revokeOthers(); // anonymous: 401 unauthenticated
+    }
+  }
+
+  let server: Awaited<ReturnType<typeof listen>>;
+  beforeAll(async () => {
+    server = await listen(
+      {
+        imports: [SessionModule.forRoot({ store: new MemoryStore({ warnInProduction: false }) })],
+        controllers: [MeController, LateController],
+      },
+      { logger },
+    );
+  });
+  afterAll(() => server?.close());
+  beforeEach(() => {
+    logged.length = 0;
+    refused = undefined;
+  });
+
+  it('a change after @Res() res.json(): the client keeps its answer, the invalid_state is logged', async () => {
+    const r = await fetch(`${server.url}/late`);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ ok: true });
+    await vi.waitFor(() => expect(logged).toHaveLength(1));
+    expect(refused).toMatchObject({ code: 'invalid_state' });
+    expect(logged[0]).toMatch(/^invalid_state: \[tessera\] the response has already been sent/);
+    expect(logged.join('\n')).not.toMatch(/Cannot set headers/);
+  });
+
+  it('a refused change while the response is still open: logged, and the response is ended', async () => {
+    const r = await fetch(`${server.url}/late-open`);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toBe('partial');
+    await vi.waitFor(() => expect(logged).toHaveLength(1));
+    expect(logged[0]).toMatch(/^invalid_state: /);
+  });
+
+  it('a handler that throws after a change: the change is committed, the error response carries the session cookie', async () => {
+    for (const [path, status, counter] of [
+      ['/throw-after-set', 500, 7],
+      ['/session-error-after-set', 401, 8],
+    ] as const) {
+      const c = new Client(server.url);
+      const r = await c.send('GET', path);
+      expect(r.status, path).toBe(status);
+      expect(
+        r.headers.getSetCookie().some((l) => l.startsWith('__Host-sid=')),
+        path,
+      ).toBe(true);
+      expect(await c.me(), path).toMatchObject({ counter });
+    }
   });
 });
