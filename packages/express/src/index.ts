@@ -1,6 +1,6 @@
 export type { RequireAuthOptions, Session, SessionData, TrustProxy } from '@tessera/session-core';
 export { csrf, requireAuth } from './guards.js';
-export { commitBeforeSend, sendSessionError } from './respond.js';
+export { commitBeforeSend, responseSent, sendSessionError } from './respond.js';
 export {
   type ExpressSessionOptions,
   type SessionMiddleware,

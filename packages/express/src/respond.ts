@@ -11,11 +11,13 @@ import {
   type RequestSession,
   SessionError,
 } from '@tessera/session-core';
-import { holdUntilCommitted } from './internal/gate.js';
+import { holdUntilCommitted, responseSent } from './internal/gate.js';
+
+export { responseSent };
 
 /** Answer a SessionError with its status and `{ error }` JSON, never a stack. */
 export function sendSessionError(res: ServerResponse, error: SessionError, replace = false): void {
-  if (res.headersSent) return;
+  if (replace ? res.headersSent : responseSent(res)) return;
   // A failed commit replaces whatever the handler prepared (its Location, its cookies).
   if (replace) for (const name of res.getHeaderNames()) res.removeHeader(name);
   res.statusCode = httpStatusOf(error.code);

@@ -15,7 +15,7 @@ import {
   type TrustProxy,
 } from '@tessera/session-core';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
-import { commitBeforeSend, sendSessionError as send } from './respond.js';
+import { commitBeforeSend, responseSent, sendSessionError as send } from './respond.js';
 
 declare global {
   namespace Express {
@@ -86,7 +86,8 @@ class ExpressRequest implements SessionRequest {
  */
 export function sessionErrorHandler(): ErrorRequestHandler {
   return (error, _req, res, next) => {
-    if (!isSessionError(error) || res.headersSent) return next(error);
+    // Already answered (or ended while held for the commit): Express's final handler logs it.
+    if (!isSessionError(error) || responseSent(res)) return next(error);
     send(res, error);
   };
 }

@@ -3,9 +3,11 @@
  * mid-handler) with `httpStatusOf(code)` and `{ error: code }` JSON, never a stack.
  * Registered globally by `SessionModule`.
  */
+import type { ServerResponse } from 'node:http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { errorBodyOf, httpStatusOf, SessionError } from '@tessera/session-core';
+import { responseSent } from '@tessera/session-express';
 
 const logger = new Logger('SessionExceptionFilter');
 
@@ -16,7 +18,8 @@ export class SessionExceptionFilter implements ExceptionFilter<SessionError> {
   catch(error: SessionError, args: ArgumentsHost): void {
     const res = args.switchToHttp().getResponse<unknown>();
     const adapter = this.host.httpAdapter;
-    if (adapter.isHeadersSent(res)) {
+    // On Express, a response ended while held for the commit is sent too (headersSent lags).
+    if (adapter.isHeadersSent(res) || responseSent(res as ServerResponse)) {
       // Nothing can be answered any more (a change after `@Res()` res.json() is refused with
       // invalid_state): report the SessionError itself, not "Cannot set headers after they are sent".
       logger.error(`${error.code}: ${error.message}`, error.stack);

@@ -312,6 +312,14 @@ describe('a session change after the response has gone, and a throw after a chan
       }
     }
 
+    /** Answers, then changes the session at once: the response is still held for the commit. */
+    @Get('late-held')
+    lateHeld(@Session() session: Session, @Res() res: Response): void {
+      session.set('a', 1);
+      res.json({ ok: true });
+      session.set('b', 2);
+    }
+
     /** Headers sent, body still open when the refused change is thrown. */
     @Get('late-open')
     async lateOpen(@Session() session: Session, @Res() res: Response) {
@@ -357,6 +365,15 @@ describe('a session change after the response has gone, and a throw after a chan
     expect(refused).toMatchObject({ code: 'invalid_state' });
     expect(logged[0]).toMatch(/^invalid_state: \[tessera\] the response has already been sent/);
     expect(logged.join('\n')).not.toMatch(/Cannot set headers/);
+  });
+
+  it('a change while the answer is held for the commit: the client keeps its answer, the invalid_state is logged', async () => {
+    const r = await fetch(`${server.url}/late-held`);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ ok: true });
+    expect(r.headers.getSetCookie()).toHaveLength(1);
+    await vi.waitFor(() => expect(logged).toHaveLength(1));
+    expect(logged[0]).toMatch(/^invalid_state: /);
   });
 
   it('a refused change while the response is still open: logged, and the response is ended', async () => {

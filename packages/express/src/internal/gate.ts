@@ -32,6 +32,18 @@ interface Sent {
   readonly headers: OutgoingHttpHeaders;
 }
 
+/** Held responses whose handler has ended them: sent, as far as anyone answering is concerned. */
+const endedWhileHeld = new WeakSet<object>();
+
+/**
+ * Whether `res` has been answered: its headers went out, or it was ended while held for the
+ * commit (`headersSent` is still false then). An error handler that finds it true must not
+ * answer (the gate would drop it anyway) but log.
+ */
+export function responseSent(res: ServerResponse): boolean {
+  return res.headersSent || endedWhileHeld.has(res);
+}
+
 export function holdUntilCommitted(
   res: ServerResponse,
   commit: () => Promise<SessionHeaders>,
@@ -55,6 +67,7 @@ export function holdUntilCommitted(
       sent ??= { statusCode: res.statusCode, statusMessage: res.statusMessage, headers: res.getHeaders() };
       if (method === 'end') {
         ended = true;
+        endedWhileHeld.add(res);
         quietHeadersAfterEnd(res);
       }
       queue.push([method, original, args]);
