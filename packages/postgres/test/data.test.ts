@@ -5,9 +5,8 @@
  */
 import { createSessionManager } from '@tessera/session-core';
 import { keyFor, postgresMissing, storedSession } from '@tessera/session-testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresStore } from '../src/index.js';
-import { type Db, pgliteDb, request, serverDb, sessionCookie } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { type Db, openStore, pgliteDb, request, serverDb, sessionCookie } from './helpers.js';
 
 /** Values as handlers write them; the core stores `JSON.stringify(value)`. */
 const VALUES: Record<string, unknown> = {
@@ -44,36 +43,30 @@ const EXPECTED: Record<string, string> = { ...encoded(VALUES), ...RAW };
 
 function dataRoundTrip(name: string, open: () => Promise<Db>): void {
   describe(`session data round-trips: ${name}`, () => {
-    let db: Db;
-    let store: ReturnType<typeof postgresStore>;
-    beforeAll(async () => {
-      db = await open();
-      store = postgresStore({ client: db.client, schema: db.schema });
-    });
-    afterAll(() => db?.close());
+    const t = openStore(open);
 
     const dataOf = async (key: ReturnType<typeof keyFor>, now: number) => {
-      const r = await store.load(key, { now, touchIntervalMs: 60_000 });
+      const r = await t.store.load(key, { now, touchIntervalMs: 60_000 });
       if (r.status !== 'found') throw new Error(`expected found, got ${r.status}`);
       return { ...r.session.data };
     };
 
     it('create: every value comes back as the exact text written', async () => {
       const now = Date.now();
-      const key = keyFor(store);
-      expect(await store.create(key, { ...storedSession({ now }), data: EXPECTED }, { now })).toBe(true);
+      const key = keyFor(t.store);
+      expect(await t.store.create(key, { ...storedSession({ now }), data: EXPECTED }, { now })).toBe(true);
       expect(await dataOf(key, now)).toEqual(EXPECTED);
     });
 
     it('update: sets and unsets them, leaving the other keys alone', async () => {
       const now = Date.now();
-      const key = keyFor(store);
-      await store.create(key, storedSession({ now, data: { keep: 'me', drop: 1 } }), { now });
-      expect(await store.update(key, { set: EXPECTED, unset: ['drop'] }, { now })).toBe('ok');
+      const key = keyFor(t.store);
+      await t.store.create(key, storedSession({ now, data: { keep: 'me', drop: 1 } }), { now });
+      expect(await t.store.update(key, { set: EXPECTED, unset: ['drop'] }, { now })).toBe('ok');
       expect(await dataOf(key, now)).toEqual({ keep: '"me"', ...EXPECTED });
       // Overwrite one value with another that jsonb could not hold, remove another.
       expect(
-        await store.update(
+        await t.store.update(
           key,
           { set: { nul: JSON.stringify('\ud800\u0000') }, unset: ['loneHigh'] },
           { now },
@@ -85,11 +78,11 @@ function dataRoundTrip(name: string, open: () => Promise<Db>): void {
 
     it('rotate: a login carrying them keeps them exactly', async () => {
       const now = Date.now();
-      const anon = keyFor(store);
-      await store.create(anon, { ...storedSession({ now }), data: EXPECTED }, { now });
+      const anon = keyFor(t.store);
+      await t.store.create(anon, { ...storedSession({ now }), data: EXPECTED }, { now });
       const user = `u-${anon.id.slice(0, 8)}`;
-      const to = keyFor(store, user);
-      const r = await store.rotate({
+      const to = keyFor(t.store, user);
+      const r = await t.store.rotate({
         now,
         from: { key: anon, userId: null },
         to: { key: to, session: { ...storedSession({ userId: user, now }), data: EXPECTED } },
@@ -97,23 +90,23 @@ function dataRoundTrip(name: string, open: () => Promise<Db>): void {
       });
       expect(r.status).toBe('ok');
       expect(await dataOf(to, now)).toEqual(EXPECTED);
-      expect((await store.load(anon, { now, touchIntervalMs: 0 })).status).toBe('missing');
+      expect((await t.store.load(anon, { now, touchIntervalMs: 0 })).status).toBe('missing');
     });
 
     it('stored as one jsonb string per key: (data->>key)::jsonb queries the value', async () => {
       const now = Date.now();
-      const key = keyFor(store);
-      await store.create(key, storedSession({ now, data: { cart: ['book', 2] } }), { now });
-      const { rows } = await db.client.query(
+      const key = keyFor(t.store);
+      await t.store.create(key, storedSession({ now, data: { cart: ['book', 2] } }), { now });
+      const { rows } = await t.db.client.query(
         `SELECT data, jsonb_typeof(data->'cart') AS t, (data->>'cart')::jsonb->>0 AS first
-         FROM "${db.schema}".tessera_sessions WHERE id = $1`,
+         FROM "${t.db.schema}".tessera_sessions WHERE id = $1`,
         [key.id],
       );
       expect(rows).toEqual([{ data: { cart: '["book",2]' }, t: 'string', first: 'book' }]);
     });
 
     it('through the manager: a handler storing "a\\u0000b" and a lone surrogate commits, and the next request reads them', async () => {
-      const manager = createSessionManager({ store });
+      const manager = createSessionManager({ store: t.store });
       const first = await manager.begin(request());
       first.session.set('cart', ['book']);
       for (const [k, v] of Object.entries(VALUES)) first.session.set(k, v);
@@ -122,7 +115,7 @@ function dataRoundTrip(name: string, open: () => Promise<Db>): void {
 
       const second = await manager.begin(request(cookie, 'POST'));
       expect(second.session.get('cart')).toEqual(['book']);
-      // What JSON can hold of each value (-0 reads back as 0 in every store).
+      // What JSON can hold of each value (-0 reads back as 0 in every t.store).
       for (const [k, v] of Object.entries(VALUES)) {
         expect(second.session.get(k), k).toEqual(JSON.parse(JSON.stringify(v)));
       }

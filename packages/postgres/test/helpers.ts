@@ -2,8 +2,9 @@
 import { PGlite } from '@electric-sql/pglite';
 import { createPglite, createTestSchema, postgresUrl } from '@tessera/session-testing';
 import pg from 'pg';
-import type { PostgresClient } from '../src/index.js';
-import { migrate } from '../src/index.js';
+import { afterAll, beforeAll } from 'vitest';
+import type { PostgresClient, PostgresStore } from '../src/index.js';
+import { migrate, postgresStore } from '../src/index.js';
 
 export interface Db {
   readonly client: PostgresClient & { query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }> };
@@ -65,4 +66,18 @@ export function request(cookie?: string, method = 'GET') {
 /** The `__Host-sid=<token>` pair a commit set, if any. */
 export function sessionCookie(headers: ReadonlyArray<readonly [string, string]>): string | undefined {
   return headers.find(([k, v]) => k === 'set-cookie' && v.startsWith('__Host-sid='))?.[1].split(';')[0];
+}
+
+/**
+ * For a describe block: open the database before its tests, a store on it, close after.
+ * Read `db` and `store` inside the tests (they are set once `beforeAll` ran).
+ */
+export function openStore(open: () => Promise<Db>): { readonly db: Db; readonly store: PostgresStore } {
+  const opened = {} as { db: Db; store: PostgresStore };
+  beforeAll(async () => {
+    opened.db = await open();
+    opened.store = postgresStore({ client: opened.db.client, schema: opened.db.schema });
+  });
+  afterAll(() => opened.db?.close());
+  return opened;
 }

@@ -5,23 +5,16 @@
  */
 import { createSessionManager } from '@tessera/session-core';
 import { keyFor, postgresMissing, storedSession } from '@tessera/session-testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresStore } from '../src/index.js';
-import { type Db, pgliteDb, request, serverDb, sessionCookie } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { type Db, openStore, pgliteDb, request, serverDb, sessionCookie } from './helpers.js';
 
 function noCap(name: string, open: () => Promise<Db>): void {
   describe(`no session cap: ${name}`, () => {
-    let db: Db;
-    let store: ReturnType<typeof postgresStore>;
-    beforeAll(async () => {
-      db = await open();
-      store = postgresStore({ client: db.client, schema: db.schema });
-    });
-    afterAll(() => db?.close());
+    const t = openStore(open);
 
     it('limit.max = Number.MAX_SAFE_INTEGER (and other caps past 2^31 - 1) logs in; every session stays live', async () => {
       const now = Date.now();
-      const user = `u-${keyFor(store).id.slice(0, 8)}`;
+      const user = `u-${keyFor(t.store).id.slice(0, 8)}`;
       const caps = [
         { max: Number.MAX_SAFE_INTEGER, onLimit: 'evict-oldest' },
         { max: Number.MAX_SAFE_INTEGER, onLimit: 'reject' },
@@ -34,23 +27,23 @@ function noCap(name: string, open: () => Promise<Db>): void {
       for (const [i, limit] of caps.entries()) {
         const session = storedSession({ userId: user, now: now + i });
         handles.push(session.handle);
-        const anon = keyFor(store);
-        await store.create(anon, storedSession({ now: now + i }), { now: now + i });
-        const r = await store.rotate({
+        const anon = keyFor(t.store);
+        await t.store.create(anon, storedSession({ now: now + i }), { now: now + i });
+        const r = await t.store.rotate({
           now: now + i,
           from: { key: anon, userId: null },
-          to: { key: keyFor(store, user), session },
+          to: { key: keyFor(t.store, user), session },
           limit,
         });
         expect(r).toEqual({ status: 'ok', evicted: [] });
       }
-      const live = await store.listUserSessions(user, { now: now + caps.length });
+      const live = await t.store.listUserSessions(user, { now: now + caps.length });
       expect(live.map((s) => s.handle)).toEqual(handles);
     });
 
     it('a manager with maxSessionsPerUser: Infinity logs in again and again', async () => {
-      const manager = createSessionManager({ store, maxSessionsPerUser: Number.POSITIVE_INFINITY });
-      const user = `inf-${keyFor(store).id.slice(0, 8)}`;
+      const manager = createSessionManager({ store: t.store, maxSessionsPerUser: Number.POSITIVE_INFINITY });
+      const user = `inf-${keyFor(t.store).id.slice(0, 8)}`;
       const cookies: string[] = [];
       for (let i = 0; i < 7; i++) {
         const rs = await manager.begin(request(undefined, 'POST'));
