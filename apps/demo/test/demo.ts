@@ -75,6 +75,9 @@ export class Client {
       redirect: 'manual',
     });
     this.jar.absorb(res);
+    // A response that gave the session a new token hands over its CSRF token, as the page's
+    // script would keep it (the pre-session token stops working once a session exists).
+    this.csrf = res.headers.get('x-csrf-token') ?? this.csrf;
     return { status: res.status, body: await readBody(res), headers: res.headers };
   }
 

@@ -3,8 +3,10 @@
  * the app built and shares, plus how far to trust X-Forwarded-For. Resolved once, at start-up.
  */
 import type { CsrfResult } from './csrf.js';
+import type { CsrfFormSource } from './csrf-form.js';
 import { createSessionManager, type SessionManager, type SessionManagerOptions } from './manager.js';
 import { type TrustProxy, validateTrustProxy } from './proxy.js';
+import type { RequestSession } from './request.js';
 import type { SessionData } from './session.js';
 
 export interface AdapterOptions {
@@ -28,9 +30,55 @@ export function resolveSessionOptions<D extends SessionData = SessionData>(
 
 /** What an adapter's guards (`csrf()`, `requireAuth()`) need from its session middleware. */
 export interface AdapterEntry {
-  checkCsrf(formToken?: string | null): CsrfResult;
+  /** This request's CSRF check, reading a bounded form body the framework's way. */
+  verifyCsrf(): CsrfResult | Promise<CsrfResult>;
+  /** True once the session middleware itself enforced CSRF on this request (passed or skipped). */
+  readonly csrfEnforced: boolean;
   readonly manager: Pick<SessionManager, 'now' | 'policy'>;
 }
+
+const PASS: CsrfResult = Object.freeze({ ok: true });
+
+/**
+ * The session middleware's own CSRF step, the same in every adapter: safe methods and valid
+ * requests pass without reading any body; a failing request passes only when `skipped()`
+ * (the route's `skipCsrf()`); a missing token is looked for in a bounded form body. Answers
+ * synchronously unless a body must be read. The adapter answers a failure with 403
+ * `{ error: 'csrf' }` before the handler runs.
+ */
+export function enforceCsrf(
+  rs: Pick<RequestSession, 'checkCsrf' | 'verifyCsrf'>,
+  form: CsrfFormSource,
+  skipped: () => boolean,
+): CsrfResult | Promise<CsrfResult> {
+  const first = rs.checkCsrf();
+  if (first.ok) return first;
+  if (skipped()) return PASS;
+  return first.reason === 'missing' ? rs.verifyCsrf(form) : first;
+}
+
+// Symbol.for: a second copy of the core (two versions installed side by side) must still see
+// the mark the app's copy of the adapter set.
+const SKIP = Symbol.for('tessera.skipCsrf');
+
+/** How `skipCsrf()` marks a request (or a route handler) as exempt from the CSRF check. */
+export const csrfSkip = {
+  /** Mark this request (its framework object: Hono Context, Express req, Koa ctx). */
+  mark(owner: object): void {
+    (owner as Record<symbol, boolean>)[SKIP] = true;
+  },
+  marked(owner: object | null | undefined): boolean {
+    return owner ? (owner as Record<symbol, boolean | undefined>)[SKIP] === true : false;
+  },
+  /** Tag a middleware as the skip marker, so a router that lists a route's handlers can find it. */
+  tag<F extends object>(fn: F): F {
+    (fn as Record<symbol, boolean>)[SKIP] = true;
+    return fn;
+  },
+  tagged(fn: unknown): boolean {
+    return typeof fn === 'function' && (fn as unknown as Record<symbol, boolean | undefined>)[SKIP] === true;
+  },
+};
 
 // A symbol-keyed property on the framework's per-request object (Hono Context, Koa context)
 // or on the request's session (Express), invisible to the app. Not a WeakMap: an entry whose value (closures over

@@ -10,7 +10,8 @@ import type { ResolvedCsrf } from './policy.js';
 export type CsrfFailure = 'cross-site' | 'origin' | 'missing' | 'mismatch';
 export type CsrfResult = { readonly ok: true } | { readonly ok: false; readonly reason: CsrfFailure };
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+// TRACE is safe by RFC 9110 but no app needs it with a session; it is checked like POST.
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const OK: CsrfResult = Object.freeze({ ok: true });
 
 export function isSafeMethod(method: string): boolean {

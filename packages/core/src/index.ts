@@ -2,6 +2,8 @@ export {
   type AdapterEntry,
   type AdapterOptions,
   adapterEntry,
+  csrfSkip,
+  enforceCsrf,
   resolveSessionOptions,
   type SessionOptions,
 } from './adapter-options.js';
@@ -22,6 +24,7 @@ export {
   serializeCookie,
 } from './cookie.js';
 export { type CsrfFailure, type CsrfResult, isSafeMethod } from './csrf.js';
+export { type CsrfFormSource, readFormToken } from './csrf-form.js';
 export { errorBodyOf, httpStatusOf, isSessionError, SessionError, type SessionErrorCode } from './errors.js';
 export {
   type ExpiryReason,
@@ -55,6 +58,7 @@ export {
 } from './lifecycle.js';
 export { createSessionManager, SessionManager, type SessionManagerOptions } from './manager.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export { type NodeReadableBody, peekBody } from './node-body.js';
 export {
   type ClientBinding,
   type CsrfOptions,

@@ -9,12 +9,24 @@ export type OnLimit = 'evict-oldest' | 'reject';
 export type ClientBinding = 'off' | 'event' | 'reject';
 
 export interface CsrfOptions {
-  /** Verify unsafe methods (anything but GET, HEAD, OPTIONS, TRACE). @default true */
+  /**
+   * The session middleware of every adapter refuses unsafe methods (anything but GET, HEAD,
+   * OPTIONS) that fail the check, with 403 `{ error: 'csrf' }`, before the handler runs.
+   * `false` turns that off for the whole app (then mount the adapter's `csrf()` where you
+   * want it). One route is exempted with the adapter's `skipCsrf()`. @default true
+   */
   readonly enabled?: boolean;
   /** Request header carrying the token. @default 'x-csrf-token' */
   readonly headerName?: string;
-  /** Form field carrying the token (adapters read it from parsed bodies). @default '_csrf' */
+  /** Form field carrying the token when the header is absent. @default '_csrf' */
   readonly fieldName?: string;
+  /**
+   * Largest form body the check reads to find `fieldName`, bytes. Only a form
+   * (`application/x-www-form-urlencoded` or `multipart/form-data`) with a `Content-Length`
+   * up to this is read; a larger, chunked or malformed one is refused (403) unread. A body a
+   * parser of the app already read is used as it is. @default 65536 (64 KiB)
+   */
+  readonly maxFormBytes?: number;
   /**
    * Origins allowed besides the request's own (`https://app.example.com`). A cross-site
    * `Sec-Fetch-Site` or a foreign `Origin` is refused before the token is looked at.
@@ -57,6 +69,7 @@ export interface ResolvedCsrf {
   readonly enabled: boolean;
   readonly headerName: string;
   readonly fieldName: string;
+  readonly maxFormBytes: number;
   readonly trustedOrigins: readonly string[];
   readonly allowSameSite: boolean;
   readonly cookieName: string | undefined;
@@ -88,6 +101,7 @@ export const DEFAULT_POLICY: Readonly<Omit<Policy, 'csrf'>> & { readonly csrf: R
       enabled: true,
       headerName: 'x-csrf-token',
       fieldName: '_csrf',
+      maxFormBytes: 64 * 1024,
       trustedOrigins: Object.freeze([]) as readonly string[],
       allowSameSite: false,
       cookieName: undefined,
@@ -125,6 +139,8 @@ function oneOf<T extends string>(value: unknown, name: string, allowed: readonly
   return value as T;
 }
 
+/** The check reads a form into memory: 16 MiB is far past any login form, and still bounded. */
+const MAX_FORM_BYTES = 16 * 1024 * 1024;
 const HEADER_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const ORIGIN_RE = /^https?:\/\/[^/\s]+$/;
 
@@ -136,6 +152,9 @@ function resolveCsrf(options: CsrfOptions = {}): ResolvedCsrf {
   const fieldName = options.fieldName ?? d.fieldName;
   if (typeof fieldName !== 'string' || fieldName.length === 0)
     invalid('csrf.fieldName must be a non-empty string.');
+  const maxFormBytes = options.maxFormBytes ?? d.maxFormBytes;
+  if (!Number.isInteger(maxFormBytes) || maxFormBytes < 0 || maxFormBytes > MAX_FORM_BYTES)
+    invalid(`csrf.maxFormBytes must be a whole number of bytes from 0 to ${MAX_FORM_BYTES}.`);
   const trustedOrigins = options.trustedOrigins ?? d.trustedOrigins;
   if (!Array.isArray(trustedOrigins)) invalid('csrf.trustedOrigins must be an array of origins.');
   for (const o of trustedOrigins) {
@@ -150,6 +169,7 @@ function resolveCsrf(options: CsrfOptions = {}): ResolvedCsrf {
     enabled,
     headerName: headerName.toLowerCase(),
     fieldName,
+    maxFormBytes,
     trustedOrigins: Object.freeze(trustedOrigins.map((o) => o.toLowerCase())),
     allowSameSite,
     cookieName: options.cookieName,

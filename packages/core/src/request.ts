@@ -7,6 +7,7 @@ import { listSessions, revokeAll, revokeSession, type SessionInfo } from './admi
 import { clientChanges, clientOf, sameClient } from './client.js';
 import { readCookie, serializeCookie } from './cookie.js';
 import { type CsrfResult, checkOrigin, checkToken, isSafeMethod } from './csrf.js';
+import { type CsrfFormSource, readFormToken } from './csrf-form.js';
 import { SessionError } from './errors.js';
 import type { RejectReason, SessionEvent } from './events.js';
 import {
@@ -83,6 +84,8 @@ export class RequestSession<D = SessionData> implements Session<D> {
   #viaHeader = false;
   #onFirstChange: (() => void) | null = null;
   #preSession: string | null = null;
+  /** The sid this request presented and the store knew, to tell when commit() changed it. */
+  #loadedSid: string | null = null;
   #client: StoredClient | null = null;
   #committed: ResponseHeaders | null = null;
   /** The commit in flight: the session takes no change from its first await on. */
@@ -180,6 +183,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
     }
     await this.#apply(event, true);
     if (this.#state.kind !== 'active') this.#clearData();
+    else this.#loadedSid = this.#state.sid;
   }
 
   // ---- reading -------------------------------------------------------------------------
@@ -226,7 +230,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
       this.#preSession = pre;
       this.#setCookie(this.#m.csrfCookie.name, serializeCookie(this.#m.csrfCookie, pre));
     }
-    return this.#m.codec.csrfTokenOf(`pre.${pre}`);
+    return this.#m.codec.preSessionTokenOf(pre);
   }
 
   get<K extends DataKey<D>>(key: K): DataValue<D, K> | undefined {
@@ -397,6 +401,11 @@ export class RequestSession<D = SessionData> implements Session<D> {
     const headers: [string, string][] = [];
     if (this.#cookies) for (const line of this.#cookies.values()) headers.push(['set-cookie', line]);
     if (headers.length > 0) headers.push(['cache-control', 'no-store']);
+    const s = this.#state;
+    // A new token (created, signed in, regenerated) makes the page's CSRF token stale: hand
+    // the client the new one with the response that changed it.
+    if (s.kind === 'active' && s.sid !== this.#loadedSid && this.#m.policy.csrf.enabled)
+      headers.push([this.#m.policy.csrf.headerName, this.#m.codec.csrfTokenOf(s.sid)]);
     if (this.#extraHeaders) for (const [k, v] of this.#extraHeaders) headers.push([k, v]);
     this.#committed = headers;
     return headers;
@@ -418,12 +427,29 @@ export class RequestSession<D = SessionData> implements Session<D> {
       csrf,
     );
     if (!origin.ok) return origin;
-    const expected: string[] = [];
     const s = this.#state;
-    if (s.kind === 'active' || s.kind === 'pending') expected.push(this.#m.codec.csrfTokenOf(s.sid));
-    const pre = this.#preSessionCookie();
-    if (pre) expected.push(this.#m.codec.csrfTokenOf(`pre.${pre}`));
-    return checkToken(this.#header(csrf.headerName) ?? formToken, expected);
+    let expected: string | null = null;
+    if (s.kind === 'active' || s.kind === 'pending') expected = this.#m.codec.csrfTokenOf(s.sid);
+    else {
+      // The pre-session token serves only while there is no session: a planted pre-session
+      // cookie must never authorise requests on a session (it would be a CSRF token the
+      // attacker knows).
+      const pre = this.#preSessionCookie();
+      if (pre) expected = this.#m.codec.preSessionTokenOf(pre);
+    }
+    return checkToken(this.#header(csrf.headerName) ?? formToken, expected === null ? [] : [expected]);
+  }
+
+  /**
+   * `checkCsrf()`, then, when the token is missing and the body is a bounded form, again with
+   * its `csrf.fieldName` field (see csrf-form.ts). Answers synchronously when no body is needed.
+   */
+  verifyCsrf(form: CsrfFormSource): CsrfResult | Promise<CsrfResult> {
+    const first = this.checkCsrf();
+    if (first.ok || first.reason !== 'missing') return first;
+    return readFormToken((name) => this.#header(name), this.#m.policy.csrf, form).then((token) =>
+      token === null ? first : this.checkCsrf(token),
+    );
   }
 
   async listSessions(): Promise<SessionInfo[]> {

@@ -56,6 +56,7 @@ const KID_RE = /^[A-Za-z0-9_-]{1,16}$/;
 const MIN_SECRET_BYTES = 32;
 const SIG_DOMAIN = 'tessera/sig/v1\0';
 const CSRF_DOMAIN = 'tessera/csrf/v1\0';
+const PRE_SESSION_DOMAIN = 'tessera/csrf-pre/v1\0';
 
 /** 43 base64url chars that spell 32 bytes canonically (the last char's 2 spare bits zero). */
 function isRand(text: string): boolean {
@@ -76,6 +77,7 @@ export class TokenCodec {
   readonly #signer: { id: string; secret: Uint8Array } | undefined;
   readonly #atRest: Uint8Array | undefined;
   readonly #random: (length: number) => Uint8Array;
+  readonly #preSessionKey: Uint8Array;
 
   constructor(options: TokenOptions = {}) {
     const keys = new Map<string, Uint8Array>();
@@ -95,6 +97,9 @@ export class TokenCodec {
     this.#atRest =
       options.atRestSecret === undefined ? undefined : secretBytes(options.atRestSecret, 'atRestSecret');
     this.#random = options.randomBytes ?? randomBytes;
+    // Always keyed. Without a configured secret the key is this process's own, so a
+    // pre-session token verifies only on the instance that issued it (see the README).
+    this.#preSessionKey = this.#atRest ?? this.#signer?.secret ?? randomBytes(32);
   }
 
   get signed(): boolean {
@@ -171,6 +176,14 @@ export class TokenCodec {
   csrfTokenOf(sid: string): string {
     const domainKey = this.#atRest ?? this.#signer?.secret;
     return toBase64Url(domainKey ? hmacSha256(domainKey, CSRF_DOMAIN + sid) : sha256(CSRF_DOMAIN + sid));
+  }
+
+  /**
+   * The pre-session CSRF token of a pre-session cookie value (login forms): an HMAC under a
+   * server key, so the cookie value alone does not give it.
+   */
+  preSessionTokenOf(cookieValue: string): string {
+    return toBase64Url(hmacSha256(this.#preSessionKey, PRE_SESSION_DOMAIN + cookieValue));
   }
 
   /** A random value for the pre-session CSRF cookie (login forms). */

@@ -51,11 +51,13 @@ describe('cookies and headers', () => {
     const rs = await manager.begin(request());
     rs.session.set('counter', 1);
     const headers = await rs.commit();
-    expect(headers).toHaveLength(2);
+    expect(headers).toHaveLength(3);
     expect(headers[0]![1].replace(/=[A-Za-z0-9_-]{43};/, '=<token>;')).toMatchInlineSnapshot(
       `"__Host-sid=<token>; Path=/; HttpOnly; Secure; SameSite=Lax"`,
     );
     expect(headers[1]).toEqual(['cache-control', 'no-store']);
+    // The new session's CSRF token, so the page's (pre-session) one can be replaced.
+    expect(headers[2]).toEqual(['x-csrf-token', rs.session.csrfToken]);
   });
 
   it('a read-only request sends no header at all', async () => {

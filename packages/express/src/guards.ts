@@ -5,6 +5,7 @@
 import {
   adapterEntry,
   assertAuthorized,
+  csrfSkip,
   isSessionError,
   type RequireAuthOptions,
   type SessionData,
@@ -15,21 +16,32 @@ import type { RequestHandler } from 'express';
 import { sendSessionError as send } from './respond.js';
 
 /**
- * Refuse unsafe requests that are cross-site or lack the session's CSRF token (header
- * `x-csrf-token`, or the `_csrf` field of `req.body` when `express.urlencoded()` or another
- * body parser ran first): 403 `{ error: 'csrf' }`.
+ * The CSRF check as a route middleware, for apps that turned the session middleware's own
+ * check off (`csrf: { enabled: false }`): refuses unsafe requests that are cross-site or lack
+ * the session's token (header `x-csrf-token`, or the `_csrf` field of `req.body` or of a form
+ * body of at most `csrf.maxFormBytes`): 403 `{ error: 'csrf' }`. Where the middleware
+ * already checked, it passes.
  */
 export function csrf(): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const entry = adapterEntry.get(req.session);
     if (!entry) throw adapterEntry.missing('csrf');
-    const body: unknown = req.body;
-    const field =
-      body && typeof body === 'object'
-        ? (body as Record<string, unknown>)[entry.manager.policy.csrf.fieldName]
-        : undefined;
-    const result = entry.checkCsrf(typeof field === 'string' ? field : null);
-    if (!result.ok) return send(res, new SessionError('csrf', `request refused: ${result.reason}.`));
+    if (!entry.csrfEnforced) {
+      const result = await entry.verifyCsrf();
+      if (!result.ok) return send(res, new SessionError('csrf', `request refused: ${result.reason}.`));
+    }
+    next();
+  };
+}
+
+/**
+ * Exempt requests from the session middleware's CSRF check (a webhook that authenticates by
+ * its own signature). Express runs `session()` before it routes, so mount this BEFORE
+ * `session()`, on the paths it exempts: `app.use('/webhooks', skipCsrf())`.
+ */
+export function skipCsrf(): RequestHandler {
+  return (req, _res, next) => {
+    csrfSkip.mark(req);
     next();
   };
 }

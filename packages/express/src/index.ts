@@ -1,5 +1,5 @@
 export type { RequireAuthOptions, Session, SessionData, TrustProxy } from '@tessera/session-core';
-export { csrf, requireAuth } from './guards.js';
+export { csrf, requireAuth, skipCsrf } from './guards.js';
 export { commitBeforeSend, responseSent, sendSessionError } from './respond.js';
 export {
   type ExpressSessionOptions,

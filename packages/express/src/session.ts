@@ -5,10 +5,16 @@
  */
 import {
   adapterEntry,
+  type CsrfFormSource,
+  type CsrfResult,
+  csrfSkip,
+  enforceCsrf,
   isSessionError,
+  peekBody,
   resolveClientIp,
   resolveSessionOptions,
   type Session,
+  SessionError,
   type SessionManager,
   type SessionOptions,
   type SessionRequest,
@@ -50,8 +56,21 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
     }
     // On the session, not on req: after Express swapped req's prototype every property
     // added to it costs microseconds, and req.session is the one it must have.
-    adapterEntry.set(rs, { checkCsrf: (form) => rs.checkCsrf(form), manager });
+    const form: CsrfFormSource = {
+      // A body parser mounted before session() already read the body: its field is used.
+      parsed: () => req.body,
+      // Otherwise the bytes are read and put back, for the app's body parser after this one.
+      read: (length) => peekBody(req, length),
+    };
+    const entry = { verifyCsrf: () => rs.verifyCsrf(form), csrfEnforced: false, manager };
+    adapterEntry.set(rs, entry);
     req.session = rs.session;
+    if (manager.policy.csrf.enabled) {
+      const checked = enforceCsrf(rs, form, () => csrfSkip.marked(req));
+      const result: CsrfResult = checked instanceof Promise ? await checked : checked;
+      if (!result.ok) return send(res, new SessionError('csrf', `request refused: ${result.reason}.`));
+      entry.csrfEnforced = true;
+    }
     commitBeforeSend(res, rs);
     next();
   };

@@ -2,7 +2,7 @@
 import type { SessionManager, TrustProxy } from '@tessera/session-core';
 import { listenNode, type TestServer } from '@tessera/session-testing';
 import express, { type Express } from 'express';
-import { csrf, requireAuth, session, sessionErrorHandler } from '../src/index.js';
+import { requireAuth, session, sessionErrorHandler, skipCsrf } from '../src/index.js';
 
 export function buildApp(
   manager: SessionManager,
@@ -10,9 +10,12 @@ export function buildApp(
   trustProxy: TrustProxy = false,
 ): Express {
   const app = express();
+  // skipCsrf() before session(): Express routes after the session middleware has run.
+  app.use('/hook', skipCsrf());
+  app.use(session({ manager, trustProxy }));
+  // Body parsers after session(): the CSRF form check must leave the body for them.
   app.use(express.json());
   app.use(express.urlencoded({ extended: false }));
-  app.use(session({ manager, trustProxy }));
   app.get('/state', (req, res) => {
     const s = req.session;
     res.json({
@@ -23,21 +26,21 @@ export function buildApp(
       data: s.toJSON(),
     });
   });
-  app.post('/set', csrf(), (req, res) => {
+  app.post('/set', (req, res) => {
     const { key, value } = req.body as { key: string; value: unknown };
     req.session.set(key, value);
     res.status(204).end();
   });
-  app.post('/login', csrf(), async (req, res) => {
+  app.post('/login', async (req, res) => {
     const { userId } = req.body as { userId: string };
     await req.session.login(userId);
     res.json({ userId });
   });
-  app.post('/login-redirect', csrf(), async (req, res) => {
+  app.post('/login-redirect', async (req, res) => {
     await req.session.login((req.body as { userId: string }).userId);
     res.redirect(303, '/state');
   });
-  app.post('/logout', csrf(), async (req, res) => {
+  app.post('/logout', async (req, res) => {
     await req.session.logout();
     res.status(204).end();
   });
@@ -46,7 +49,14 @@ export function buildApp(
     res.json({ userId: req.session.userId });
   });
   app.get('/devices', requireAuth(), async (req, res) => void res.json(await req.session.listSessions()));
-  app.post('/form', csrf(), (_req, res) => void res.status(204).end());
+  app.post('/form', (req, res) => {
+    const note = (req.body as Record<string, unknown> | undefined)?.note;
+    res.json({ note: typeof note === 'string' ? note : null });
+  });
+  app.post('/hook', (req, res) => {
+    req.session.set('hook', true);
+    res.status(204).end();
+  });
   extra?.(app);
   app.use(sessionErrorHandler());
   return app;

@@ -196,10 +196,20 @@ describe('express adapter', () => {
   it('the same with a request body nobody reads: the final handler answering after the replay is ignored', async () => {
     // finalhandler waits for the body, then sets headers on a response that has gone (Node
     // throws ERR_HTTP_HEADERS_SENT from an event callback: the process would exit).
+    // The pre-session CSRF pair, so the POST reaches its handler.
+    const first = await fetch(`${server.url}/state`);
+    const token = ((await first.json()) as { csrfToken: string }).csrfToken;
+    const cookie = first.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0])
+      .join('; ');
     const answer = await new Promise<string>((resolve, reject) => {
       const req = request(
         `${server.url}/send-then-throw`,
-        { method: 'POST', headers: { 'content-type': 'application/octet-stream' } },
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/octet-stream', cookie, 'x-csrf-token': token },
+        },
         (res) => {
           let body = '';
           res.on('data', (c) => (body += c));

@@ -5,6 +5,7 @@
 import {
   adapterEntry,
   assertAuthorized,
+  csrfSkip,
   errorBodyOf,
   httpStatusOf,
   isSessionError,
@@ -16,25 +17,36 @@ import type { MiddlewareHandler } from 'hono';
 import { json } from './internal/json.js';
 import type { SessionEnv } from './session.js';
 
-const FORM_RE = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
-
 /**
- * Refuse unsafe requests that are cross-site or lack the session's CSRF token (header
- * `x-csrf-token`, or the `_csrf` field of a form body): 403 `{ error: 'csrf' }`. Form bodies
- * are read with `c.req.parseBody()`, which Hono caches, so the handler can still read them.
+ * The CSRF check as a route middleware, for apps that turned the session middleware's own
+ * check off (`csrf: { enabled: false }`): refuses unsafe requests that are cross-site or lack
+ * the session's token (header `x-csrf-token`, or the `_csrf` field of a form body of at most
+ * `csrf.maxFormBytes`): 403 `{ error: 'csrf' }`. Where the middleware already checked, it
+ * passes.
  */
 export function csrf<D extends SessionData = SessionData>(): MiddlewareHandler<SessionEnv<D>> {
   return async (c, next) => {
     const entry = adapterEntry.get(c);
     if (!entry) throw adapterEntry.missing('csrf');
-    let result = entry.checkCsrf();
-    if (!result.ok && result.reason === 'missing' && FORM_RE.test(c.req.header('content-type') ?? '')) {
-      const field = (await c.req.parseBody())[entry.manager.policy.csrf.fieldName];
-      result = entry.checkCsrf(typeof field === 'string' ? field : null);
+    if (!entry.csrfEnforced) {
+      const result = await entry.verifyCsrf();
+      if (!result.ok) return json(403, { error: 'csrf' });
     }
-    if (!result.ok) return json(403, { error: 'csrf' });
     await next();
   };
+}
+
+/**
+ * Exempt a route from the session middleware's CSRF check (a webhook that authenticates by
+ * its own signature). On the route itself (`app.post('/hook', skipCsrf(), handler)`: the
+ * middleware finds it among the matched handlers before any of them runs), or before
+ * `session()` for a path (`app.use('/hooks/*', skipCsrf())`).
+ */
+export function skipCsrf<D extends SessionData = SessionData>(): MiddlewareHandler<SessionEnv<D>> {
+  return csrfSkip.tag<MiddlewareHandler<SessionEnv<D>>>(async (c, next) => {
+    csrfSkip.mark(c);
+    await next();
+  });
 }
 
 /**

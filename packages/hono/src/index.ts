@@ -1,3 +1,3 @@
 export type { RequireAuthOptions, Session, SessionData, TrustProxy } from '@tessera/session-core';
-export { csrf, requireAuth } from './guards.js';
+export { csrf, requireAuth, skipCsrf } from './guards.js';
 export { type HonoSessionOptions, type SessionEnv, type SessionMiddleware, session } from './session.js';

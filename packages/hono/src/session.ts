@@ -5,6 +5,10 @@
  */
 import {
   adapterEntry,
+  type CsrfFormSource,
+  type CsrfResult,
+  csrfSkip,
+  enforceCsrf,
   errorBodyOf,
   httpStatusOf,
   isSessionError,
@@ -20,6 +24,7 @@ import {
 } from '@tessera/session-core';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { GetConnInfo } from 'hono/conninfo';
+import { matchedRoutes } from 'hono/route';
 import { json } from './internal/json.js';
 
 /** Hono `Env` carrying the session handle: `new Hono<SessionEnv<MyData>>()`. */
@@ -55,8 +60,17 @@ export function session<D extends SessionData = SessionData>(
       if (isSessionError(error)) return json(httpStatusOf(error.code), errorBodyOf(error));
       throw error;
     }
-    adapterEntry.set(c, { checkCsrf: (form) => rs.checkCsrf(form), manager });
+    // The raw body is cached by Hono, so the handler can still read it (json(), parseBody()).
+    const form: CsrfFormSource = { read: () => c.req.arrayBuffer() };
+    const entry = { verifyCsrf: () => rs.verifyCsrf(form), csrfEnforced: false, manager };
+    adapterEntry.set(c, entry);
     c.set('session', rs.session);
+    if (manager.policy.csrf.enabled) {
+      const checked = enforceCsrf(rs, form, () => skipped(c));
+      const result: CsrfResult = checked instanceof Promise ? await checked : checked;
+      if (!result.ok) return json(403, { error: 'csrf' });
+      entry.csrfEnforced = true;
+    }
     await next();
     // Hono turned a thrown error into c.res already; a SessionError gets its own status.
     if (isSessionError(c.error)) replace(c, httpStatusOf(c.error.code), errorBodyOf(c.error));
@@ -128,6 +142,13 @@ function replace(c: Context, status: number, body: unknown): void {
   // Clearing first so the handler's headers (a stale Set-Cookie) are not carried over.
   c.res = undefined;
   c.res = json(status, body);
+}
+
+/** `skipCsrf()` ran before this middleware, or is one of the matched route's handlers. */
+function skipped(c: Context): boolean {
+  if (csrfSkip.marked(c)) return true;
+  for (const route of matchedRoutes(c)) if (csrfSkip.tagged(route.handler)) return true;
+  return false;
 }
 
 function peerOf(connInfo: GetConnInfo, c: Context): string | undefined {

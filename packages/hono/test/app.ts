@@ -6,7 +6,7 @@ import type { SessionManager, TrustProxy } from '@tessera/session-core';
 import type { TestServer } from '@tessera/session-testing';
 import { Hono } from 'hono';
 import type { GetConnInfo } from 'hono/conninfo';
-import { csrf, requireAuth, type SessionEnv, session } from '../src/index.js';
+import { requireAuth, type SessionEnv, session, skipCsrf } from '../src/index.js';
 
 export function buildApp(
   manager: SessionManager,
@@ -26,22 +26,22 @@ export function buildApp(
       data: s.toJSON(),
     });
   });
-  app.post('/set', csrf(), async (c) => {
+  app.post('/set', async (c) => {
     const { key, value } = await c.req.json<{ key: string; value: unknown }>();
     c.get('session').set(key, value);
     return c.body(null, 204);
   });
-  app.post('/login', csrf(), async (c) => {
+  app.post('/login', async (c) => {
     const { userId } = await c.req.json<{ userId: string }>();
     await c.get('session').login(userId);
     return c.json({ userId });
   });
-  app.post('/login-redirect', csrf(), async (c) => {
+  app.post('/login-redirect', async (c) => {
     const { userId } = await c.req.json<{ userId: string }>();
     await c.get('session').login(userId);
     return c.redirect('/state', 303);
   });
-  app.post('/logout', csrf(), async (c) => {
+  app.post('/logout', async (c) => {
     await c.get('session').logout();
     return c.body(null, 204);
   });
@@ -50,7 +50,14 @@ export function buildApp(
     c.json({ userId: c.get('session').userId }),
   );
   app.get('/devices', requireAuth(), async (c) => c.json(await c.get('session').listSessions()));
-  app.post('/form', csrf(), (c) => c.body(null, 204));
+  app.post('/form', async (c) => {
+    const note = (await c.req.parseBody()).note;
+    return c.json({ note: typeof note === 'string' ? note : null });
+  });
+  app.post('/hook', skipCsrf(), (c) => {
+    c.get('session').set('hook', true);
+    return c.body(null, 204);
+  });
   return app;
 }
 

@@ -5,31 +5,44 @@
 import {
   adapterEntry,
   assertAuthorized,
+  csrfSkip,
   isSessionError,
   type RequireAuthOptions,
   type SessionData,
   SessionError,
   validateRequireAuth,
 } from '@tessera/session-core';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { fail } from './session.js';
 
 /**
- * Refuse unsafe requests that are cross-site or lack the session's CSRF token (header
- * `x-csrf-token`, or the `_csrf` field of `ctx.request.body` when a body parser such as
- * `@koa/bodyparser` ran first): 403 `{ error: 'csrf' }`.
+ * The CSRF check as a middleware, for apps that turned the session middleware's own check
+ * off (`csrf: { enabled: false }`): refuses unsafe requests that are cross-site or lack the
+ * session's token (header `x-csrf-token`, or the `_csrf` field of `ctx.request.body` or of a
+ * form body of at most `csrf.maxFormBytes`): 403 `{ error: 'csrf' }`. Where the middleware
+ * already checked, it passes.
  */
 export function csrf(): Middleware {
   return async (ctx, next) => {
     const entry = adapterEntry.get(ctx);
     if (!entry) throw adapterEntry.missing('csrf');
-    const body = (ctx.request as { body?: unknown }).body;
-    const field =
-      body && typeof body === 'object'
-        ? (body as Record<string, unknown>)[entry.manager.policy.csrf.fieldName]
-        : undefined;
-    const result = entry.checkCsrf(typeof field === 'string' ? field : null);
-    if (!result.ok) return fail(ctx, new SessionError('csrf', `request refused: ${result.reason}.`));
+    if (!entry.csrfEnforced) {
+      const result = await entry.verifyCsrf();
+      if (!result.ok) return fail(ctx, new SessionError('csrf', `request refused: ${result.reason}.`));
+    }
+    await next();
+  };
+}
+
+/**
+ * Exempt requests from the session middleware's CSRF check (a webhook that authenticates by
+ * its own signature). Koa runs `session()` before any router, so mount this BEFORE
+ * `session()`; `when` picks the requests: `app.use(skipCsrf((ctx) => ctx.path.startsWith('/webhooks/')))`.
+ * @param when which requests to exempt. @default every request that reaches it
+ */
+export function skipCsrf(when: (ctx: Context) => boolean = () => true): Middleware {
+  return async (ctx, next) => {
+    if (when(ctx)) csrfSkip.mark(ctx);
     await next();
   };
 }

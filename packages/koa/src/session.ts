@@ -7,9 +7,14 @@
 import type { ServerResponse } from 'node:http';
 import {
   adapterEntry,
+  type CsrfFormSource,
+  type CsrfResult,
+  csrfSkip,
+  enforceCsrf,
   errorBodyOf,
   httpStatusOf,
   isSessionError,
+  peekBody,
   type RequestSession,
   type ResponseHeaders,
   resolveClientIp,
@@ -54,8 +59,21 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
       if (!isSessionError(error)) throw error;
       return fail(ctx, error);
     }
-    adapterEntry.set(ctx, { checkCsrf: (form) => rs.checkCsrf(form), manager });
+    const form: CsrfFormSource = {
+      // A body parser mounted before session() already read the body: its field is used.
+      parsed: () => (ctx.request as { body?: unknown }).body,
+      // Otherwise the bytes are read and put back, for the app's body parser after this one.
+      read: (length) => peekBody(ctx.req, length),
+    };
+    const entry = { verifyCsrf: () => rs.verifyCsrf(form), csrfEnforced: false, manager };
+    adapterEntry.set(ctx, entry);
     ctx.session = rs.session;
+    if (manager.policy.csrf.enabled) {
+      const checked = enforceCsrf(rs, form, () => csrfSkip.marked(ctx));
+      const result: CsrfResult = checked instanceof Promise ? await checked : checked;
+      if (!result.ok) return fail(ctx, new SessionError('csrf', `request refused: ${result.reason}.`));
+      entry.csrfEnforced = true;
+    }
     // Only a session with something to commit gets ctx.res.flushHeaders wrapped: right away
     // when loading left a cookie to send, otherwise at the handler's first change. A request
     // that only reads writes no property on the response.

@@ -15,17 +15,15 @@ const reflector = new Reflector();
 
 @Injectable()
 export class CsrfGuard implements CanActivate {
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     if (reflector.getAllAndOverride(SkipCsrf, [context.getHandler(), context.getClass()]) !== undefined)
       return true;
-    const { rs, manager } = stateOf(context);
-    const body = context.switchToHttp().getRequest<{ body?: unknown }>().body;
-    const field =
-      body && typeof body === 'object'
-        ? (body as Record<string, unknown>)[manager.policy.csrf.fieldName]
-        : undefined;
-    const result = rs.checkCsrf(typeof field === 'string' ? field : null);
+    const { rs } = stateOf(context);
+    const request = context.switchToHttp().getRequest<{ body?: unknown }>();
+    // Nest's body parser (bounded by its own limit) has read the body before guards run.
+    const checked = rs.verifyCsrf({ parsed: () => request.body });
+    const result = checked instanceof Promise ? await checked : checked;
     if (!result.ok) throw new SessionError('csrf', `CSRF check failed (${result.reason}).`);
     return true;
   }

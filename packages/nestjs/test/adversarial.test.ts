@@ -5,5 +5,13 @@ import { testApp } from './app.js';
 
 const redis = redisKit({ keyPrefix: 'adv:' });
 
-describeAdversarialContract({ name: 'nestjs', makeApp: testApp });
-describeAdversarialContract({ name: 'nestjs', makeApp: testApp, store: redis.store, corrupt: redis.corrupt });
+// Nest parses bodies (bounded by its own limit) before guards run.
+const bodyParsedFirst = true;
+describeAdversarialContract({ name: 'nestjs', makeApp: testApp, bodyParsedFirst });
+describeAdversarialContract({
+  name: 'nestjs',
+  makeApp: testApp,
+  store: redis.store,
+  corrupt: redis.corrupt,
+  bodyParsedFirst,
+});

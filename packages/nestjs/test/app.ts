@@ -21,7 +21,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import type { SessionManager } from '@tessera/session-core';
 import type { TestServer } from '@tessera/session-testing';
-import { RequireAuth, Session, SessionGuard, SessionModule } from '../src/index.js';
+import { RequireAuth, Session, SessionGuard, SessionModule, SkipCsrf } from '../src/index.js';
 
 @Controller()
 export class TestController {
@@ -75,8 +75,17 @@ export class TestController {
   }
 
   @Post('form')
+  @HttpCode(200)
+  form(@Body() body: { note?: unknown }) {
+    return { note: typeof body?.note === 'string' ? body.note : null };
+  }
+
+  @Post('hook')
+  @SkipCsrf()
   @HttpCode(204)
-  form(): void {}
+  hook(@Session() session: Session): void {
+    session.set('hook', true);
+  }
 }
 
 /** Start a Nest app on 127.0.0.1:0 with the given module metadata (and app options: a logger...). */

@@ -52,6 +52,8 @@ class Client {
       redirect: 'manual',
     });
     this.jar.absorb(res);
+    // A response that changed the session's token hands over its new CSRF token.
+    this.csrf = res.headers.get('x-csrf-token') ?? this.csrf;
     return { status: res.status, body: await readBody(res), headers: res.headers };
   }
   async me() {

@@ -11,19 +11,23 @@
  * `absoluteTimeoutMs: 2 h`, `storeTimeoutMs: 500`; everything else is the default.
  *
  * TEST APP (every adapter, same routes and behaviour; mount the adapter's session middleware
- * on every route, its `csrf()` on the ones marked CSRF, `requireAuth` where marked; leave
- * SessionErrors thrown by handlers to the adapter, which maps them to status + JSON):
+ * on every route with the default CSRF enforcement, and NO `csrf()` guard anywhere: the
+ * middleware itself must refuse; `requireAuth` where marked; leave SessionErrors thrown by
+ * handlers to the adapter, which maps them to status + JSON; body parsers, where the
+ * framework needs one, run AFTER the session middleware, so its form check must leave the body):
  *   GET  /state           → 200 { authenticated, userId, handle, csrfToken, data: session.toJSON() }
- *   POST /set             (CSRF) JSON { key, value } → session.set(key, value); 204
- *   POST /login           (CSRF) JSON { userId } → await session.login(userId); 200 { userId }
+ *   POST /set             JSON { key, value } → session.set(key, value); 204
+ *   POST /login           JSON { userId } → await session.login(userId); 200 { userId }
  *                         (at the cap the adapter answers 409 { error: 'session_limit' })
- *   POST /login-redirect  (CSRF) JSON { userId } → await session.login(userId); 303 Location: /state
- *   POST /logout          (CSRF) → await session.logout(); 204
+ *   POST /login-redirect  JSON { userId } → await session.login(userId); 303 Location: /state
+ *   POST /logout          → await session.logout(); 204
  *   GET  /protected       requireAuth() → 200 { userId }
  *   GET  /recent          requireAuth({ maxAuthAgeMs: 60_000 }) → 200 { userId }
  *   GET  /devices         requireAuth() → 200 await session.listSessions()
  *   POST /form            body application/x-www-form-urlencoded parsed the framework's way
- *                         (the adapter's csrf() reads the `_csrf` field) → CSRF → 204
+ *                         → 200 { note } (the form's `note` field as the app's parser saw it)
+ *   POST /hook            exempt with the adapter's skipCsrf() / @SkipCsrf() →
+ *                         session.set('hook', true); 204
  *   Client IP: the socket peer as the adapter reads it; trustProxy left at its default.
  */
 import {
@@ -138,6 +142,10 @@ export class Browser {
     }
     const res = await fetch(this.base + path, { method, headers, body, redirect: 'manual' });
     const lines = this.jar.absorb(res);
+    // A response that changed the session's token hands over its new CSRF token, as a page's
+    // script would keep it.
+    const token = res.headers.get('x-csrf-token');
+    if (token) this.csrf = token;
     return {
       status: res.status,
       headers: res.headers,
@@ -548,10 +556,12 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
             const b = browser();
             await b.login(user());
             const ok = await b.send('POST', '/form', {
-              form: `_csrf=${encodeURIComponent(b.csrf)}&x=1`,
+              form: `_csrf=${encodeURIComponent(b.csrf)}&note=kept%20for%20the%20app`,
               csrf: false,
             });
-            expect(ok.status).toBe(204);
+            expect(ok.status).toBe(200);
+            // The middleware read the form for its token and left it whole for the app's parser.
+            expect(ok.body).toEqual({ note: 'kept for the app' });
             const bad = await b.send('POST', '/form', { form: '_csrf=nope&x=1', csrf: false });
             expect(bad.status).toBe(403);
             expect(bad.body).toEqual({ error: 'csrf' });

@@ -30,6 +30,7 @@ import {
 } from '@tessera/session-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Browser, type ContractStore, type Reply, type TestServer } from './adapter-contract.js';
+import { describeCsrfDefaults } from './adversarial-csrf.js';
 import { randomId } from './fixtures.js';
 
 export interface AdversarialContractOptions {
@@ -48,6 +49,12 @@ export interface AdversarialContractOptions {
   readonly corrupt?: (key: SessionKey) => Promise<void>;
   /** Per-test timeout, ms. @default 15000 */
   readonly timeoutMs?: number;
+  /**
+   * The framework reads request bodies itself, bounded by its own limit, before the session's
+   * CSRF check runs (NestJS's body parser): an oversize form then gets that parser's 413, and
+   * a chunked form's token (read by the app's parser, not by Tessera) counts. @default false
+   */
+  readonly bodyParsedFirst?: boolean;
 }
 
 const MIN = 60_000;
@@ -890,6 +897,14 @@ export function describeAdversarialContract(options: AdversarialContractOptions)
         },
         timeout,
       );
+    });
+
+    describeCsrfDefaults({
+      url: () => app.url,
+      store: () => store,
+      user,
+      timeout,
+      bodyParsedFirst: options.bodyParsedFirst ?? false,
     });
 
     describe('key ring', () => {

@@ -71,7 +71,7 @@ export async function nestApp(c: Contender): Promise<Server> {
   } else {
     const store = await tesseraStore(c.store);
     @Module({
-      imports: [SessionModule.forRoot({ store, cookie: { secure: false } })],
+      imports: [SessionModule.forRoot({ store, cookie: { secure: false }, csrf: { enabled: false } })],
       controllers: [SessionController],
     })
     class TesseraModule {}

@@ -1,5 +1,5 @@
-// Express wiring of the demo: session() and csrf() from @tessera/session-express, then the shared handlers.
-import { csrf, session, sessionErrorHandler } from '@tessera/session-express';
+// Express wiring of the demo: session() (which enforces CSRF itself) from @tessera/session-express, then the shared handlers.
+import { session, sessionErrorHandler } from '@tessera/session-express';
 import express, { type Response } from 'express';
 import * as api from '../api.js';
 import { jsonBody } from './json-body.js';
@@ -20,7 +20,6 @@ export const start: StartApp = async (manager, port) => {
   app.disable('x-powered-by');
   app.use(rawBadSegments);
   app.use(session({ manager }));
-  app.use(csrf());
   app.use(jsonBody);
 
   app.get('/', (req, res) => send(res, api.home(req.session)));

@@ -1,7 +1,7 @@
-// Hono wiring of the demo: session() and csrf() from @tessera/session-hono, then the shared handlers.
+// Hono wiring of the demo: session() (which enforces CSRF itself) from @tessera/session-hono, then the shared handlers.
 import { serve } from '@hono/node-server';
 import { isSessionError } from '@tessera/session-core';
-import { csrf, type SessionEnv, session } from '@tessera/session-hono';
+import { type SessionEnv, session } from '@tessera/session-hono';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
@@ -29,7 +29,6 @@ export const start: StartApp = async (manager, port) => {
     return c.json({ error: 'internal' }, 500);
   });
   app.use(session({ manager }));
-  app.use(csrf());
   app.use(bodyLimit({ maxSize: api.MAX_BODY_BYTES, onError: (c) => c.json(api.BODY_TOO_LARGE.json, 413) }));
 
   app.get('/', async (c) => reply(c, await api.home(c.get('session'))));

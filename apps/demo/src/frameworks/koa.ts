@@ -1,6 +1,6 @@
-// Koa wiring of the demo: session() and csrf() from @tessera/session-koa, then the shared handlers.
+// Koa wiring of the demo: session() (which enforces CSRF itself) from @tessera/session-koa, then the shared handlers.
 // Koa ships no router and no body parser; a route table and a bounded JSON reader stand in.
-import { csrf, session } from '@tessera/session-koa';
+import { session } from '@tessera/session-koa';
 import Koa, { type Context } from 'koa';
 import * as api from '../api.js';
 import { listenNode } from './listen.js';
@@ -59,7 +59,6 @@ const routes: [method: string, path: RegExp, route: Route][] = [
 export const start: StartApp = async (manager, port) => {
   const app = new Koa();
   app.use(session({ manager }));
-  app.use(csrf());
   app.use(async (ctx, next) => {
     // Read (and bound) a JSON body on every request, as express.json() and the Hono wiring do:
     // a body over the limit is 413 on every route, whether the route reads it or not.
