@@ -33,6 +33,9 @@ export class Device {
         signal: AbortSignal.timeout(15_000),
       });
       this.jar.absorb(res);
+      // A response that gave the session a new token hands over its CSRF token (a page's
+      // script keeps it): the pre-session token stops counting once a session exists.
+      this.csrf = res.headers.get('x-csrf-token') ?? this.csrf;
       return { status: res.status, body: await readBody(res), t0, t1: Date.now() };
     } catch (error) {
       // No HTTP answer at all (connection refused or reset: the server is gone). Status 0
