@@ -67,8 +67,8 @@ export {
 export { resolveClientIp, type TrustProxy, validateTrustProxy } from './proxy.js';
 export { decodeStored, encodeValue } from './record.js';
 export { RequestSession, type ResponseHeaders, type SessionRequest } from './request.js';
-export { SHARD_TAG_LENGTH, type ShardTags, type ShardTagsOptions, shardTags } from './shard-tag.js';
 export type { DataKey, DataValue, LoginOptions, Session, SessionData } from './session.js';
+export { SHARD_TAG_LENGTH, type ShardTags, type ShardTagsOptions, shardTags } from './shard-tag.js';
 export {
   type DestroyOptions,
   type EncodedData,

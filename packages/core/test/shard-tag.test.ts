@@ -70,12 +70,16 @@ describe('shardTags', () => {
   });
 
   it('refuses a deployment that needs co-location without a secret, and a short secret', () => {
-    expect(configError(() => shardTags({ store: 'redis', secret: undefined, neededFor: 'a Redis Cluster' }))).toMatch(
-      /^\[tessera\] \[redis\] a Redis Cluster needs `tagSecret`/,
+    expect(
+      configError(() => shardTags({ store: 'redis', secret: undefined, neededFor: 'a Redis Cluster' })),
+    ).toMatch(/^\[tessera\] \[redis\] a Redis Cluster needs `tagSecret`/);
+    expect(configError(() => shardTags({ store: 'redis', secret: 'x'.repeat(31) }))).toMatch(
+      /at least 32 bytes/,
     );
-    expect(configError(() => shardTags({ store: 'redis', secret: 'x'.repeat(31) }))).toMatch(/at least 32 bytes/);
     expect(configError(() => shardTags({ store: 'redis', secret: new Uint8Array(31) }))).toMatch(/tagSecret/);
-    expect(configError(() => shardTags({ store: 'redis', secret: 42 as unknown as string }))).toMatch(/tagSecret/);
+    expect(configError(() => shardTags({ store: 'redis', secret: 42 as unknown as string }))).toMatch(
+      /tagSecret/,
+    );
   });
 
   it('copies the secret: changing the caller’s array later does not move users', () => {
