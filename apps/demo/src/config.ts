@@ -11,6 +11,8 @@ export interface DemoConfig {
   readonly redisUrl: string;
   readonly databaseUrl: string | undefined;
   readonly memcachedServers: readonly string[];
+  /** The stores' `tagSecret` (SESSION_TAG_SECRET); see stores.ts for the development default. */
+  readonly tagSecret: string | undefined;
   readonly pgliteDir: string;
   readonly idleTimeoutMs: number | undefined;
   readonly absoluteTimeoutMs: number | undefined;
@@ -55,6 +57,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    tagSecret: env.SESSION_TAG_SECRET || undefined,
     pgliteDir: env.PGLITE_DIR || new URL('../.data/pglite', import.meta.url).pathname,
     idleTimeoutMs: int('SESSION_IDLE_TIMEOUT_MS', env.SESSION_IDLE_TIMEOUT_MS),
     absoluteTimeoutMs: int('SESSION_ABSOLUTE_TIMEOUT_MS', env.SESSION_ABSOLUTE_TIMEOUT_MS),

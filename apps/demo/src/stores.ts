@@ -10,6 +10,13 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
+/**
+ * Several memcached servers need a `tagSecret`. So that `MEMCACHED_SERVERS=a,b` works out of
+ * the box, the demo then falls back to this published value and says so in its start-up line;
+ * a deployment sets SESSION_TAG_SECRET (at least 32 random bytes) instead.
+ */
+export const DEV_TAG_SECRET = 'tessera-demo-development-tag-secret-not-for-production';
+
 export async function openStore(config: DemoConfig): Promise<OpenedStore> {
   switch (config.store) {
     case 'memory':
@@ -37,17 +44,19 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
         client.once('ready', () => resolve(clearTimeout(timer)));
       });
       return {
-        store: redisStore({ client }),
+        store: redisStore({ client, ...(config.tagSecret ? { tagSecret: config.tagSecret } : {}) }),
         label: `redis (${config.redisUrl})`,
         close: async () => void client.disconnect(),
       };
     }
     case 'memcached': {
       const { memcachedStore } = await import('@tessera/session-memcached');
-      const store = memcachedStore({ servers: config.memcachedServers });
+      const devSecret = config.tagSecret === undefined && config.memcachedServers.length > 1;
+      const tagSecret = devSecret ? DEV_TAG_SECRET : config.tagSecret;
+      const store = memcachedStore({ servers: config.memcachedServers, ...(tagSecret ? { tagSecret } : {}) });
       return {
         store,
-        label: `memcached (${config.memcachedServers.join(', ')})`,
+        label: `memcached (${config.memcachedServers.join(', ')}${devSecret ? '; development tag secret: set SESSION_TAG_SECRET' : ''})`,
         close: async () => store.close?.(),
       };
     }

@@ -47,6 +47,16 @@ const cases: Case[] = [
     },
   },
   {
+    // Two servers need a tag secret: the demo falls back to its development one.
+    store: 'memcached',
+    framework: 'hono',
+    env: async () => {
+      const servers = await Promise.all([startMemcached({ index: 1 }), startMemcached({ index: 2 })]);
+      for (const s of servers) stops.push(() => s.stop());
+      return { MEMCACHED_SERVERS: servers.map((s) => s.server).join(',') };
+    },
+  },
+  {
     store: 'postgres',
     framework: 'nestjs',
     env: async () => ({ DATABASE_URL: process.env.DATABASE_URL ?? '' }),
@@ -106,5 +116,21 @@ describe.each(cases)('demo on SESSION_STORE=$store ($framework)', (c) => {
     expect((await phone.send('GET', '/api/protected')).status).toBe(401);
     expect((await laptop.send('POST', '/api/logout')).status).toBe(204);
     expect((await laptop.send('GET', '/api/protected')).status).toBe(401);
+  });
+});
+
+describe('the demo tag secret', () => {
+  it('several memcached servers: the development secret named in the start-up line, or SESSION_TAG_SECRET', async () => {
+    const servers = { SESSION_STORE: 'memcached', MEMCACHED_SERVERS: '127.0.0.1:1,127.0.0.1:2' };
+    const dev = await openStore(readConfig(servers));
+    const own = await openStore(
+      readConfig({ ...servers, SESSION_TAG_SECRET: 'demo-test-own-tag-secret-0123456789' }),
+    );
+    expect(dev.label).toMatch(/development tag secret: set SESSION_TAG_SECRET/);
+    expect(own.label).not.toMatch(/development/);
+    expect(own.store.shardTag!('alice')).toMatch(/^[0-9a-z]{4}$/);
+    expect(own.store.shardTag!('alice')).not.toBe(dev.store.shardTag!('alice'));
+    await dev.close();
+    await own.close();
   });
 });

@@ -57,6 +57,9 @@ interface Outcome {
   outageMs: number;
 }
 
+// A Cluster needs keyed routing tags; every store here shares one secret, so a user's slot is the same in all.
+const tagSecret = 'hardening-cluster-tag-secret-0123456789';
+
 describe.skipIf(noCluster)('Redis Cluster failover during load', () => {
   let cluster: RedisCluster;
   let client: Cluster;
@@ -76,9 +79,12 @@ describe.skipIf(noCluster)('Redis Cluster failover during load', () => {
     client.on('error', () => {});
     client.on('node error', () => {});
     await new Promise<void>((resolve) => client.once('ready', () => resolve()));
-    plain = await startFaultApp({ store: redisStore({ client, timeoutMs: 1000 }), storeTimeoutMs: 2000 });
+    plain = await startFaultApp({
+      store: redisStore({ client, tagSecret, timeoutMs: 1000 }),
+      storeTimeoutMs: 2000,
+    });
     durable = await startFaultApp({
-      store: redisStore({ client, timeoutMs: 1000, durability: { replicas: 1, timeoutMs: 500 } }),
+      store: redisStore({ client, tagSecret, timeoutMs: 1000, durability: { replicas: 1, timeoutMs: 500 } }),
       storeTimeoutMs: 2000,
     });
   }, 90_000);
@@ -231,7 +237,11 @@ describe.skipIf(noCluster)('Redis Cluster failover during load', () => {
   }
 
   it('graceful CLUSTER FAILOVER: sessions survive on the promoted replica, nothing acknowledged is lost', async () => {
-    const { master, replica, users } = await usersOnMasterOf(redisStore({ client }), 'graceful', DEVICES);
+    const { master, replica, users } = await usersOnMasterOf(
+      redisStore({ client, tagSecret }),
+      'graceful',
+      DEVICES,
+    );
     expect(replica).toBeDefined();
     const out = await phase(plain, users, async () => {
       await redisCommand(replica!.port, 'CLUSTER FAILOVER');
@@ -248,7 +258,11 @@ describe.skipIf(noCluster)('Redis Cluster failover during load', () => {
   }, 60_000);
 
   it('master SIGKILLed (no WAIT): the replica takes over; losses are counted and reported', async () => {
-    const { master, replica, users } = await usersOnMasterOf(redisStore({ client }), 'graceful', DEVICES);
+    const { master, replica, users } = await usersOnMasterOf(
+      redisStore({ client, tagSecret }),
+      'graceful',
+      DEVICES,
+    );
     expect(replica).toBeDefined();
     const pid = await pidOf(master.port);
     const out = await phase(plain, users, async () => {
@@ -262,7 +276,11 @@ describe.skipIf(noCluster)('Redis Cluster failover during load', () => {
   }, 60_000);
 
   it('master SIGKILLed with durability { replicas: 1 }: no acknowledged login or logout is lost', async () => {
-    const { master, replica, users } = await usersOnMasterOf(redisStore({ client }), 'durable', DEVICES);
+    const { master, replica, users } = await usersOnMasterOf(
+      redisStore({ client, tagSecret }),
+      'durable',
+      DEVICES,
+    );
     expect(replica).toBeDefined();
     const pid = await pidOf(master.port);
     const out = await phase(durable, users, async () => {

@@ -72,6 +72,7 @@ export { resolveClientIp, type TrustProxy, validateTrustProxy } from './proxy.js
 export { decodeStored, encodeValue } from './record.js';
 export { RequestSession, type ResponseHeaders, type SessionRequest } from './request.js';
 export type { DataKey, DataValue, LoginOptions, Session, SessionData } from './session.js';
+export { SHARD_TAG_LENGTH, type ShardTags, type ShardTagsOptions, shardTags } from './shard-tag.js';
 export {
   type DestroyOptions,
   type EncodedData,

@@ -208,6 +208,8 @@ export interface SessionStore {
    * Optional routing tag for a new token: for an authenticated session a function of
    * `userId` (all of a user's sessions share it), for an anonymous one a random value.
    * At most 16 characters of `[0-9a-z]`. Without it every key's tag is `''`.
+   * The tag is in the cookie in the clear: a user's tag must be keyed (an HMAC under a
+   * server secret, see `shardTags`), never a plain hash of the user id, or `''`.
    */
   shardTag?(userId: string | null): string;
 

@@ -5,9 +5,9 @@
  * never overwrite each other and a write never recreates a deleted item.
  * Routing: a session goes to the server its shard tag (or, without one, its id) hashes to;
  * a user's index goes where `shardTag(userId)` hashes, i.e. next to the user's sessions.
+ * The tag is keyed (`tagSecret`), so it says nothing about the user; without a secret there
+ * is no tag, which only one server can afford.
  */
-import { randomInt } from 'node:crypto';
-import { xxh32 } from '@node-rs/xxhash';
 import {
   type DestroyOptions,
   expiresAtOf,
@@ -19,8 +19,10 @@ import {
   type SessionKey,
   type SessionPatch,
   type SessionStore,
+  type ShardTags,
   type StoreCapabilities,
   type StoredSession,
+  shardTags,
   type UpdateResult,
   type UserSessionInfo,
 } from '@tessera/session-core';
@@ -43,6 +45,14 @@ export interface MemcachedStoreOptions {
    * (only under heavy contention on one session or one user's index). @default 50
    */
   readonly casRetries?: number;
+  /**
+   * Secret for the routing tag in tokens: a user's tag is HMAC-SHA-256(tagSecret, userId)
+   * truncated to 4 base36 characters, so a token reveals nothing about its user. At least 32
+   * bytes (a string is taken as UTF-8); keep it like a signing key. Required with more than
+   * one server (a user's sessions must sit on the server of the user's index). Changing it
+   * signs every user out. @default undefined (no tag in tokens: one server only)
+   */
+  readonly tagSecret?: string | Uint8Array;
 }
 
 const CAPABILITIES: StoreCapabilities = Object.freeze({
@@ -57,7 +67,6 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   persistent: true,
 });
 
-const B36 = '0123456789abcdefghijklmnopqrstuvwxyz';
 const PREFIX = /^[\x21-\x7e]{0,64}$/;
 
 export class MemcachedStore implements SessionStore {
@@ -67,6 +76,7 @@ export class MemcachedStore implements SessionStore {
   readonly #ownsClient: boolean;
   readonly #ctx: Ctx;
   readonly #index: IndexStore;
+  readonly #tags: ShardTags;
 
   constructor(options: MemcachedStoreOptions = {}) {
     const keyPrefix = options.keyPrefix ?? 'tessera:';
@@ -90,18 +100,19 @@ export class MemcachedStore implements SessionStore {
         ...(options.servers ? { servers: options.servers } : {}),
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       });
+    const servers = this.client.servers.length;
+    this.#tags = shardTags({
+      store: 'memcached',
+      secret: options.tagSecret,
+      neededFor: servers > 1 ? `a store on ${servers} memcached servers` : undefined,
+    });
     this.#ctx = { client: this.client, prefix: keyPrefix, casRetries };
     this.#index = new IndexStore(this.#ctx, (userId) => this.shardTag(userId));
   }
 
-  /** A user's tag is a hash of the id (sessions and index share a server); anonymous: random. */
+  /** A user's keyed tag (sessions and index share a server), random for anonymous, or '' without a secret. */
   shardTag(userId: string | null): string {
-    if (userId === null) {
-      let tag = '';
-      for (let i = 0; i < 8; i++) tag += B36[randomInt(36)];
-      return tag;
-    }
-    return xxh32(userId).toString(36);
+    return this.#tags.of(userId);
   }
 
   async load(key: SessionKey, options: LoadOptions): Promise<LoadResult> {
@@ -117,6 +128,10 @@ export class MemcachedStore implements SessionStore {
       const decoded = decodeSession(r!.value!);
       if (!decoded.ok) return { status: 'corrupt', detail: decoded.detail };
       const s = decoded.value;
+      // A user's session under another tag than the user's (minted before `tagSecret` was set
+      // or changed) may sit on another server than the index that lists and revokes it: it
+      // must not be usable. It stays stored, untouched, until its TTL.
+      if (!this.#tags.owns(key.tag, s.userId)) return { status: 'missing' };
       // Expired: hand it back untouched; the core reports why and destroys it, so a clock
       // that later steps backwards cannot revive it.
       if (now >= expiresAtOf(s)) return { status: 'found', session: s, touched: false };
@@ -186,6 +201,13 @@ export class MemcachedStore implements SessionStore {
   }
 
   async rotate(input: RotateInput): Promise<RotateResult> {
+    const { to } = input;
+    if (!this.#tags.owns(to.key.tag, to.session.userId)) {
+      throw new SessionError(
+        'invalid_state',
+        "[tessera] [memcached] a user's session key tag must be store.shardTag(userId) (mint the token with store.shardTag)",
+      );
+    }
     return this.#index.rotate(input);
   }
 

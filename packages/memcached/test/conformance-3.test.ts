@@ -2,7 +2,7 @@
 import { describeStoreContract, type MemcachedServer } from '@tessera/session-testing';
 import { describe } from 'vitest';
 import { type MemcachedStore, memcachedStore } from '../src/index.js';
-import { noMemcached, startServers, writeCorrupt } from './helpers.js';
+import { noMemcached, startServers, TAG_SECRET, writeCorrupt } from './helpers.js';
 
 describe.skipIf(noMemcached)('memcached, 3 server(s)', () => {
   let servers: MemcachedServer[] = [];
@@ -12,7 +12,7 @@ describe.skipIf(noMemcached)('memcached, 3 server(s)', () => {
     ttlResolutionMs: 1000,
     makeStore: async () => {
       servers = await startServers(3);
-      return memcachedStore({ servers: servers.map((s) => s.server) });
+      return memcachedStore({ servers: servers.map((s) => s.server), tagSecret: TAG_SECRET });
     },
     teardown: async (store) => {
       await store.close?.();

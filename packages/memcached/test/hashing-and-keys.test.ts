@@ -1,11 +1,12 @@
 // Consistent hashing and key hygiene: pure checks, plus one look at what lands in memcached.
+import { xxh32 } from '@node-rs/xxhash';
 import { isSessionError } from '@tessera/session-core';
 import { keyFor, type MemcachedServer, randomId, storedSession } from '@tessera/session-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemcachedMetaClient, memcachedStore } from '../src/index.js';
 import { checkKey, indexItemKey, sessionItemKey } from '../src/internal/codec.js';
 import { jumpHash, serverFor } from '../src/internal/jump-hash.js';
-import { noMemcached, startServers } from './helpers.js';
+import { noMemcached, startServers, TAG_SECRET } from './helpers.js';
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -43,12 +44,57 @@ describe('consistent hashing', () => {
   });
 
   it("routes a user's sessions and index by one tag; anonymous tags are random", () => {
-    const store = memcachedStore({ servers: ['127.0.0.1:1', '127.0.0.1:2', '127.0.0.1:3'] });
+    const store = memcachedStore({
+      servers: ['127.0.0.1:1', '127.0.0.1:2', '127.0.0.1:3'],
+      tagSecret: TAG_SECRET,
+    });
     expect(store.shardTag('alice')).toBe(store.shardTag('alice'));
-    expect(store.shardTag('alice')).toMatch(/^[0-9a-z]{1,16}$/);
+    expect(store.shardTag('alice')).toMatch(/^[0-9a-z]{4}$/);
     const anon = new Set(Array.from({ length: 20 }, () => store.shardTag(null)));
-    expect(anon.size).toBe(20);
-    for (const t of anon) expect(t).toMatch(/^[0-9a-z]{8}$/);
+    expect(anon.size).toBeGreaterThan(17);
+    for (const t of anon) expect(t).toMatch(/^[0-9a-z]{4}$/);
+  });
+
+  it('keyed tags spread users over the servers', () => {
+    const store = memcachedStore({
+      servers: ['127.0.0.1:1', '127.0.0.1:2', '127.0.0.1:3'],
+      tagSecret: TAG_SECRET,
+    });
+    const counts = [0, 0, 0];
+    for (let i = 0; i < 900; i++) counts[store.client.serverFor(store.shardTag(`spread-${i}`))]!++;
+    // Expected 300 each; binomial sd ~14.
+    for (const c of counts) expect(c).toBeGreaterThan(220);
+  });
+});
+
+describe('routing tags (issue #13: the token tag must not reveal the user)', () => {
+  const users = Array.from({ length: 50 }, (_, i) => `user-${i}`);
+  const three = ['127.0.0.1:1', '127.0.0.1:2', '127.0.0.1:3'];
+
+  it('keyed: never the unkeyed xxh32(userId) base36 of before, and another secret gives other tags', () => {
+    const a = memcachedStore({ servers: three, tagSecret: TAG_SECRET });
+    const b = memcachedStore({ servers: three, tagSecret: new Uint8Array(32).fill(9) });
+    for (const u of users) expect(a.shardTag(u)).not.toBe(xxh32(u).toString(36));
+    expect(users.filter((u) => a.shardTag(u) === b.shardTag(u)).length).toBeLessThanOrEqual(1);
+  });
+
+  it("one server without tagSecret: no tag at all, '' for users and anonymous sessions", () => {
+    const store = memcachedStore({ servers: ['127.0.0.1:1'] });
+    for (const u of users) expect(store.shardTag(u)).toBe('');
+    expect(store.shardTag(null)).toBe('');
+  });
+
+  it('several servers without tagSecret are refused, with or without an own client; a short secret too', () => {
+    expect(codeOf(() => memcachedStore({ servers: three }))).toBe('invalid_config');
+    expect(codeOf(() => memcachedStore({ client: new MemcachedMetaClient({ servers: three }) }))).toBe(
+      'invalid_config',
+    );
+    expect(codeOf(() => memcachedStore({ servers: three, tagSecret: 'x'.repeat(31) }))).toBe(
+      'invalid_config',
+    );
+    expect(codeOf(() => memcachedStore({ servers: ['127.0.0.1:1'], tagSecret: 'x'.repeat(31) }))).toBe(
+      'invalid_config',
+    );
   });
 });
 

@@ -10,6 +10,9 @@ import type { MemcachedStore } from '../src/index.js';
 /** True (skip) when no memcached can be had; throws under CI=true. Evaluated once per file. */
 export const noMemcached = !memcachedAvailable() && serviceMissing('memcached', 'apt-get install memcached');
 
+/** The `tagSecret` of multi-server test stores (several servers need one). */
+export const TAG_SECRET = 'memcached-tests-tag-secret-0123456789';
+
 /** True when MEMCACHED_SERVERS points at servers the tests cannot stop. */
 export const externalServers = Boolean(process.env.MEMCACHED_SERVERS);
 

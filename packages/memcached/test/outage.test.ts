@@ -5,7 +5,7 @@ import { isSessionError, type SessionKey } from '@tessera/session-core';
 import { freePort, keyFor, type MemcachedServer, rejectionOf, storedSession } from '@tessera/session-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MemcachedStore, memcachedStore } from '../src/index.js';
-import { externalServers, noMemcached, startServers } from './helpers.js';
+import { externalServers, noMemcached, startServers, TAG_SECRET } from './helpers.js';
 
 const MIN = 60_000;
 
@@ -41,7 +41,7 @@ describe.skipIf(noMemcached || externalServers)('memcached going away and coming
   let store: MemcachedStore;
   beforeAll(async () => {
     servers = await startServers(3);
-    store = memcachedStore({ servers: servers.map((s) => s.server), timeoutMs: 300 });
+    store = memcachedStore({ servers: servers.map((s) => s.server), timeoutMs: 300, tagSecret: TAG_SECRET });
   });
   afterAll(async () => {
     await store.close();

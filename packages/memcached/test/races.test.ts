@@ -2,7 +2,7 @@
 import { keyFor, type MemcachedServer, storedSession } from '@tessera/session-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MemcachedStore, memcachedStore } from '../src/index.js';
-import { noMemcached, startServers } from './helpers.js';
+import { noMemcached, startServers, TAG_SECRET } from './helpers.js';
 
 const MIN = 60_000;
 
@@ -11,7 +11,7 @@ describe.skipIf(noMemcached)('races', () => {
   let store: MemcachedStore;
   beforeAll(async () => {
     servers = await startServers(3);
-    store = memcachedStore({ servers: servers.map((s) => s.server) });
+    store = memcachedStore({ servers: servers.map((s) => s.server), tagSecret: TAG_SECRET });
   });
   afterAll(async () => {
     await store.close();

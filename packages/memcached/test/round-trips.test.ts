@@ -3,7 +3,7 @@ import { keyFor, type MemcachedServer, storedSession } from '@tessera/session-te
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemcachedStore } from '../src/index.js';
 import { CountingClient } from './counting-client.js';
-import { noMemcached, startServers } from './helpers.js';
+import { noMemcached, startServers, TAG_SECRET } from './helpers.js';
 
 const MIN = 60_000;
 
@@ -14,7 +14,7 @@ describe.skipIf(noMemcached)('round trips', () => {
   beforeAll(async () => {
     servers = await startServers(3);
     client = new CountingClient({ servers: servers.map((s) => s.server) });
-    store = new MemcachedStore({ client });
+    store = new MemcachedStore({ client, tagSecret: TAG_SECRET });
   });
   afterAll(async () => {
     client.close();

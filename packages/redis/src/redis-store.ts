@@ -17,8 +17,10 @@ import {
   type SessionKey,
   type SessionPatch,
   type SessionStore,
+  type ShardTags,
   type StoreCapabilities,
   type StoredSession,
+  shardTags,
   type UpdateResult,
   type UserSessionInfo,
   userSessionInfoOf,
@@ -31,7 +33,7 @@ import {
   validateDurability,
 } from './durability.js';
 import { decodeSession, encodePatch, encodeSession } from './internal/codec.js';
-import { baseKey, isValidTag, shardTag, validatePrefix } from './internal/keys.js';
+import { baseKey, isValidTag, validatePrefix } from './internal/keys.js';
 import { type ScriptClient, ScriptRunner } from './internal/runner.js';
 import { SCRIPTS, type Script } from './internal/scripts.js';
 
@@ -61,6 +63,15 @@ export interface RedisStoreOptions {
    * @default undefined (no WAIT: a failover may lose the last acknowledged writes)
    */
   readonly durability?: RedisDurability;
+  /**
+   * Secret for the routing tag in tokens: a user's tag is HMAC-SHA-256(tagSecret, userId)
+   * truncated to 4 base36 characters, so a token reveals nothing about its user. At least
+   * 32 bytes (a string is taken as UTF-8); keep it like a signing key. Required on Cluster
+   * (a user's sessions and index must share a slot). Changing it signs every user out.
+   * See the README ("Routing tags").
+   * @default undefined (no tag in tokens: standalone and Sentinel only)
+   */
+  readonly tagSecret?: string | Uint8Array;
 }
 
 export const REDIS_STORE_DEFAULTS = Object.freeze({ keyPrefix: 'tessera:', timeoutMs: 2000 });
@@ -113,6 +124,7 @@ class RedisStore implements SessionStore {
   readonly #prefix: string;
   readonly #runner: ScriptRunner;
   readonly #cluster: boolean;
+  readonly #tags: ShardTags;
   readonly #durability: RedisDurability | undefined;
 
   constructor(options: RedisStoreOptions) {
@@ -141,11 +153,16 @@ class RedisStore implements SessionStore {
       );
     }
     this.#cluster = options.client.isCluster === true;
+    this.#tags = shardTags({
+      store: 'redis',
+      secret: options.tagSecret,
+      neededFor: this.#cluster ? 'a Redis Cluster' : undefined,
+    });
     this.#runner = new ScriptRunner(options.client, timeoutMs);
   }
 
   shardTag(userId: string | null): string {
-    return shardTag(userId);
+    return this.#tags.of(userId);
   }
 
   #base(tag: string): string {
@@ -153,7 +170,7 @@ class RedisStore implements SessionStore {
   }
 
   async load(key: SessionKey, options: LoadOptions): Promise<LoadResult> {
-    if (!isValidTag(key.tag)) return { status: 'missing' };
+    if (!this.#validTag(key.tag)) return { status: 'missing' };
     const reply = await this.#runner.run(
       SCRIPTS.load,
       [this.#base(key.tag)],
@@ -165,6 +182,10 @@ class RedisStore implements SessionStore {
     if (flat === undefined) return { status: 'corrupt', detail: 'unexpected reply' };
     const session = decodeSession(flat);
     if (typeof session === 'string') return { status: 'corrupt', detail: session };
+    // A user's session under another tag than the user's (minted before `tagSecret` was set
+    // or changed) is not in the index that listing and revoke-all read: it must not be usable.
+    // It stays stored until its TTL, unreachable, and is listed again if the secret returns.
+    if (!this.#tags.owns(key.tag, session.userId)) return { status: 'missing' };
     return { status: 'found', session, touched: reply.charCodeAt(0) === 49 /* '1' */ };
   }
 
@@ -186,7 +207,7 @@ class RedisStore implements SessionStore {
     patch: SessionPatch,
     options: { readonly now: number },
   ): Promise<UpdateResult> {
-    if (!isValidTag(key.tag)) return 'missing';
+    if (!this.#validTag(key.tag)) return 'missing';
     const reply = await this.#runner.run(
       SCRIPTS.update,
       [this.#base(key.tag)],
@@ -196,7 +217,7 @@ class RedisStore implements SessionStore {
   }
 
   async destroy(key: SessionKey, options: DestroyOptions): Promise<boolean> {
-    if (!isValidTag(key.tag)) return false;
+    if (!this.#validTag(key.tag)) return false;
     const reply = await this.#write(
       'logout',
       SCRIPTS.destroy,
@@ -208,14 +229,15 @@ class RedisStore implements SessionStore {
   }
 
   async rotate(input: RotateInput): Promise<RotateResult> {
-    const { from, to, limit } = input;
+    const { from, to } = input;
     this.#checkTag(to.key);
-    if (from !== null && !isValidTag(from.key.tag)) return { status: 'conflict' };
-    const toUser = to.session.userId ?? '';
-    if (this.#cluster && toUser !== '' && limit !== null && to.key.tag !== shardTag(toUser)) {
+    if (from !== null && !this.#validTag(from.key.tag)) return { status: 'conflict' };
+    // The index is found by the user's tag: a session under any other tag would be unlisted
+    // (and, on Cluster, in another slot than its index).
+    if (!this.#tags.owns(to.key.tag, to.session.userId)) {
       throw new SessionError(
         'invalid_state',
-        "[tessera] [redis] an indexed session's key tag must be shardTag(userId) on Cluster (mint the token with store.shardTag)",
+        "[tessera] [redis] a user's session key tag must be store.shardTag(userId) (mint the token with store.shardTag)",
       );
     }
     if (this.#cluster && from !== null && from.key.tag !== to.key.tag) return this.#rotateAcrossSlots(input);
@@ -308,7 +330,7 @@ class RedisStore implements SessionStore {
     userId: string,
     options: { readonly now: number },
   ): Promise<readonly UserSessionInfo[]> {
-    const tag = shardTag(userId);
+    const tag = this.#tags.of(userId);
     const reply = await this.#runner.run(SCRIPTS.list, [this.#base(tag)], [userId, String(options.now)]);
     const out: UserSessionInfo[] = [];
     for (const row of Array.isArray(reply) ? (reply as unknown[]) : []) {
@@ -330,7 +352,7 @@ class RedisStore implements SessionStore {
     const reply = await this.#write(
       'revoke',
       SCRIPTS.revokeOne,
-      [this.#base(shardTag(userId))],
+      [this.#base(this.#tags.of(userId))],
       [userId, handle, String(options.now)],
       (r) => r === 1,
     );
@@ -344,18 +366,22 @@ class RedisStore implements SessionStore {
     const reply = await this.#write(
       'revoke',
       SCRIPTS.revokeAll,
-      [this.#base(shardTag(userId))],
+      [this.#base(this.#tags.of(userId))],
       [userId, String(options.now), options.except?.id ?? ''],
       (r) => typeof r === 'number' && r > 0,
     );
     return typeof reply === 'number' ? reply : 0;
   }
 
+  #validTag(tag: string): boolean {
+    return isValidTag(tag, this.#cluster);
+  }
+
   #checkTag(key: SessionKey): void {
-    if (!isValidTag(key.tag)) {
+    if (!this.#validTag(key.tag)) {
       throw new SessionError(
         'invalid_state',
-        `[tessera] [redis] a new key's tag must come from store.shardTag() ([0-9a-z]{1,16}), got ${JSON.stringify(key.tag)}`,
+        `[tessera] [redis] a new key's tag must come from store.shardTag() ([0-9a-z]{1,16}, or '' off Cluster), got ${JSON.stringify(key.tag)}`,
       );
     }
   }

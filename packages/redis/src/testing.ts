@@ -25,14 +25,29 @@ export interface RedisKit {
   corrupt(key: SessionKey): Promise<void>;
 }
 
-export function redisKit(options: { readonly keyPrefix?: string } = {}): RedisKit {
+/** The kit's default `tagSecret`: a fixed TEST value, so suites see tagged tokens as on Cluster. */
+export const KIT_TAG_SECRET = 'tessera-redis-kit-tag-secret-for-tests-only';
+
+export interface RedisKitOptions {
+  /** @default 'kit:' */
+  readonly keyPrefix?: string;
+  /**
+   * The store's `tagSecret`; `null` for none (untagged tokens, standalone only).
+   * @default KIT_TAG_SECRET (a published test value: never use it outside tests)
+   */
+  readonly tagSecret?: string | Uint8Array | null;
+}
+
+export function redisKit(options: RedisKitOptions = {}): RedisKit {
   const keyPrefix = options.keyPrefix ?? 'kit:';
+  const tagSecret = options.tagSecret === undefined ? KIT_TAG_SECRET : options.tagSecret;
   let client: Redis | undefined;
   return {
     store: redisContractStore((url) => {
       client = new Redis(url, FAIL_FAST_OPTIONS);
       const c = client;
-      return { store: redisStore({ client: c, keyPrefix }), close: () => c.quit() };
+      const store = redisStore({ client: c, keyPrefix, ...(tagSecret === null ? {} : { tagSecret }) });
+      return { store, close: () => c.quit() };
     }),
     async corrupt(key) {
       if (!client)

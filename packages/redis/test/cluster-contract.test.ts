@@ -19,13 +19,14 @@ import { clusterClient, noCluster, noRedis, ready } from './helpers.js';
 let cluster: RedisCluster;
 let redis: Cluster;
 let store: SessionStore;
+const TAG_SECRET = 'cluster-contract-tag-secret-0123456789';
 
 describe.skipIf(noRedis || noCluster)('redis cluster', () => {
   beforeAll(async () => {
     cluster = await startRedisCluster();
     redis = clusterClient(cluster.nodes);
     await ready(redis);
-    store = redisStore({ client: redis });
+    store = redisStore({ client: redis, tagSecret: TAG_SECRET });
   }, 60_000);
   afterAll(async () => {
     redis?.disconnect();

@@ -227,6 +227,8 @@ describe.skipIf(noRedis)('durability on a standalone master', () => {
   });
 });
 
+const CLUSTER_TAG_SECRET = 'durability-cluster-tag-secret-0123456789';
+
 describe.skipIf(noRedis || noCluster)('durability on a local Cluster (3 masters + 3 replicas)', () => {
   let cluster: RedisCluster;
   let redis: ReturnType<typeof clusterClient>;
@@ -244,6 +246,7 @@ describe.skipIf(noRedis || noCluster)('durability on a local Cluster (3 masters 
     const shortfalls: DurabilityShortfall[] = [];
     const store = redisStore({
       client: redis,
+      tagSecret: CLUSTER_TAG_SECRET,
       durability: { replicas: 1, timeoutMs: 500, onShortfall: (s) => shortfalls.push(s) },
     });
     // Users spread over all three masters; the first call per node also takes the NOSCRIPT path.
@@ -259,7 +262,11 @@ describe.skipIf(noRedis || noCluster)('durability on a local Cluster (3 masters 
   });
 
   it('anonymous -> user across slots is acknowledged on both nodes', async () => {
-    const store = redisStore({ client: redis, durability: { replicas: 1, timeoutMs: 500 } });
+    const store = redisStore({
+      client: redis,
+      tagSecret: CLUSTER_TAG_SECRET,
+      durability: { replicas: 1, timeoutMs: 500 },
+    });
     for (let i = 0; i < 10; i++) {
       const now = Date.now();
       const anon = keyFor(store);

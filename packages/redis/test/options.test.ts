@@ -1,3 +1,4 @@
+import { xxh32 } from '@node-rs/xxhash';
 import { isSessionError } from '@tessera/session-core';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
@@ -42,8 +43,46 @@ describe('redisStore options', () => {
     expect(await store.load({ id: 'x', tag: '}{' }, { now: 0, touchIntervalMs: 0 })).toEqual({
       status: 'missing',
     });
-    expect(store.shardTag!('alice')).toBe(store.shardTag!('alice'));
-    expect(store.shardTag!('alice')).toMatch(/^[0-9a-z]{1,16}$/);
-    expect(store.shardTag!(null)).toMatch(/^[0-9a-z]{1,16}$/);
+  });
+
+  it('rejects a tagSecret shorter than 32 bytes', () => {
+    expect(configError(() => redisStore({ client: fake, tagSecret: 'short' }))).toMatch(/tagSecret/);
+    expect(configError(() => redisStore({ client: fake, tagSecret: new Uint8Array(31) }))).toMatch(
+      /tagSecret/,
+    );
+  });
+
+  it('Cluster without tagSecret is refused (issue #13: a routing tag derived from the user id in the clear)', () => {
+    const cluster = Object.assign(Object.create(fake), { isCluster: true }) as Redis;
+    expect(configError(() => redisStore({ client: cluster }))).toMatch(/a Redis Cluster needs `tagSecret`/);
+    expect(() => redisStore({ client: cluster, tagSecret: SECRET })).not.toThrow();
+  });
+});
+
+const SECRET = 'options-test-tag-secret-0123456789abcdef';
+
+describe('routing tags (issue #13: the token tag must not reveal the user)', () => {
+  const users = Array.from({ length: 50 }, (_, i) => `user-${i}`);
+
+  it("without tagSecret (standalone): no tag at all, '' for users and anonymous sessions", () => {
+    const store = redisStore({ client: fake });
+    for (const u of users) expect(store.shardTag!(u)).toBe('');
+    expect(store.shardTag!(null)).toBe('');
+  });
+
+  it('keyed: stable per user, 4 base36 characters, never the unkeyed xxh32(userId) base36 of before', () => {
+    const store = redisStore({ client: fake, tagSecret: SECRET });
+    for (const u of users) {
+      expect(store.shardTag!(u)).toBe(store.shardTag!(u));
+      expect(store.shardTag!(u)).toMatch(/^[0-9a-z]{4}$/);
+      expect(store.shardTag!(u)).not.toBe(xxh32(u).toString(36));
+    }
+    expect(store.shardTag!(null)).toMatch(/^[0-9a-z]{4}$/);
+  });
+
+  it('keyed: another secret, other tags', () => {
+    const a = redisStore({ client: fake, tagSecret: SECRET });
+    const b = redisStore({ client: fake, tagSecret: `${SECRET}-rotated` });
+    expect(users.filter((u) => a.shardTag!(u) === b.shardTag!(u)).length).toBeLessThanOrEqual(1);
   });
 });

@@ -12,6 +12,8 @@
  * A gate in front of the store holds chosen operations to force interleavings (a slow
  * in-flight request, two rotations of one token) instead of hoping for them.
  */
+import { createHash } from 'node:crypto';
+import { xxh32, xxh64 } from '@node-rs/xxhash';
 import {
   createSessionManager,
   type InstrumentedStore,
@@ -126,6 +128,34 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The routing tag of a cookie value (see the token grammar in the core's token.ts), or ''. */
+function tagOf(token: string): string {
+  const parts = token.split('.');
+  return parts.length === 2 || parts.length === 4 ? parts[0]! : '';
+}
+
+/**
+ * Unkeyed hashes of a user id, in the encodings a tag could be cut from: a tag that is the
+ * start or the end of one of these for every user is a plain hash of the id, whoever can
+ * read a token can compute it, and a small id space falls to brute force.
+ */
+function unkeyedHashesOf(userId: string): [string, string][] {
+  const out: [string, string][] = [
+    ['the user id itself', userId.toLowerCase()],
+    ['xxh32 base36', xxh32(userId).toString(36)],
+    ['xxh32 hex', xxh32(userId).toString(16)],
+    ['xxh64 base36', xxh64(userId).toString(36)],
+    ['xxh64 hex', xxh64(userId).toString(16)],
+  ];
+  for (const algorithm of ['sha256', 'sha1', 'md5']) {
+    const digest = createHash(algorithm).update(userId).digest();
+    out.push([`${algorithm} hex`, digest.toString('hex')]);
+    out.push([`${algorithm} base36 (32 bits)`, digest.readUInt32BE(0).toString(36)]);
+    out.push([`${algorithm} base36 (64 bits)`, digest.readBigUInt64BE(0).toString(36)]);
+  }
+  return out;
 }
 
 /** The same token with one base64url character changed at `index` (a different, canonical value). */
@@ -506,6 +536,33 @@ export function describeAdversarialContract(options: AdversarialContractOptions)
         expect(reasons).toHaveLength(n);
         expect(new Set(reasons)).toEqual(new Set(['unknown']));
       }, 30_000);
+    });
+
+    describe('what a token reveals', () => {
+      it(
+        'token tag not the unkeyed hash: a signed-in token carries no tag, or one no unkeyed hash of the user id predicts',
+        async () => {
+          const ids = [user(), user(), user()];
+          const tags: string[] = [];
+          for (const id of ids) tags.push(tagOf(await client().signIn(id)));
+          ids.forEach((id, i) => {
+            // Nothing but the store's routing tag for the user (or nothing at all) is in the token.
+            expect(tags[i]).toBe(inner.shardTag?.(id) ?? '');
+            if (tags[i] !== '') expect(tags[i], 'xxh32(userId) base36').not.toBe(xxh32(id).toString(36));
+          });
+          if (tags.every((t) => t === '')) return;
+          // Three users, so a keyed tag matching one of these by chance (~1e-6) never fails the case.
+          const hashes = ids.map(unkeyedHashesOf);
+          hashes[0]!.forEach(([name], j) => {
+            const predicted = ids.every((_, i) => {
+              const hash = hashes[i]![j]![1];
+              return tags[i] !== '' && (hash.startsWith(tags[i]!) || hash.endsWith(tags[i]!));
+            });
+            expect(predicted, `the tags are cut from ${name} of the user id`).toBe(false);
+          });
+        },
+        timeout,
+      );
     });
 
     describe('lifecycle attacks', () => {

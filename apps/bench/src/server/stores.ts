@@ -70,7 +70,8 @@ export async function tesseraStore(kind: string): Promise<SessionStore> {
       return postgresStore({ client: counted, schema });
     }
     case 'memcached': {
-      const client = new MemcachedMetaClient({ servers: env('BENCH_MEMCACHED_SERVERS').split(',') });
+      const servers = env('BENCH_MEMCACHED_SERVERS').split(',');
+      const client = new MemcachedMetaClient({ servers });
       closers.push(() => client.close());
       // One exec is one round trip to one server (its commands are pipelined).
       const exec = client.exec.bind(client);
@@ -78,7 +79,8 @@ export async function tesseraStore(kind: string): Promise<SessionStore> {
         counters.storeCalls++;
         return exec(server, commands);
       };
-      return memcachedStore({ client });
+      // Several servers need keyed routing tags (one server has none).
+      return memcachedStore({ client, ...(servers.length > 1 ? { tagSecret: BENCH_TAG_SECRET } : {}) });
     }
     default:
       throw new Error(`[bench] no Tessera store ${kind}`);
@@ -93,4 +95,5 @@ export function nextLoginUser(): string {
 }
 
 export const PEER_SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
+export const BENCH_TAG_SECRET = 'bench-tag-secret-bench-tag-secret-0123456789';
 export const IDLE_SECONDS = 1800;

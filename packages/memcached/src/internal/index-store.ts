@@ -6,6 +6,9 @@
  * Ordering is what keeps it exact without transactions:
  * - a login writes its session item BEFORE its index entry, so a concurrent login that
  *   evicts it always finds the item to delete;
+ * - revoke one, revoke all and evict-oldest delete the sessions BEFORE the index write that
+ *   drops their entries, so a failure in between leaves entries of dead sessions (pruned by
+ *   the next read), never a live session that nothing lists;
  * - the session being replaced (`from`) is consumed by a CAS delete, which succeeds once;
  * - under `reject` the cap is settled first (so a refused login changes nothing), then
  *   `from` is consumed; losing that race removes the new entry again.
@@ -31,7 +34,7 @@ import {
   indexItemKey,
   sessionItemKey,
 } from './codec.js';
-import { backoff, type Ctx, deleteSessions, expect, fanOut, readSessions } from './ops.js';
+import { backoff, type Ctx, deleteEach, deleteSessions, expect, fanOut, readSessions } from './ops.js';
 
 interface IndexRead {
   readonly cas: string | undefined;
@@ -103,7 +106,6 @@ export class IndexStore {
       if (!indexed || limit.onLimit === 'reject') return { status: 'ok', evicted: [] };
       const victims = await this.#admit(userId, now, limit, from?.key.id, to.key, to.session, firstIndex);
       if (victims === 'limit') throw new Error('unreachable: evict-oldest never refuses');
-      await deleteSessions(this.ctx, victims);
       return { status: 'ok', evicted: victims.map((v) => ({ handle: v.handle })) };
     } catch (error) {
       await dropTo();
@@ -136,32 +138,42 @@ export class IndexStore {
   }
 
   async revokeOne(userId: string, handle: string, now: number): Promise<boolean> {
-    const victim = await this.#rmw(
-      userId,
-      now,
-      undefined,
-      async (read): Promise<Step<IndexEntry | undefined>> => {
-        const hit = read.entries.find((e) => e.handle === handle);
-        if (!hit) return { done: undefined };
-        return { entries: read.entries.filter((e) => e !== hit && e.exp > now), result: hit };
-      },
-    );
-    return victim ? (await deleteSessions(this.ctx, [victim])) > 0 : false;
+    let existed = false;
+    await this.#rmw(userId, now, undefined, async (read): Promise<Step<void>> => {
+      const hit = read.entries.find((e) => e.handle === handle);
+      if (!hit) return { done: undefined };
+      // The session first (see the top of the file); a retry after a CAS conflict deletes again, harmlessly.
+      existed = (await deleteSessions(this.ctx, [hit])) > 0 || existed;
+      return { entries: read.entries.filter((e) => e !== hit && e.exp > now), result: undefined };
+    });
+    return existed;
   }
 
   async revokeAll(userId: string, now: number, except: SessionKey | undefined): Promise<number> {
-    const victims = await this.#rmw(userId, now, undefined, async (read): Promise<Step<IndexEntry[]>> => {
+    const deleted = new Set<string>();
+    let count = 0;
+    await this.#rmw(userId, now, undefined, async (read): Promise<Step<void>> => {
       const victims = read.entries.filter((e) => e.id !== except?.id);
-      if (victims.length === 0) return { done: [] };
-      return { entries: read.entries.filter((e) => e.id === except?.id && e.exp > now), result: victims };
+      if (victims.length === 0) return { done: undefined };
+      // The sessions first (see the top of the file). After a CAS conflict the next read may
+      // list new sessions (a login that finished meanwhile): they are revoked too.
+      const fresh = victims.filter((e) => !deleted.has(e.id));
+      count += await deleteSessions(this.ctx, fresh);
+      for (const e of fresh) deleted.add(e.id);
+      return { entries: read.entries.filter((e) => e.id === except?.id && e.exp > now), result: undefined };
     });
-    return deleteSessions(this.ctx, victims);
+    return count;
   }
 
   /**
    * Add `to` to the user's index under the cap. Entries past their absolute deadline are
    * pruned; at the cap, entries are checked against their session items (one batched read,
-   * remembered across CAS retries) so dead ones never count. Answers the evicted entries.
+   * remembered across CAS retries) so dead ones never count. Evicted sessions are deleted
+   * before the index write that drops them, and reported by the login whose delete found
+   * them (two logins racing for one victim report it once). An attempt that then loses the
+   * CAS race keeps its deletions: its retry may find the cap no longer needed them (a session
+   * ended meanwhile), so the user can end up below the cap, never above it.
+   * Answers the evicted entries.
    */
   async #admit(
     userId: string,
@@ -173,8 +185,12 @@ export class IndexStore {
     first: IndexRead | undefined,
   ): Promise<IndexEntry[] | 'limit'> {
     const alive = new Map<string, boolean>();
+    // Deleted by this login, possibly in an attempt whose index write then lost a CAS race.
+    const evicted = new Map<string, IndexEntry>();
     return this.#rmw(userId, now, first, async (read): Promise<Step<IndexEntry[] | 'limit'>> => {
-      let entries = read.entries.filter((e) => e.exp > now && e.id !== fromId && e.id !== key.id);
+      let entries = read.entries.filter(
+        (e) => e.exp > now && e.id !== fromId && e.id !== key.id && alive.get(e.id) !== false,
+      );
       if (entries.length >= limit.max) {
         const unknown = entries.filter((e) => !alive.has(e.id));
         const sessions = await readSessions(this.ctx, unknown);
@@ -184,13 +200,17 @@ export class IndexStore {
         });
         entries = entries.filter((e) => alive.get(e.id));
       }
-      let victims: IndexEntry[] = [];
       if (entries.length >= limit.max) {
         if (limit.onLimit === 'reject') return { done: 'limit' };
         const cut = entries.length - limit.max + 1;
         const sorted = [...entries].sort((a, b) => a.createdAt - b.createdAt);
-        victims = sorted.slice(0, cut);
+        const victims = sorted.slice(0, cut);
         entries = sorted.slice(cut);
+        const found = await deleteEach(this.ctx, victims);
+        victims.forEach((v, i) => {
+          alive.set(v.id, false);
+          if (found[i]) evicted.set(v.id, v);
+        });
       }
       entries.push({
         id: key.id,
@@ -199,7 +219,7 @@ export class IndexStore {
         createdAt: session.createdAt,
         exp: session.absoluteExpiresAt,
       });
-      return { entries, result: victims };
+      return { entries, result: [...evicted.values()] };
     });
   }
 

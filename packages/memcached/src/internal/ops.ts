@@ -77,9 +77,9 @@ export async function readSessions(
   });
 }
 
-/** Delete several sessions in one round trip per server; answers how many existed. */
-export async function deleteSessions(ctx: Ctx, refs: readonly SessionRef[]): Promise<number> {
-  if (refs.length === 0) return 0;
+/** Delete several sessions in one round trip per server; answers, per ref, whether it existed. */
+export async function deleteEach(ctx: Ctx, refs: readonly SessionRef[]): Promise<boolean[]> {
+  if (refs.length === 0) return [];
   const replies = await fanOut(
     ctx,
     refs.map((r) => ({
@@ -87,5 +87,10 @@ export async function deleteSessions(ctx: Ctx, refs: readonly SessionRef[]): Pro
       command: { line: `md ${sessionItemKey(ctx.prefix, r.id)}` },
     })),
   );
-  return replies.filter((r) => r.code === 'HD').length;
+  return replies.map((r) => r.code === 'HD');
+}
+
+/** Delete several sessions in one round trip per server; answers how many existed. */
+export async function deleteSessions(ctx: Ctx, refs: readonly SessionRef[]): Promise<number> {
+  return (await deleteEach(ctx, refs)).filter(Boolean).length;
 }

@@ -1,11 +1,12 @@
 /**
  * Key naming and routing. Every key a script touches is `<prefix>{<tag>}…`, so the hash
- * tag alone decides the Cluster slot: a user's sessions and index share `shardTag(userId)`.
+ * tag alone decides the Cluster slot: a user's sessions and index share `shardTag(userId)`
+ * (a keyed tag, see `shardTags` in the core). Without a tag the braces stay, empty: one
+ * layout for every deployment, and standalone Redis has no slots to care about.
  */
-import { xxh32 } from '@node-rs/xxhash';
 import { SessionError } from '@tessera/session-core';
 
-/** Tags are what `shardTag` produces: base36, at most 16 characters (the contract's bound). */
+/** Non-empty tags: base36, at most 16 characters (the contract's bound). */
 const TAG = /^[0-9a-z]{1,16}$/;
 
 /**
@@ -23,19 +24,12 @@ export function validatePrefix(prefix: string, where: string): string {
   return prefix;
 }
 
-/** Deterministic for a user (all of a user's sessions share a slot), random for anonymous ones. */
-export function shardTag(userId: string | null): string {
-  if (userId === null) {
-    const word = new Uint32Array(1);
-    crypto.getRandomValues(word);
-    return word[0]!.toString(36);
-  }
-  return xxh32(userId).toString(36);
-}
-
-/** A tag from a cookie is client input: anything `shardTag` cannot have made is refused. */
-export function isValidTag(tag: string): boolean {
-  return TAG.test(tag);
+/**
+ * A tag from a cookie is client input: anything `shardTag` cannot have made is refused. `''`
+ * (no tag) only off Cluster: there `{}` would hash the whole key and scatter a script's keys.
+ */
+export function isValidTag(tag: string, cluster: boolean): boolean {
+  return tag === '' ? !cluster : TAG.test(tag);
 }
 
 /** The script base for a tag; scripts append `s:<id>` or `u:<userId>`. */
