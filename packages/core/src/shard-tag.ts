@@ -19,6 +19,7 @@ export const SHARD_TAG_LENGTH = 4;
 
 const SPACE = 36 ** SHARD_TAG_LENGTH;
 const MIN_SECRET_BYTES = 32;
+const TAG_CACHE_SIZE = 10_000;
 // Domain separation: the same secret reused elsewhere never yields these values.
 const DOMAIN = 'tessera/shard-tag/v1\0';
 
@@ -79,7 +80,18 @@ export function shardTags(options: ShardTagsOptions): ShardTags {
   }
   // A copy: the caller changing its array later must not move every user to another tag.
   const key = Uint8Array.from(bytes);
-  const of = (userId: string | null) =>
-    encode(userId === null ? randomBytes(4) : hmacSha256(key, DOMAIN + userId));
-  return { keyed: true, of, owns: (tag, userId) => userId === null || tag === of(userId) };
+  // Every signed-in read checks its tag (`owns`): remember recent users' tags rather than
+  // compute an HMAC per request. Bounded; dropped whole when full (it refills in one HMAC each).
+  const cache = new Map<string, string>();
+  const userTag = (userId: string): string => {
+    let tag = cache.get(userId);
+    if (tag === undefined) {
+      tag = encode(hmacSha256(key, DOMAIN + userId));
+      if (cache.size >= TAG_CACHE_SIZE) cache.clear();
+      cache.set(userId, tag);
+    }
+    return tag;
+  };
+  const of = (userId: string | null) => (userId === null ? encode(randomBytes(4)) : userTag(userId));
+  return { keyed: true, of, owns: (tag, userId) => userId === null || tag === userTag(userId) };
 }
