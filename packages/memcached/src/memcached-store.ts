@@ -213,11 +213,13 @@ export class MemcachedStore implements SessionStore {
 
   async destroy(key: SessionKey, options: DestroyOptions): Promise<boolean> {
     const item = sessionItemKey(this.#ctx.prefix, key.id);
-    const [[r]] = await Promise.all([
-      this.client.exec(this.#server(key), [{ line: `md ${item}` }]),
-      options.userId === null ? undefined : this.#index.remove(options.userId, [key.id], options.now),
-    ]);
+    // The session first, then its index entry: were the index rewritten and the delete lost,
+    // a live session would be listed nowhere (no device list, no revoke-all). The other way
+    // round a failure leaves only a stale entry, pruned by the next read. One more round trip
+    // on logout, the price of that order.
+    const [r] = await this.client.exec(this.#server(key), [{ line: `md ${item}` }]);
     expect(r, ['HD', 'NF'], 'md');
+    if (options.userId !== null) await this.#index.remove(options.userId, [key.id], options.now);
     return r!.code === 'HD';
   }
 

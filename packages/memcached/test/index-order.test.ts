@@ -1,5 +1,5 @@
 /**
- * Issue #13 item 6: revoke one, revoke all and evict-oldest delete the sessions BEFORE they
+ * Issue #13 item 6: revoke one, revoke all, evict-oldest and logout delete the sessions BEFORE they
  * rewrite the index, so a failure between the two steps never leaves a live session that
  * nothing lists (the device list and the next revoke-all would miss it). The failure is
  * injected at the client, on one server, between the steps; the other order is harmless:
@@ -88,6 +88,17 @@ describe.skipIf(noMemcached)('memcached: sessions go before their index entries'
       ).rejects.toMatchObject({
         code: 'store_unavailable',
       });
+      await noLiveSessionUnlisted(userId, keys);
+    });
+
+    it(`logout (destroy): a failure while ${step} leaves no live session unlisted`, async () => {
+      const { userId, keys } = await userWith(2);
+      client.failOn = failOn;
+      await expect(
+        store.destroy(keys[0]!, { now: Date.now() + 10, userId, reason: 'logout' }),
+      ).rejects.toMatchObject({ code: 'store_unavailable' });
+      // Let any step still in flight after the rejection land before looking.
+      await new Promise((resolve) => setTimeout(resolve, 100));
       await noLiveSessionUnlisted(userId, keys);
     });
 
