@@ -59,10 +59,11 @@ describe.each(FRAMEWORKS)('demo API on %s', (framework) => {
     expect((await c.state()).authenticated).toBe(false);
   });
 
-  it('login: 200 { userId } with the pre-session token, the session token rotated', async () => {
+  it('login: 200 { userId } with the pre-session token, the session token rotated, nothing carried', async () => {
     const c = new Client(base);
     await c.state();
     expect(await c.send('POST', '/api/counter')).toMatchObject({ status: 200, body: { counter: 1 } });
+    expect(await c.send('PUT', '/api/notes/returnTo', { value: '/planted' })).toMatchObject({ status: 204 });
     const before = c.jar.get(SID);
     expect(before).toBeTruthy();
     const r = await c.send('POST', '/api/login', { username: 'alice', password: 'wonderland' });
@@ -71,7 +72,9 @@ describe.each(FRAMEWORKS)('demo API on %s', (framework) => {
     expect(after).toBeTruthy();
     expect(after).not.toBe(before);
     const s = await c.state();
-    expect(s).toMatchObject({ authenticated: true, userId: 'alice', counter: 1 });
+    // The demo keeps keepDataOnLogin's default: what the anonymous session held stays behind.
+    expect(s).toMatchObject({ authenticated: true, userId: 'alice', counter: 0 });
+    expect((await c.send('GET', '/api/notes')).body).toEqual({});
     expect(s.createdAt).toEqual(expect.any(Number));
     expect(s.expiresAt).toBeGreaterThan(Date.now());
     // The pre-login cookie is dead: it neither signs in nor carries the data.
