@@ -182,7 +182,7 @@ export function resolvePolicy(options: PolicyOptions = {}): Policy {
   const keep: unknown = options.keepDataOnLogin ?? d.keepDataOnLogin;
   if (keep === true) {
     invalid(
-      'keepDataOnLogin: true is not accepted: it would carry whatever an attacker planted in an anonymous session into the signed-in one. List the keys to carry, e.g. [\'cart\'].',
+      "keepDataOnLogin: true is not accepted: it would carry whatever an attacker planted in an anonymous session into the signed-in one. List the keys to carry, e.g. ['cart'].",
     );
   }
   if (keep !== false && !(Array.isArray(keep) && keep.every((k) => typeof k === 'string' && k !== ''))) {
