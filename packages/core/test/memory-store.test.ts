@@ -114,7 +114,7 @@ describe('MemoryStore eviction', () => {
 
   it('through the manager, that refusal is a store_unavailable SessionError (503), not a crash', async () => {
     const s = new MemoryStore({ maxEntries: 1, warnInProduction: false });
-    const manager = createSessionManager({ store: s });
+    const manager = createSessionManager({ store: s, logger: false });
     const login = await manager.begin({ method: 'POST', header: () => undefined });
     await login.session.login('alice');
     await login.commit();
