@@ -104,6 +104,9 @@ export interface AdapterContractOptions {
 const MIN = 60_000;
 const SID = '__Host-sid';
 const SET_COOKIE_RE = /^__Host-sid=[A-Za-z0-9._~-]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/;
+/** The cookies the session middleware sets: the session's and the pre-session CSRF one. */
+const SESSION_COOKIE_RE = /^(__Host-sid|__Host-csrf)=/;
+const NO_STORE_RE = /(^|,)\s*no-store\s*(,|$)/i;
 const CLEAR_COOKIE = `${SID}=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Lax`;
 
 export interface Reply {
@@ -139,6 +142,16 @@ export class Browser {
     }
     const res = await fetch(this.base + path, { method, headers, body, redirect: 'manual' });
     const lines = this.jar.absorb(res);
+    // Checked on every request of both suites: a cached response carrying a session cookie
+    // hands one user's session to whoever the cache answers next (SPEC §2).
+    if (
+      lines.some((l) => SESSION_COOKIE_RE.test(l)) &&
+      !NO_STORE_RE.test(res.headers.get('cache-control') ?? '')
+    ) {
+      throw new Error(
+        `${method} ${path} answered ${res.status} with a session Set-Cookie but Cache-Control: ${res.headers.get('cache-control')}`,
+      );
+    }
     return {
       status: res.status,
       headers: res.headers,
@@ -236,6 +249,31 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
             expect(store.counts.create).toBe(1);
             const s = await b.state();
             expect(s.body.data).toEqual({ theme: 'dark' });
+          },
+          timeout,
+        );
+
+        it(
+          'every response that sets or clears a session or CSRF cookie says Cache-Control: no-store, 4xx included',
+          async () => {
+            const b = browser();
+            const first = await b.state();
+            expect(first.headers.getSetCookie().some((l) => l.startsWith('__Host-csrf='))).toBe(true);
+            expect(first.headers.get('cache-control')).toBe('no-store');
+            await b.send('POST', '/set', { json: { key: 'a', value: 1 } });
+            const good = b.jar.get(SID)!;
+            const forged = `${good.slice(0, -2)}${good.at(-2) === 'A' ? 'B' : 'A'}${good.at(-1)}`;
+            const dead = { cookie: `${SID}=${forged}` };
+            const replies = [
+              await b.send('GET', '/protected', { headers: dead }),
+              await b.send('POST', '/set', { json: { key: 'a', value: 2 }, headers: dead, csrf: false }),
+              await b.login(user()),
+            ];
+            expect(replies.map((r) => r.status)).toEqual([401, 403, 200]);
+            for (const r of replies) {
+              expect(r.sid).toHaveLength(1);
+              expect(r.headers.get('cache-control')).toBe('no-store');
+            }
           },
           timeout,
         );
