@@ -297,7 +297,7 @@ describe.each(['express', 'nestjs'] as const)('demo API on %s: body-parser refus
   afterAll(() => demo?.close());
 
   /** PUT /api/notes/a with a raw body, past CSRF (the body is parsed after it). */
-  const put = async (body: Uint8Array | string, headers: Record<string, string>) => {
+  const put = async (body: BodyInit, headers: Record<string, string>) => {
     const c = new Client(base);
     await c.state();
     const res = await fetch(`${base}/api/notes/a`, {
