@@ -119,9 +119,13 @@ export class SessionManager<D extends SessionData = SessionData> {
     // performance.now()) would write values some stores read back as corrupt.
     const clock: Clock = given ? { now: () => Math.floor(given.now()) } : systemClock;
     const logger = resolveLogger(options.logger);
-    const events = new SessionEvents((error) =>
-      logger?.error(`[tessera] an event listener threw: ${(error as Error)?.stack ?? String(error)}`),
-    );
+    const events = new SessionEvents((error) => {
+      try {
+        logger?.error(`[tessera] an event listener threw: ${(error as Error)?.stack ?? String(error)}`);
+      } catch {
+        // Neither a listener nor the logger may break the request that emitted the event.
+      }
+    });
     if (options.onEvent) events.on('*', options.onEvent);
     this.events = events;
     this.policy = policy;

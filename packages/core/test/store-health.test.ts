@@ -135,11 +135,14 @@ describe('store outages are logged once each way', () => {
     expect(warn).toHaveBeenCalledTimes(1);
   });
 
-  it('a throwing logger never fails a request', async () => {
+  it('a throwing logger never fails a request, nor does one reporting a throwing listener', async () => {
     const throwing = () => {
       throw new Error('log sink down');
     };
-    const { store, signIn, visit } = setup({ logger: { warn: throwing, error: throwing } });
+    const { store, signIn, visit, manager } = setup({ logger: { warn: throwing, error: throwing } });
+    manager.events.on('login', () => {
+      throw new Error('audit sink down');
+    });
     const cookie = await signIn();
     store.mode = 'reject';
     expect(await visit(cookie)).toBe('store_unavailable');
