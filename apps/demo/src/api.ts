@@ -29,6 +29,13 @@ export interface Reply {
 }
 
 /**
+ * Every reply depends on the session (the signed-in page, the devices list, the CSRF
+ * token): each wiring sends it with this Cache-Control, so no browser or shared cache hands
+ * one user's answer to the next request.
+ */
+export const CACHE_CONTROL = 'no-store';
+
+/**
  * JSON bodies are small here: each wiring answers a larger one with BODY_TOO_LARGE, and
  * passes malformed JSON on as `null` (the handlers then answer 400 or 401).
  */

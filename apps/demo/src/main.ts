@@ -2,6 +2,7 @@
  * `pnpm start`: the demo on http://localhost:3000 (memory store, Hono) unless the
  * environment says otherwise; see README for DEMO_FRAMEWORK, SESSION_STORE and the rest.
  */
+import './production.js';
 import { createSessionManager } from '@tessera/session-core';
 import type { DemoData } from './api.js';
 import { readConfig, sessionOptions } from './config.js';
@@ -13,7 +14,9 @@ const opened = await openStore(config);
 const manager = createSessionManager<DemoData>({ store: opened.store, ...sessionOptions(config) });
 const { start } = (await import(`./frameworks/${config.framework}.js`)) as { start: StartApp };
 const app = await start(manager, config.port);
-console.log(`tessera demo: framework=${config.framework} store=${opened.label} url=${app.url}`);
+console.log(
+  `tessera demo: framework=${config.framework} store=${opened.label} env=${process.env.NODE_ENV} url=${app.url}`,
+);
 
 // Once: `pnpm start` and a terminal may both deliver Ctrl-C, and a second signal must not
 // cut the first shutdown short (it would end the process with the signal's default action).

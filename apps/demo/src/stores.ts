@@ -20,7 +20,9 @@ export const DEV_TAG_SECRET = 'tessera-demo-development-tag-secret-not-for-produ
 export async function openStore(config: DemoConfig): Promise<OpenedStore> {
   switch (config.store) {
     case 'memory':
-      return { store: new MemoryStore(), label: 'memory', close: async () => {} };
+      // Deliberately quiet: the demo runs with NODE_ENV=production and on the memory store by
+      // default, and its start line already says store=memory (the README says what that means).
+      return { store: new MemoryStore({ warnInProduction: false }), label: 'memory', close: async () => {} };
     case 'redis': {
       const { Redis } = await import('ioredis');
       const { redisStore } = await import('@tessera/session-redis');

@@ -2,6 +2,7 @@
  * The demo's HTTP API as a contract checked from outside, over real HTTP, against each of the
  * four framework wirings: the same requests must get the same statuses and JSON shapes.
  */
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, FRAMEWORKS, type RunningDemo, startDemo } from './demo.js';
 
@@ -59,10 +60,11 @@ describe.each(FRAMEWORKS)('demo API on %s', (framework) => {
     expect((await c.state()).authenticated).toBe(false);
   });
 
-  it('login: 200 { userId } with the pre-session token, the session token rotated', async () => {
+  it('login: 200 { userId } with the pre-session token, the session token rotated, nothing carried', async () => {
     const c = new Client(base);
     await c.state();
     expect(await c.send('POST', '/api/counter')).toMatchObject({ status: 200, body: { counter: 1 } });
+    expect(await c.send('PUT', '/api/notes/returnTo', { value: '/planted' })).toMatchObject({ status: 204 });
     const before = c.jar.get(SID);
     expect(before).toBeTruthy();
     const r = await c.send('POST', '/api/login', { username: 'alice', password: 'wonderland' });
@@ -71,7 +73,9 @@ describe.each(FRAMEWORKS)('demo API on %s', (framework) => {
     expect(after).toBeTruthy();
     expect(after).not.toBe(before);
     const s = await c.state();
-    expect(s).toMatchObject({ authenticated: true, userId: 'alice', counter: 1 });
+    // The demo keeps keepDataOnLogin's default: what the anonymous session held stays behind.
+    expect(s).toMatchObject({ authenticated: true, userId: 'alice', counter: 0 });
+    expect((await c.send('GET', '/api/notes')).body).toEqual({});
     expect(s.createdAt).toEqual(expect.any(Number));
     expect(s.expiresAt).toBeGreaterThan(Date.now());
     // The pre-login cookie is dead: it neither signs in nor carries the data.
@@ -228,6 +232,28 @@ describe.each(FRAMEWORKS)('demo API on %s', (framework) => {
     });
   });
 
+  it("every answer says Cache-Control: no-store, signed in or not (a cache must not keep one user's page)", async () => {
+    const c = new Client(base);
+    const seen: [string, string | null][] = [];
+    const check = async (method: string, path: string, json?: unknown) => {
+      const r = await c.send(method, path, json);
+      seen.push([`${method} ${path} ${r.status}`, r.headers.get('cache-control')]);
+      return r;
+    };
+    await check('GET', '/');
+    await c.state();
+    await check('POST', '/api/login', { username: 'bob', password: 'builder' });
+    await c.state();
+    for (const path of ['/', '/api/session', '/api/protected', '/api/sessions', '/api/notes'])
+      await check('GET', path);
+    await check('POST', '/api/counter');
+    await check('PUT', '/api/notes/a', { value: 'x' });
+    await check('POST', '/api/logout');
+    await check('GET', '/api/session');
+    expect(seen.filter(([, cc]) => cc !== 'no-store')).toEqual([]);
+    expect(seen).toHaveLength(11);
+  });
+
   it('503 { error: "session_store_unavailable" } while the store is down', async () => {
     const c = new Client(base);
     await c.login('bob', 'builder');
@@ -258,5 +284,76 @@ describe.each(FRAMEWORKS)('demo API on %s at the session cap with onLimit=reject
     expect(second.status).toBe(409);
     expect(second.body).toEqual({ error: expect.any(String) });
     expect((await new Client(base).login('bob', 'builder')).status).toBe(200);
+  });
+});
+
+describe.each(['express', 'nestjs'] as const)('demo API on %s: body-parser refusals', (framework) => {
+  let demo: RunningDemo;
+  let base: string;
+  beforeAll(async () => {
+    demo = await startDemo(framework);
+    base = demo.url.replace('//localhost:', '//127.0.0.1:');
+  });
+  afterAll(() => demo?.close());
+
+  /** PUT /api/notes/a with a raw body, past CSRF (the body is parsed after it). */
+  const put = async (body: BodyInit, headers: Record<string, string>) => {
+    const c = new Client(base);
+    await c.state();
+    const res = await fetch(`${base}/api/notes/a`, {
+      method: 'PUT',
+      headers: { cookie: c.jar.header() ?? '', 'x-csrf-token': c.csrf, ...headers },
+      body,
+    });
+    return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+  };
+  const json = 'application/json';
+  const note = JSON.stringify({ value: 'v' });
+
+  it.each([
+    [
+      'an unknown Content-Encoding',
+      415,
+      'unsupported_content_encoding',
+      note,
+      { 'content-encoding': 'x-evil' },
+    ],
+    [
+      'a charset JSON cannot be',
+      415,
+      'unsupported_charset',
+      note,
+      { 'content-type': `${json}; charset=ebcdic-cp-us` },
+    ],
+    [
+      'gzip that does not inflate',
+      400,
+      'bad_body',
+      new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3]),
+      { 'content-encoding': 'gzip' },
+    ],
+    [
+      'gzip inflating past 16 KiB',
+      413,
+      'body_too_large',
+      gzipSync(JSON.stringify({ value: 'x'.repeat(100_000) })),
+      { 'content-encoding': 'gzip' },
+    ],
+  ] as const)(
+    '%s: JSON %i { error: "%s" }, never an HTML error page (issue #13.6)',
+    async (_, status, error, body, headers) => {
+      const r = await put(body, { 'content-type': json, ...headers });
+      expect(r).toEqual({
+        status,
+        type: expect.stringMatching(/^application\/json/),
+        text: JSON.stringify({ error }),
+      });
+    },
+  );
+
+  it('a body the parser can read (gzip, brotli) still works', async () => {
+    const headers = { 'content-type': json };
+    expect((await put(gzipSync(note), { ...headers, 'content-encoding': 'gzip' })).status).toBe(204);
+    expect((await put(brotliCompressSync(note), { ...headers, 'content-encoding': 'br' })).status).toBe(204);
   });
 });

@@ -56,6 +56,7 @@ export {
   type TransitionContext,
   transition,
 } from './lifecycle.js';
+export type { Logger } from './logger.js';
 export { createSessionManager, SessionManager, type SessionManagerOptions } from './manager.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { type NodeReadableBody, peekBody } from './node-body.js';

@@ -14,10 +14,12 @@ import {
 } from './cookie.js';
 import { SessionError } from './errors.js';
 import { type SessionEvent, SessionEvents } from './events.js';
+import { type Logger, resolveLogger } from './logger.js';
 import { type Policy, type PolicyOptions, resolvePolicy } from './policy.js';
 import { RequestSession, type SessionRequest } from './request.js';
 import type { SessionData } from './session.js';
 import type { SessionKey, SessionStore, StoredClient } from './store.js';
+import { StoreHealth } from './store-health.js';
 import { withTimeout } from './timeout.js';
 import { TokenCodec, type TokenOptions } from './token.js';
 
@@ -40,6 +42,13 @@ export interface SessionManagerOptions extends PolicyOptions, TokenOptions {
   readonly clock?: Clock;
   /** Listener for every session event (the audit feed). More via `manager.events.on`. */
   readonly onEvent?: (event: SessionEvent) => void;
+  /**
+   * Where the library reports what needs a human: the first store failure of an outage with
+   * its cause (`error`), the recovery (`warn`), a throwing event listener (`error`). Each
+   * call gets one string. `console`, pino, winston and Nest's `Logger` fit; `false` for
+   * silence (the `store-error` events still fire). @default console
+   */
+  readonly logger?: Logger | false;
 }
 
 /** Internals a RequestSession needs; not part of the public API. */
@@ -109,11 +118,19 @@ export class SessionManager<D extends SessionData = SessionData> {
     // Stores keep timestamps as whole ms: a clock with fractions (performance.timeOrigin +
     // performance.now()) would write values some stores read back as corrupt.
     const clock: Clock = given ? { now: () => Math.floor(given.now()) } : systemClock;
-    const events = new SessionEvents();
+    const logger = resolveLogger(options.logger);
+    const events = new SessionEvents((error) => {
+      try {
+        logger?.error(`[tessera] an event listener threw: ${(error as Error)?.stack ?? String(error)}`);
+      } catch {
+        // Neither a listener nor the logger may break the request that emitted the event.
+      }
+    });
     if (options.onEvent) events.on('*', options.onEvent);
     this.events = events;
     this.policy = policy;
     const emit = (event: SessionEvent) => events.emit(event);
+    const health = new StoreHealth(logger, store.name, clock);
     this.#internals = {
       store,
       policy,
@@ -127,7 +144,7 @@ export class SessionManager<D extends SessionData = SessionData> {
       events,
       emit,
       call: (operation, handle, fn) =>
-        callStore(store, policy.storeTimeoutMs, operation, handle, fn, emit, clock),
+        callStore(store, policy.storeTimeoutMs, operation, handle, fn, emit, clock, health),
     };
   }
 
@@ -192,9 +209,10 @@ async function callStore<T>(
   fn: () => Promise<T>,
   emit: (event: SessionEvent) => void,
   clock: Clock,
+  health: StoreHealth,
 ): Promise<T> {
   try {
-    return await withTimeout(
+    const result = await withTimeout(
       fn(),
       timeoutMs,
       () =>
@@ -203,6 +221,8 @@ async function callStore<T>(
           `[tessera] [${store.name}] ${operation} did not answer within ${timeoutMs} ms.`,
         ),
     );
+    health.ok();
+    return result;
   } catch (error) {
     const wrapped =
       error instanceof SessionError && error.code === 'store_unavailable'
@@ -214,6 +234,7 @@ async function callStore<T>(
               cause: error,
             },
           );
+    health.failed(operation, wrapped);
     emit({ type: 'store-error', at: clock.now(), operation, message: wrapped.message, handle });
     throw wrapped;
   }

@@ -3,7 +3,13 @@
  * Every operation runs synchronously inside one call, so on one process each is atomic.
  * It forgets everything on restart and is per-process: for development, tests and
  * single-instance tools, not for a fleet. It warns once under NODE_ENV=production.
+ *
+ * The bound: anonymous sessions cost an attacker one request each, so they have their own
+ * cap and are evicted first; a signed-in session is evicted only to make room for another
+ * signed-in one. Two insertion-ordered Maps (oldest first) keep every step O(1).
  */
+import { SessionError } from './errors.js';
+import { type Logger, resolveLogger } from './logger.js';
 import type {
   DestroyOptions,
   GoneReason,
@@ -22,14 +28,25 @@ import type {
 import { expiresAtOf, userSessionInfoOf } from './store.js';
 
 export interface MemoryStoreOptions {
-  /** Most sessions kept; the least recently used is dropped beyond it. @default 10000 */
+  /**
+   * Most sessions kept. Beyond it the least recently used anonymous session is dropped, or,
+   * when there is none and the new session is signed in, the least recently used signed-in
+   * one. When signed-in sessions alone fill it, creating an anonymous session is refused
+   * (`store_unavailable`, 503) until one ends. @default 10000
+   */
   readonly maxEntries?: number;
+  /**
+   * Most anonymous sessions kept, within `maxEntries`; beyond it the least recently used
+   * anonymous one is dropped. An anonymous flood then only ever evicts anonymous sessions.
+   * @default half of maxEntries (5000)
+   */
+  readonly maxAnonymousEntries?: number;
   /** How long a revoked/evicted/logged-out key still answers `gone`, ms. @default 3600000 */
   readonly tombstoneMs?: number;
   /** Warn once when NODE_ENV=production. @default true */
   readonly warnInProduction?: boolean;
-  /** Where the warning goes. @default console.warn */
-  readonly warn?: (message: string) => void;
+  /** Where the production warning goes (`warn`); `false` for nowhere. @default console */
+  readonly logger?: Logger | false;
 }
 
 interface Entry {
@@ -60,12 +77,16 @@ function toData(data: Map<string, string>): Readonly<Record<string, string>> {
 export class MemoryStore implements SessionStore {
   readonly name = 'memory';
   readonly capabilities = CAPABILITIES;
-  readonly #entries = new Map<string, Entry>();
+  /** Least recently used first, one Map per kind: a session never changes kind (login rotates). */
+  readonly #anonymous = new Map<string, Entry>();
+  readonly #signedIn = new Map<string, Entry>();
   readonly #users = new Map<string, Set<string>>();
   readonly #tombstones = new Map<string, { reason: GoneReason; until: number }>();
   readonly #maxEntries: number;
+  readonly #maxAnonymous: number;
   readonly #tombstoneMs: number;
   #writes = 0;
+  #lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(options: MemoryStoreOptions = {}) {
     const maxEntries = options.maxEntries ?? 10_000;
@@ -78,12 +99,20 @@ export class MemoryStore implements SessionStore {
         `[tessera] [memory] tombstoneMs must be a non-negative number, got ${tombstoneMs}.`,
       );
     }
+    const maxAnonymous = options.maxAnonymousEntries ?? Math.max(1, Math.floor(maxEntries / 2));
+    if (!Number.isInteger(maxAnonymous) || maxAnonymous < 1 || maxAnonymous > maxEntries) {
+      throw new TypeError(
+        `[tessera] [memory] maxAnonymousEntries must be an integer from 1 to maxEntries (${maxEntries}), got ${maxAnonymous}.`,
+      );
+    }
+    const logger = resolveLogger(options.logger, 'MemoryStore logger');
     this.#maxEntries = maxEntries;
+    this.#maxAnonymous = maxAnonymous;
     this.#tombstoneMs = tombstoneMs;
     const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-    if ((options.warnInProduction ?? true) && env?.NODE_ENV === 'production' && !warned) {
+    if ((options.warnInProduction ?? true) && logger && env?.NODE_ENV === 'production' && !warned) {
       warned = true;
-      (options.warn ?? console.warn)(
+      logger.warn(
         '[tessera] [memory] MemoryStore is in use with NODE_ENV=production: sessions live in one process, ' +
           'vanish on restart and are not shared between instances. Use the Redis, Postgres or Memcached store.',
       );
@@ -92,11 +121,11 @@ export class MemoryStore implements SessionStore {
 
   /** Number of stored sessions (live or not yet swept). */
   get size(): number {
-    return this.#entries.size;
+    return this.#anonymous.size + this.#signedIn.size;
   }
 
   async load(key: SessionKey, options: LoadOptions): Promise<LoadResult> {
-    const expired = this.#entries.get(key.id);
+    const expired = this.#get(key.id);
     if (expired && options.now >= expiresAtOf(expired.session)) {
       // Hand it over untouched so the core can say why it expired (it then destroys it).
       return { status: 'found', session: { ...expired.session, data: toData(expired.data) }, touched: false };
@@ -108,8 +137,9 @@ export class MemoryStore implements SessionStore {
       return { status: 'missing' };
     }
     // Refresh LRU position.
-    this.#entries.delete(key.id);
-    this.#entries.set(key.id, entry);
+    const lru = this.#lruOf(entry);
+    lru.delete(key.id);
+    lru.set(key.id, entry);
     let touched = false;
     if (options.now - entry.session.lastSeenAt >= options.touchIntervalMs) {
       entry.session = { ...entry.session, lastSeenAt: options.now };
@@ -120,6 +150,7 @@ export class MemoryStore implements SessionStore {
 
   async create(key: SessionKey, session: StoredSession, options: { now: number }): Promise<boolean> {
     if (this.#live(key.id, options.now)) return false;
+    if (session.userId === null) this.#assertRoomForAnonymous(options.now, null);
     this.#insert(key, session, options.now);
     return true;
   }
@@ -136,6 +167,7 @@ export class MemoryStore implements SessionStore {
     const { now, from, to, limit } = input;
     if (from && !this.#live(from.key.id, now)) return { status: 'conflict' };
     const userId = to.session.userId;
+    if (userId === null) this.#assertRoomForAnonymous(now, from?.key.id ?? null);
     const evicted: { handle: string }[] = [];
     if (userId !== null && limit) {
       const live = this.#userSessions(userId, now).filter((e) => !from || e.id !== from.key.id);
@@ -186,13 +218,42 @@ export class MemoryStore implements SessionStore {
 
   /** Drop every session (tests). */
   clear(): void {
-    this.#entries.clear();
+    this.#anonymous.clear();
+    this.#signedIn.clear();
     this.#users.clear();
     this.#tombstones.clear();
   }
 
+  #get(id: string): Entry | undefined {
+    return this.#anonymous.get(id) ?? this.#signedIn.get(id);
+  }
+
+  #lruOf(entry: Entry): Map<string, Entry> {
+    return entry.session.userId === null ? this.#anonymous : this.#signedIn;
+  }
+
+  /**
+   * Signed-in sessions alone fill the store: an anonymous session could only get in by
+   * evicting one of them, which is what a flood of anonymous requests wants. Refuse it,
+   * before anything changed. `leaving` is a session the operation removes first.
+   */
+  #assertRoomForAnonymous(now: number, leaving: string | null): void {
+    const full = () =>
+      this.#signedIn.size - (leaving !== null && this.#signedIn.has(leaving) ? 1 : 0) >= this.#maxEntries &&
+      this.#anonymous.size - (leaving !== null && this.#anonymous.has(leaving) ? 1 : 0) === 0;
+    if (!full()) return;
+    // Expired sessions may be holding the room; look at most once a second (a sweep is O(n)).
+    if (now - this.#lastSweep >= 1000) this.#sweep(now);
+    if (!full()) return;
+    throw new SessionError(
+      'store_unavailable',
+      `[tessera] [memory] full: ${this.#signedIn.size} signed-in sessions fill maxEntries (${this.#maxEntries}); ` +
+        'no anonymous session is created until one ends. Raise maxEntries, or use the Redis, Postgres or Memcached store.',
+    );
+  }
+
   #live(id: string, now: number): Entry | undefined {
-    const entry = this.#entries.get(id);
+    const entry = this.#get(id);
     if (!entry) return undefined;
     if (now >= expiresAtOf(entry.session)) {
       this.#remove(id, now, undefined);
@@ -217,7 +278,8 @@ export class MemoryStore implements SessionStore {
     const data = new Map<string, string>();
     for (const k of Object.keys(session.data)) data.set(k, session.data[k]!);
     this.#tombstones.delete(key.id);
-    this.#entries.set(key.id, { session: { ...session, data: {} }, data, tag: key.tag });
+    const entry: Entry = { session: { ...session, data: {} }, data, tag: key.tag };
+    this.#lruOf(entry).set(key.id, entry);
     if (session.userId !== null) {
       let ids = this.#users.get(session.userId);
       if (!ids) {
@@ -226,17 +288,22 @@ export class MemoryStore implements SessionStore {
       }
       ids.add(key.id);
     }
-    while (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#remove(oldest, now, 'evicted');
-    }
+    while (this.#anonymous.size > this.#maxAnonymous) this.#evictOldest(this.#anonymous, now);
+    // Anonymous first. The new session is the newest of its Map, so it is never the one
+    // evicted here: a new anonymous one finds another anonymous one to evict, or was refused.
+    while (this.size > this.#maxEntries)
+      this.#evictOldest(this.#anonymous.size > 0 ? this.#anonymous : this.#signedIn, now);
     if (++this.#writes % 1024 === 0) this.#sweep(now);
   }
 
+  #evictOldest(lru: Map<string, Entry>, now: number): void {
+    this.#remove(lru.keys().next().value as string, now, 'evicted');
+  }
+
   #remove(id: string, now: number, reason: GoneReason | undefined): void {
-    const entry = this.#entries.get(id);
+    const entry = this.#get(id);
     if (!entry) return;
-    this.#entries.delete(id);
+    this.#lruOf(entry).delete(id);
     const userId = entry.session.userId;
     if (userId !== null) {
       const ids = this.#users.get(userId);
@@ -252,8 +319,9 @@ export class MemoryStore implements SessionStore {
   }
 
   #sweep(now: number): void {
-    for (const [id, entry] of this.#entries)
-      if (now >= expiresAtOf(entry.session)) this.#remove(id, now, undefined);
+    this.#lastSweep = now;
+    for (const lru of [this.#anonymous, this.#signedIn])
+      for (const [id, entry] of lru) if (now >= expiresAtOf(entry.session)) this.#remove(id, now, undefined);
     for (const [id, tomb] of this.#tombstones) if (tomb.until <= now) this.#tombstones.delete(id);
   }
 }

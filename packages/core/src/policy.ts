@@ -56,10 +56,13 @@ export interface PolicyOptions {
   /** When the client's IP network or user agent changes mid-session. @default 'event' */
   readonly clientBinding?: ClientBinding;
   /**
-   * What survives login from the anonymous session: true (all keys), false (none), or a
-   * list of keys (e.g. `['cart']`). Data never crosses from one user to another. @default true
+   * Keys of the anonymous session carried into the signed-in one at login (e.g. `['cart']`);
+   * `false` or `[]` carries none. Nothing is carried unless listed: an attacker who planted
+   * an anonymous session on the victim would otherwise smuggle its data (a `returnTo`, OAuth
+   * state) into the victim's account. Data never crosses from one user to another; a
+   * re-login as the same user keeps everything. @default []
    */
-  readonly keepDataOnLogin?: boolean | readonly string[];
+  readonly keepDataOnLogin?: false | readonly string[];
   /** Upper bound on one store call, ms; past it the request fails with `store_unavailable`. @default 2000 */
   readonly storeTimeoutMs?: number;
   readonly csrf?: CsrfOptions;
@@ -82,7 +85,8 @@ export interface Policy {
   readonly maxSessionsPerUser: number;
   readonly onLimit: OnLimit;
   readonly clientBinding: ClientBinding;
-  readonly keepDataOnLogin: boolean | readonly string[];
+  /** The keys carried at login (`false` resolves to `[]`). */
+  readonly keepDataOnLogin: readonly string[];
   readonly storeTimeoutMs: number;
   readonly csrf: ResolvedCsrf;
 }
@@ -95,7 +99,7 @@ export const DEFAULT_POLICY: Readonly<Omit<Policy, 'csrf'>> & { readonly csrf: R
     maxSessionsPerUser: 5,
     onLimit: 'evict-oldest',
     clientBinding: 'event',
-    keepDataOnLogin: true,
+    keepDataOnLogin: Object.freeze([]) as readonly string[],
     storeTimeoutMs: 2_000,
     csrf: Object.freeze({
       enabled: true,
@@ -195,9 +199,14 @@ export function resolvePolicy(options: PolicyOptions = {}): Policy {
   if (typeof max !== 'number' || !(max === Number.POSITIVE_INFINITY || (Number.isInteger(max) && max >= 1))) {
     invalid(`maxSessionsPerUser must be an integer >= 1 or Infinity, got ${String(max)}.`);
   }
-  const keep = options.keepDataOnLogin ?? d.keepDataOnLogin;
-  if (typeof keep !== 'boolean' && !(Array.isArray(keep) && keep.every((k) => typeof k === 'string'))) {
-    invalid('keepDataOnLogin must be a boolean or an array of keys.');
+  const keep: unknown = options.keepDataOnLogin ?? d.keepDataOnLogin;
+  if (keep === true) {
+    invalid(
+      "keepDataOnLogin: true is not accepted: it would carry whatever an attacker planted in an anonymous session into the signed-in one. List the keys to carry, e.g. ['cart'].",
+    );
+  }
+  if (keep !== false && !(Array.isArray(keep) && keep.every((k) => typeof k === 'string' && k !== ''))) {
+    invalid('keepDataOnLogin must be false or an array of key names.');
   }
   return Object.freeze({
     idleTimeoutMs,
@@ -210,7 +219,7 @@ export function resolvePolicy(options: PolicyOptions = {}): Policy {
       'event',
       'reject',
     ] as const),
-    keepDataOnLogin: typeof keep === 'boolean' ? keep : Object.freeze([...keep]),
+    keepDataOnLogin: keep === false ? d.keepDataOnLogin : Object.freeze([...(keep as string[])]),
     storeTimeoutMs: checkDuration(options.storeTimeoutMs ?? d.storeTimeoutMs, 'storeTimeoutMs', 1),
     csrf: resolveCsrf(options.csrf),
   });

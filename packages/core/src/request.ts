@@ -523,7 +523,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
     const sameUser = previousUser === userId;
     const crossUser = previousUser !== null && !sameUser;
     for (const k of [...this.#data.keys()]) {
-      const kept = !crossUser && (sameUser || keep === true || (Array.isArray(keep) && keep.includes(k)));
+      const kept = !crossUser && (sameUser || keep.includes(k));
       if (!kept) {
         this.#texts().delete(k);
         this.#data.delete(k);

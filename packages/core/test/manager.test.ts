@@ -265,8 +265,8 @@ describe('timeouts (injected clock)', () => {
 });
 
 describe('login, logout, fixation', () => {
-  it('login issues a new token; the old one no longer loads; data is kept', async () => {
-    const { manager, create, events } = setup();
+  it('login issues a new token; the old one no longer loads; listed data is kept', async () => {
+    const { manager, create, events } = setup({ keepDataOnLogin: ['cart'] });
     const anon = await create({ cart: ['book'] });
     const rs = await manager.begin(request(anon, 'POST'));
     await rs.session.login('alice');
@@ -292,6 +292,23 @@ describe('login, logout, fixation', () => {
     const attacker = await manager.begin(request(planted));
     expect(attacker.session.authenticated).toBe(false);
     expect(attacker.session.userId).toBeNull();
+  });
+
+  it('keepDataOnLogin defaults to no key: data planted in the anonymous session is not carried into the signed-in one (issue #13.3)', async () => {
+    const { manager, create } = setup();
+    const planted = await create({ returnTo: 'https://evil.example', oauthState: 'attacker', cart: [1] });
+    const rs = await manager.begin(request(planted, 'POST'));
+    await rs.session.login('victim');
+    // Gone from the handle at once, not only from the next request.
+    expect(rs.session.toJSON()).toEqual({});
+    const victim = sessionCookie(await rs.commit())!;
+    expect((await manager.begin(request(victim))).session.toJSON()).toEqual({});
+    // Re-login as the same user keeps the user's own data.
+    const again = await manager.begin(request(victim, 'POST'));
+    again.session.set('theme', 'dark');
+    await again.session.login('victim');
+    const after = sessionCookie(await again.commit())!;
+    expect((await manager.begin(request(after))).session.toJSON()).toEqual({ theme: 'dark' });
   });
 
   it('keepDataOnLogin: a list keeps only those keys; data never crosses users', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, resolvePolicy, SessionError } from '../src/index.js';
 
 describe('policy', () => {
-  it('defaults: idle 30 min, absolute 8 h, touch 60 s, cap 5 evict-oldest, binding event, CSRF on', () => {
+  it('defaults: idle 30 min, absolute 8 h, touch 60 s, cap 5 evict-oldest, binding event, nothing carried at login, CSRF on', () => {
     const p = resolvePolicy();
     expect(p).toMatchObject({
       idleTimeoutMs: 1_800_000,
@@ -11,10 +11,19 @@ describe('policy', () => {
       maxSessionsPerUser: 5,
       onLimit: 'evict-oldest',
       clientBinding: 'event',
-      keepDataOnLogin: true,
+      keepDataOnLogin: [],
     });
     expect(p.csrf).toMatchObject({ enabled: true, headerName: 'x-csrf-token', fieldName: '_csrf' });
     expect(Object.isFrozen(DEFAULT_POLICY)).toBe(true);
+  });
+
+  it('keepDataOnLogin: false is no key; a list is copied and frozen', () => {
+    expect(resolvePolicy({ keepDataOnLogin: false }).keepDataOnLogin).toEqual([]);
+    const keys = ['cart'];
+    const p = resolvePolicy({ keepDataOnLogin: keys });
+    keys.push('returnTo');
+    expect(p.keepDataOnLogin).toEqual(['cart']);
+    expect(Object.isFrozen(p.keepDataOnLogin)).toBe(true);
   });
 
   it('0 is a real value where it makes sense', () => {
@@ -36,6 +45,10 @@ describe('policy', () => {
     [{ idleTimeoutMs: '30' as unknown as number }],
     [{ csrf: { headerName: 'x csrf' } }],
     [{ csrf: { trustedOrigins: ['example.com'] } }],
+    // Carrying every key would carry what an attacker planted (issue #13.3).
+    [{ keepDataOnLogin: true as false }],
+    [{ keepDataOnLogin: 'cart' as unknown as string[] }],
+    [{ keepDataOnLogin: [''] }],
   ])('rejects %j', (options) => {
     expect(() => resolvePolicy(options)).toThrow(SessionError);
   });

@@ -7,6 +7,7 @@ import {
   ConfigurableModuleBuilder,
   Global,
   Inject,
+  Logger,
   type MiddlewareConsumer,
   Module,
   type NestModule,
@@ -42,7 +43,8 @@ export interface ExistingManager {
 
 /**
  * The core's `SessionManagerOptions` (store, policy, cookie, keys, clock... with the core's
- * defaults) or `{ manager }`, plus the HTTP options.
+ * defaults, except `logger`: Nest's `Logger` with the context 'Tessera', so store outages
+ * show up in the app's own log) or `{ manager }`, plus the HTTP options.
  */
 export type SessionModuleOptions = (SessionManagerOptions | ExistingManager) & SessionHttpOptions;
 
@@ -63,7 +65,8 @@ const RESOLVED = Symbol('tessera.resolved');
 function resolve(options: SessionModuleOptions): Resolved {
   const trust = validateTrustProxy(options.trustProxy);
   if ('manager' in options) return { manager: options.manager, trust, owned: false };
-  return { manager: createSessionManager(options), trust, owned: true };
+  const logger = options.logger ?? new Logger('Tessera');
+  return { manager: createSessionManager({ ...options, logger }), trust, owned: true };
 }
 
 @Global()

@@ -293,6 +293,43 @@ describe('SessionErrors thrown in handlers', () => {
   });
 });
 
+describe("store outages go to Nest's Logger by default (issue #13.6: a 503 printed nothing)", () => {
+  const logged: unknown[][] = [];
+  const capture = (...args: unknown[]) => void logged.push(args);
+  const logger = { log() {}, debug() {}, verbose() {}, fatal: capture, warn: capture, error: capture };
+  const store = instrumentStore(new MemoryStore({ warnInProduction: false }));
+  let server: Awaited<ReturnType<typeof listen>>;
+  beforeAll(async () => {
+    server = await listen(
+      { imports: [SessionModule.forRoot({ store })], controllers: [MeController] },
+      { logger },
+    );
+  });
+  afterAll(() => server?.close());
+
+  it("the first failure and the recovery, once each, in the app's log with the context 'Tessera'", async () => {
+    const c = new Client(server.url);
+    await c.me();
+    await c.send('POST', '/login', { userId: 'logged' });
+    logged.length = 0;
+    store.mode = 'reject';
+    try {
+      for (let i = 0; i < 3; i++) expect((await c.send('GET', '/me')).status).toBe(503);
+    } finally {
+      store.mode = 'up';
+    }
+    expect(await c.me()).toMatchObject({ userId: 'logged' });
+    // Nest's Logger passes error(message, stack, context); no stack: the message says it all.
+    expect(logged).toEqual([
+      [expect.stringMatching(/^\[tessera\] \[memory\] load failed: store is down/), undefined, 'Tessera'],
+      [
+        expect.stringMatching(/^\[tessera\] \[memory\] the store answers again, after 3 failed calls/),
+        'Tessera',
+      ],
+    ]);
+  });
+});
+
 describe('a session change after the response has gone, and a throw after a change', () => {
   const logged: string[] = [];
   const capture = (...args: unknown[]) => void logged.push(args.map(String).join(' | '));

@@ -1,7 +1,7 @@
 /** Store down: a typed error within the bound, never a hang; recovery without a restart. */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
-import { isSessionError, type SessionError } from '@tessera/session-core';
+import { createSessionManager, isSessionError, type SessionError } from '@tessera/session-core';
 import {
   createPglite,
   freePort,
@@ -12,9 +12,9 @@ import {
   waitFor,
 } from '@tessera/session-testing';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { migrate, postgresStore } from '../src/index.js';
-import { serverDb } from './helpers.js';
+import { request, serverDb } from './helpers.js';
 
 async function unavailable(op: Promise<unknown>): Promise<SessionError | undefined> {
   try {
@@ -112,6 +112,27 @@ describe('store down', () => {
     await db.close();
     expect(await unavailable(store.load(key, { now, touchIntervalMs: 0 }))).toBeDefined();
     expect(await unavailable(store.destroy(key, { now, userId: null, reason: 'logout' }))).toBeDefined();
+  }, 30_000);
+
+  it('a missing migration is logged once, saying to run migrate() and why (issue #13.6: a 503 printed nothing)', async () => {
+    const db = await createPglite<PGlite>(PGlite);
+    cleanups.push(() => db.close());
+    const logger = { warn: vi.fn(), error: vi.fn() };
+    const manager = createSessionManager({ store: postgresStore({ client: db }), logger });
+    const cookie = `__Host-sid=${'A'.repeat(43)}`;
+    for (let i = 0; i < 3; i++) {
+      expect(await unavailable(manager.begin(request(cookie)))).toBeDefined();
+    }
+    expect(logger.error).toHaveBeenCalledTimes(1);
+    const [message] = logger.error.mock.calls[0]!;
+    expect(message).toMatch(/^\[tessera\] \[postgres\] load: query failed \(42P01\); .*run migrate\(\)/);
+    expect(message).toMatch(/\(cause: relation "[^"]*tessera_sessions" does not exist\)/);
+    await migrate(db);
+    expect((await manager.begin(request(cookie))).session.authenticated).toBe(false);
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(logger.warn.mock.calls[0]![0]).toMatch(
+      /^\[tessera\] \[postgres\] the store answers again, after 3 failed calls/,
+    );
   }, 30_000);
 
   it('a driver that throws synchronously is store_unavailable too', async () => {

@@ -8,7 +8,8 @@
  * Pass `store` to run the same cases on another backend (default: `new MemoryStore()`).
  * The suite builds the manager itself: a ManualClock, an instrumented store (call counts,
  * switchable down), a signing key, `maxSessionsPerUser: 2`, `onLimit: 'reject'`,
- * `absoluteTimeoutMs: 2 h`, `storeTimeoutMs: 500`; everything else is the default.
+ * `absoluteTimeoutMs: 2 h`, `storeTimeoutMs: 500`, `keepDataOnLogin: ['cart']`; everything
+ * else is the default.
  *
  * TEST APP (every adapter, same routes and behaviour; mount the adapter's session middleware
  * on every route with the default CSRF enforcement, and NO `csrf()` guard anywhere: the
@@ -107,6 +108,9 @@ export interface AdapterContractOptions {
 const MIN = 60_000;
 const SID = '__Host-sid';
 const SET_COOKIE_RE = /^__Host-sid=[A-Za-z0-9._~-]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/;
+/** The cookies the session middleware sets: the session's and the pre-session CSRF one. */
+const SESSION_COOKIE_RE = /^(__Host-sid|__Host-csrf)=/;
+const NO_STORE_RE = /(^|,)\s*no-store\s*(,|$)/i;
 const CLEAR_COOKIE = `${SID}=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Lax`;
 
 export interface Reply {
@@ -146,6 +150,16 @@ export class Browser {
     // script would keep it.
     const token = res.headers.get('x-csrf-token');
     if (token) this.csrf = token;
+    // Checked on every request of both suites: a cached response carrying a session cookie
+    // hands one user's session to whoever the cache answers next (SPEC §2).
+    if (
+      lines.some((l) => SESSION_COOKIE_RE.test(l)) &&
+      !NO_STORE_RE.test(res.headers.get('cache-control') ?? '')
+    ) {
+      throw new Error(
+        `${method} ${path} answered ${res.status} with a session Set-Cookie but Cache-Control: ${res.headers.get('cache-control')}`,
+      );
+    }
     return {
       status: res.status,
       headers: res.headers,
@@ -204,6 +218,7 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
           onLimit: 'reject',
           absoluteTimeoutMs: 120 * MIN,
           storeTimeoutMs: 500,
+          keepDataOnLogin: ['cart'],
         });
         server = await options.makeApp(manager);
       }, 60_000);
@@ -242,6 +257,31 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
             expect(store.counts.create).toBe(1);
             const s = await b.state();
             expect(s.body.data).toEqual({ theme: 'dark' });
+          },
+          timeout,
+        );
+
+        it(
+          'every response that sets or clears a session or CSRF cookie says Cache-Control: no-store, 4xx included',
+          async () => {
+            const b = browser();
+            const first = await b.state();
+            expect(first.headers.getSetCookie().some((l) => l.startsWith('__Host-csrf='))).toBe(true);
+            expect(first.headers.get('cache-control')).toBe('no-store');
+            await b.send('POST', '/set', { json: { key: 'a', value: 1 } });
+            const good = b.jar.get(SID)!;
+            const forged = `${good.slice(0, -2)}${good.at(-2) === 'A' ? 'B' : 'A'}${good.at(-1)}`;
+            const dead = { cookie: `${SID}=${forged}` };
+            const replies = [
+              await b.send('GET', '/protected', { headers: dead }),
+              await b.send('POST', '/set', { json: { key: 'a', value: 2 }, headers: dead, csrf: false }),
+              await b.login(user()),
+            ];
+            expect(replies.map((r) => r.status)).toEqual([401, 403, 200]);
+            for (const r of replies) {
+              expect(r.sid).toHaveLength(1);
+              expect(r.headers.get('cache-control')).toBe('no-store');
+            }
           },
           timeout,
         );
@@ -297,11 +337,12 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
 
       describe('authentication', () => {
         it(
-          'login rotates the token and the old one no longer works',
+          'login rotates the token and the old one no longer works; only the listed keys are carried',
           async () => {
             const b = browser();
             await b.state();
             await b.send('POST', '/set', { json: { key: 'cart', value: ['x'] } });
+            await b.send('POST', '/set', { json: { key: 'returnTo', value: '/elsewhere' } });
             const before = b.jar.get(SID)!;
             const id = user();
             const r = await b.login(id);
@@ -311,7 +352,8 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
             expect(r.sid[0]).toMatch(SET_COOKIE_RE);
             expect(b.jar.get(SID)).not.toBe(before);
             const now = await b.state();
-            expect(now.body).toMatchObject({ authenticated: true, userId: id, data: { cart: ['x'] } });
+            expect(now.body).toMatchObject({ authenticated: true, userId: id });
+            expect(now.body.data).toEqual({ cart: ['x'] });
             const old = await b.send('GET', '/state', { headers: { cookie: `${SID}=${before}` } });
             expect(old.body).toMatchObject({ authenticated: false, userId: null });
           },

@@ -1,6 +1,6 @@
 // Express wiring of the demo: session() (which enforces CSRF itself) from @tessera/session-express, then the shared handlers.
-import { session, sessionErrorHandler } from '@tessera/session-express';
-import express, { type Response } from 'express';
+import { responseSent, session, sessionErrorHandler } from '@tessera/session-express';
+import express, { type ErrorRequestHandler, type Response } from 'express';
 import * as api from '../api.js';
 import { jsonBody } from './json-body.js';
 import { listenNode } from './listen.js';
@@ -10,10 +10,18 @@ import type { StartApp } from './types.js';
 /** Handlers return this promise: Express 5 hands a rejection (a SessionError...) to the error middleware. */
 async function send(res: Response, reply: api.Reply | Promise<api.Reply>): Promise<void> {
   const r = await reply;
+  res.set('cache-control', api.CACHE_CONTROL);
   if (r.html !== undefined) res.status(r.status).type('html').send(r.html);
   else if (r.json !== undefined) res.status(r.status).json(r.json);
   else res.status(r.status).end();
 }
+
+/** Anything else a handler throws: JSON and a log line, not Express's HTML error page. */
+const internalError: ErrorRequestHandler = (error, _req, res, next) => {
+  if (responseSent(res)) return next(error);
+  console.error(error);
+  res.status(500).json({ error: 'internal' });
+};
 
 export const start: StartApp = async (manager, port) => {
   const app = express();
@@ -38,6 +46,7 @@ export const start: StartApp = async (manager, port) => {
     send(res, api.revokeSession(req.session, String(req.params.handle))),
   );
   app.use(sessionErrorHandler());
+  app.use(internalError);
 
   return listenNode(app, port);
 };

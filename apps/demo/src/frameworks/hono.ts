@@ -12,6 +12,7 @@ type C = Context<SessionEnv<api.DemoData>>;
 
 const reply = (c: C, r: api.Reply) => {
   const status = r.status as ContentfulStatusCode;
+  c.header('cache-control', api.CACHE_CONTROL);
   if (r.html !== undefined) return c.html(r.html, status);
   return r.json !== undefined ? c.json(r.json, status) : c.body(null, r.status as StatusCode);
 };

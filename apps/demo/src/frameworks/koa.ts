@@ -75,6 +75,7 @@ export const start: StartApp = async (manager, port) => {
       const match = ctx.method === method ? path.exec(ctx.path) : null;
       if (!match) continue;
       const r = await route(ctx, decode(match[1] ?? ''), json);
+      ctx.set('cache-control', api.CACHE_CONTROL);
       ctx.status = r.status;
       if (r.html !== undefined) [ctx.type, ctx.body] = ['html', r.html];
       else if (r.json !== undefined) ctx.body = r.json;

@@ -13,6 +13,7 @@ import type { StartApp } from './types.js';
 
 /** Handlers take `@Res()` so the shared `Reply` sets status and body as in the other three. */
 function send(res: Response, r: api.Reply): void {
+  res.set('cache-control', api.CACHE_CONTROL);
   if (r.html !== undefined) res.status(r.status).type('html').send(r.html);
   else if (r.json !== undefined) res.status(r.status).json(r.json);
   else res.status(r.status).end();
