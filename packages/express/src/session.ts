@@ -68,7 +68,12 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
     if (manager.policy.csrf.enabled) {
       const checked = enforceCsrf(rs, form, () => csrfSkip.marked(req));
       const result: CsrfResult = checked instanceof Promise ? await checked : checked;
-      if (!result.ok) return send(res, new SessionError('csrf', `request refused: ${result.reason}.`));
+      if (!result.ok) {
+        // What loading left to send (a rejected cookie's clearing, with no-store) goes too;
+        // nothing was changed, so the commit writes nothing.
+        for (const [name, value] of await rs.commit()) res.appendHeader(name, value);
+        return send(res, new SessionError('csrf', `request refused: ${result.reason}.`));
+      }
       entry.csrfEnforced = true;
     }
     commitBeforeSend(res, rs);

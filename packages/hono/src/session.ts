@@ -68,7 +68,7 @@ export function session<D extends SessionData = SessionData>(
     if (manager.policy.csrf.enabled) {
       const checked = enforceCsrf(rs, form, () => skipped(c));
       const result: CsrfResult = checked instanceof Promise ? await checked : checked;
-      if (!result.ok) return json(403, { error: 'csrf' });
+      if (!result.ok) return refused(await rs.commit());
       entry.csrfEnforced = true;
     }
     await next();
@@ -142,6 +142,16 @@ function replace(c: Context, status: number, body: unknown): void {
   // Clearing first so the handler's headers (a stale Set-Cookie) are not carried over.
   c.res = undefined;
   c.res = json(status, body);
+}
+
+/**
+ * The CSRF refusal: 403 JSON, with what loading left to send (a rejected cookie's clearing,
+ * and `Cache-Control: no-store` with it). Nothing was changed, so the commit writes nothing.
+ */
+function refused(headers: ResponseHeaders): Response {
+  const res = json(403, { error: 'csrf' });
+  for (const [name, value] of headers) res.headers.append(name, value);
+  return res;
 }
 
 /** `skipCsrf()` ran before this middleware, or is one of the matched route's handlers. */

@@ -71,7 +71,12 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     if (manager.policy.csrf.enabled) {
       const checked = enforceCsrf(rs, form, () => csrfSkip.marked(ctx));
       const result: CsrfResult = checked instanceof Promise ? await checked : checked;
-      if (!result.ok) return fail(ctx, new SessionError('csrf', `request refused: ${result.reason}.`));
+      if (!result.ok) {
+        fail(ctx, new SessionError('csrf', `request refused: ${result.reason}.`));
+        // What loading left to send (a rejected cookie's clearing, with no-store) goes too;
+        // nothing was changed, so the commit writes nothing.
+        return setHeaders(ctx, await rs.commit());
+      }
       entry.csrfEnforced = true;
     }
     // Only a session with something to commit gets ctx.res.flushHeaders wrapped: right away
