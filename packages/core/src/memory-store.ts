@@ -4,6 +4,14 @@
  * It forgets everything on restart and is per-process: for development, tests and
  * single-instance tools, not for a fleet. It warns once under NODE_ENV=production.
  */
+import {
+  checkDataLimits,
+  type DataLimits,
+  entryBytes,
+  exceeds,
+  resolveDataLimits,
+  tooLarge,
+} from './limits.js';
 import type {
   DestroyOptions,
   GoneReason,
@@ -30,6 +38,10 @@ export interface MemoryStoreOptions {
   readonly warnInProduction?: boolean;
   /** Where the warning goes. @default console.warn */
   readonly warn?: (message: string) => void;
+  /** Most bytes of data per session (keys plus JSON texts, UTF-8); bigger writes are refused. @default 65536 */
+  readonly maxDataBytes?: number;
+  /** Most top-level data keys per session; more are refused. @default 256 */
+  readonly maxKeys?: number;
 }
 
 interface Entry {
@@ -49,6 +61,7 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
 });
 
 let warned = false;
+const WHO = '[tessera] [memory] ';
 
 function toData(data: Map<string, string>): Readonly<Record<string, string>> {
   // Null prototype: a stored key named "__proto__" stays a plain key.
@@ -60,6 +73,7 @@ function toData(data: Map<string, string>): Readonly<Record<string, string>> {
 export class MemoryStore implements SessionStore {
   readonly name = 'memory';
   readonly capabilities = CAPABILITIES;
+  readonly limits: DataLimits;
   readonly #entries = new Map<string, Entry>();
   readonly #users = new Map<string, Set<string>>();
   readonly #tombstones = new Map<string, { reason: GoneReason; until: number }>();
@@ -80,6 +94,7 @@ export class MemoryStore implements SessionStore {
     }
     this.#maxEntries = maxEntries;
     this.#tombstoneMs = tombstoneMs;
+    this.limits = resolveDataLimits(options, WHO);
     const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
     if ((options.warnInProduction ?? true) && env?.NODE_ENV === 'production' && !warned) {
       warned = true;
@@ -119,6 +134,7 @@ export class MemoryStore implements SessionStore {
   }
 
   async create(key: SessionKey, session: StoredSession, options: { now: number }): Promise<boolean> {
+    checkDataLimits(session.data, this.limits, WHO);
     if (this.#live(key.id, options.now)) return false;
     this.#insert(key, session, options.now);
     return true;
@@ -127,13 +143,16 @@ export class MemoryStore implements SessionStore {
   async update(key: SessionKey, patch: SessionPatch, options: { now: number }): Promise<UpdateResult> {
     const entry = this.#live(key.id, options.now);
     if (!entry) return 'missing';
-    for (const k of Object.keys(patch.set)) entry.data.set(k, patch.set[k]!);
+    const set = Object.keys(patch.set);
+    if (set.length > 0) this.#checkPatch(entry.data, patch, set);
+    for (const k of set) entry.data.set(k, patch.set[k]!);
     for (const k of patch.unset) entry.data.delete(k);
     return 'ok';
   }
 
   async rotate(input: RotateInput): Promise<RotateResult> {
     const { now, from, to, limit } = input;
+    checkDataLimits(to.session.data, this.limits, WHO);
     if (from && !this.#live(from.key.id, now)) return { status: 'conflict' };
     const userId = to.session.userId;
     const evicted: { handle: string }[] = [];
@@ -189,6 +208,22 @@ export class MemoryStore implements SessionStore {
     this.#entries.clear();
     this.#users.clear();
     this.#tombstones.clear();
+  }
+
+  /** The data after `patch`, measured before anything of it is applied. */
+  #checkPatch(data: Map<string, string>, patch: SessionPatch, set: readonly string[]): void {
+    const size = { bytes: 0, keys: 0 };
+    const unset = new Set(patch.unset);
+    for (const [k, v] of data) {
+      if (Object.hasOwn(patch.set, k) || unset.has(k)) continue;
+      size.bytes += entryBytes(k, v);
+      size.keys++;
+    }
+    for (const k of set) {
+      size.bytes += entryBytes(k, patch.set[k]!);
+      size.keys++;
+    }
+    if (exceeds(size, this.limits)) throw tooLarge(size, this.limits, WHO);
   }
 
   #live(id: string, now: number): Entry | undefined {
