@@ -7,12 +7,15 @@
  * two ordered steps, see `#rotateAcrossSlots`.
  */
 import {
+  checkDataLimits,
+  type DataLimits,
   type DestroyOptions,
   expiresAtOf,
   type LoadOptions,
   type LoadResult,
   type RotateInput,
   type RotateResult,
+  resolveDataLimits,
   SessionError,
   type SessionKey,
   type SessionPatch,
@@ -61,6 +64,15 @@ export interface RedisStoreOptions {
    * @default undefined (no WAIT: a failover may lose the last acknowledged writes)
    */
   readonly durability?: RedisDurability;
+  /**
+   * Most bytes of data one session may hold (UTF-8 bytes of every key plus its JSON text):
+   * create, login and update refuse a record past it with `SessionError('session_too_large')`,
+   * the update inside its script, so concurrent writers and other apps on this Redis cannot
+   * grow one either. The core's `maxDataBytes` may not be above it. @default 65536 (64 KiB)
+   */
+  readonly maxDataBytes?: number;
+  /** Most top-level data keys one session may hold; past it like `maxDataBytes`. @default 256 */
+  readonly maxKeys?: number;
 }
 
 export const REDIS_STORE_DEFAULTS = Object.freeze({ keyPrefix: 'tessera:', timeoutMs: 2000 });
@@ -107,9 +119,13 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
   return new RedisStore(options);
 }
 
+const WHO = '[tessera] [redis] ';
+
 class RedisStore implements SessionStore {
   readonly name = 'redis';
   readonly capabilities = CAPABILITIES;
+  readonly limits: DataLimits;
+  readonly #limitArgs: readonly [string, string];
   readonly #prefix: string;
   readonly #runner: ScriptRunner;
   readonly #cluster: boolean;
@@ -140,6 +156,8 @@ class RedisStore implements SessionStore {
         '[tessera] [redis] `durability` needs a client with pipeline() (ioredis)',
       );
     }
+    this.limits = resolveDataLimits(options, WHO);
+    this.#limitArgs = [String(this.limits.maxDataBytes), String(this.limits.maxKeys)];
     this.#cluster = options.client.isCluster === true;
     this.#runner = new ScriptRunner(options.client, timeoutMs);
   }
@@ -170,6 +188,7 @@ class RedisStore implements SessionStore {
 
   async create(key: SessionKey, session: StoredSession, options: { readonly now: number }): Promise<boolean> {
     this.#checkTag(key);
+    checkDataLimits(session.data, this.limits, WHO);
     const ttl = expiresAtOf(session) - options.now;
     // Already expired: nothing would ever read it back, so store nothing.
     if (ttl <= 0) return true;
@@ -190,8 +209,14 @@ class RedisStore implements SessionStore {
     const reply = await this.#runner.run(
       SCRIPTS.update,
       [this.#base(key.tag)],
-      [key.id, String(options.now), ...encodePatch(patch)],
+      [key.id, String(options.now), ...this.#limitArgs, ...encodePatch(patch)],
     );
+    if (reply === 2) {
+      throw new SessionError(
+        'session_too_large',
+        `${WHO}the session's data after this update would be over ${this.limits.maxDataBytes} bytes or ${this.limits.maxKeys} keys; nothing was written.`,
+      );
+    }
     return reply === 1 ? 'ok' : 'missing';
   }
 
@@ -210,6 +235,7 @@ class RedisStore implements SessionStore {
   async rotate(input: RotateInput): Promise<RotateResult> {
     const { from, to, limit } = input;
     this.#checkTag(to.key);
+    checkDataLimits(to.session.data, this.limits, WHO);
     if (from !== null && !isValidTag(from.key.tag)) return { status: 'conflict' };
     const toUser = to.session.userId ?? '';
     if (this.#cluster && toUser !== '' && limit !== null && to.key.tag !== shardTag(toUser)) {
