@@ -1,7 +1,7 @@
 /** Builds the session store the environment asks for. Each returns a `close()` for shutdown. */
 import { mkdirSync } from 'node:fs';
 import { MemoryStore, type SessionStore } from '@tessera/session-core';
-import type { DemoConfig } from './config.js';
+import { type DemoConfig, dataLimits } from './config.js';
 
 export interface OpenedStore {
   readonly store: SessionStore;
@@ -13,7 +13,7 @@ export interface OpenedStore {
 export async function openStore(config: DemoConfig): Promise<OpenedStore> {
   switch (config.store) {
     case 'memory':
-      return { store: new MemoryStore(), label: 'memory', close: async () => {} };
+      return { store: new MemoryStore(dataLimits(config)), label: 'memory', close: async () => {} };
     case 'redis': {
       const { Redis } = await import('ioredis');
       const { redisStore } = await import('@tessera/session-redis');
@@ -37,14 +37,14 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
         client.once('ready', () => resolve(clearTimeout(timer)));
       });
       return {
-        store: redisStore({ client }),
+        store: redisStore({ client, ...dataLimits(config) }),
         label: `redis (${config.redisUrl})`,
         close: async () => void client.disconnect(),
       };
     }
     case 'memcached': {
       const { memcachedStore } = await import('@tessera/session-memcached');
-      const store = memcachedStore({ servers: config.memcachedServers });
+      const store = memcachedStore({ servers: config.memcachedServers, ...dataLimits(config) });
       return {
         store,
         label: `memcached (${config.memcachedServers.join(', ')})`,
@@ -63,7 +63,7 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
       await migrate(pool);
       const sweeper = startSweeper(pool, { intervalMs: 60_000 });
       return {
-        store: postgresStore({ client: pool }),
+        store: postgresStore({ client: pool, ...dataLimits(config) }),
         label: 'postgres',
         close: async () => {
           sweeper.stop();
@@ -79,7 +79,7 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
       await migrate(db);
       const sweeper = startSweeper(db, { intervalMs: 60_000 });
       return {
-        store: postgresStore({ client: db }),
+        store: postgresStore({ client: db, ...dataLimits(config) }),
         label: `pglite (${config.pgliteDir})`,
         close: async () => {
           sweeper.stop();
