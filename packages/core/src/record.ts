@@ -20,7 +20,7 @@ function refuse(key: string, why: string): never {
   throw new SessionError('invalid_data', `session value for "${key}" ${why}`);
 }
 
-/** What a refused value is, for the message: `a Date`, `a Map`, `an instance of Cart`. */
+/** What a refused value is, for the message: `a Date`, `a Map`, `a Cart` (its constructor). */
 function kindOf(v: object): string {
   const name = (Object.getPrototypeOf(v) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
   return typeof name === 'string' && name !== '' ? `a ${name}` : 'an object with a prototype';
