@@ -19,6 +19,9 @@ export interface DemoConfig {
   readonly touchIntervalMs: number | undefined;
   readonly maxSessionsPerUser: number | undefined;
   readonly onLimit: OnLimit | undefined;
+  /** Bounds on one session's data (the notes): the policy's and the store's. */
+  readonly maxDataBytes: number | undefined;
+  readonly maxKeys: number | undefined;
 }
 
 function oneOf<T extends string>(
@@ -66,6 +69,16 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
     onLimit: env.SESSION_ON_LIMIT
       ? oneOf<OnLimit>('SESSION_ON_LIMIT', env.SESSION_ON_LIMIT, ['evict-oldest', 'reject'], 'evict-oldest')
       : undefined,
+    maxDataBytes: int('SESSION_MAX_DATA_BYTES', env.SESSION_MAX_DATA_BYTES),
+    maxKeys: int('SESSION_MAX_KEYS', env.SESSION_MAX_KEYS),
+  };
+}
+
+/** The data limits for the store too: it refuses a policy above its own (64 KiB, 256 keys by default). */
+export function dataLimits(config: DemoConfig) {
+  return {
+    ...(config.maxDataBytes !== undefined ? { maxDataBytes: config.maxDataBytes } : {}),
+    ...(config.maxKeys !== undefined ? { maxKeys: config.maxKeys } : {}),
   };
 }
 
@@ -77,5 +90,6 @@ export function sessionOptions(config: DemoConfig) {
     ...(config.touchIntervalMs !== undefined ? { touchIntervalMs: config.touchIntervalMs } : {}),
     ...(config.maxSessionsPerUser !== undefined ? { maxSessionsPerUser: config.maxSessionsPerUser } : {}),
     ...(config.onLimit !== undefined ? { onLimit: config.onLimit } : {}),
+    ...dataLimits(config),
   };
 }

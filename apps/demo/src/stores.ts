@@ -1,7 +1,7 @@
 /** Builds the session store the environment asks for. Each returns a `close()` for shutdown. */
 import { mkdirSync } from 'node:fs';
 import { MemoryStore, type SessionStore } from '@tessera/session-core';
-import type { DemoConfig } from './config.js';
+import { type DemoConfig, dataLimits } from './config.js';
 
 export interface OpenedStore {
   readonly store: SessionStore;
@@ -22,7 +22,11 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
     case 'memory':
       // Deliberately quiet: the demo runs with NODE_ENV=production and on the memory store by
       // default, and its start line already says store=memory (the README says what that means).
-      return { store: new MemoryStore({ warnInProduction: false }), label: 'memory', close: async () => {} };
+      return {
+        store: new MemoryStore({ warnInProduction: false, ...dataLimits(config) }),
+        label: 'memory',
+        close: async () => {},
+      };
     case 'redis': {
       const { Redis } = await import('ioredis');
       const { redisStore } = await import('@tessera/session-redis');
@@ -46,7 +50,11 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
         client.once('ready', () => resolve(clearTimeout(timer)));
       });
       return {
-        store: redisStore({ client, ...(config.tagSecret ? { tagSecret: config.tagSecret } : {}) }),
+        store: redisStore({
+          client,
+          ...dataLimits(config),
+          ...(config.tagSecret ? { tagSecret: config.tagSecret } : {}),
+        }),
         label: `redis (${config.redisUrl})`,
         close: async () => void client.disconnect(),
       };
@@ -55,7 +63,11 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
       const { memcachedStore } = await import('@tessera/session-memcached');
       const devSecret = config.tagSecret === undefined && config.memcachedServers.length > 1;
       const tagSecret = devSecret ? DEV_TAG_SECRET : config.tagSecret;
-      const store = memcachedStore({ servers: config.memcachedServers, ...(tagSecret ? { tagSecret } : {}) });
+      const store = memcachedStore({
+        servers: config.memcachedServers,
+        ...dataLimits(config),
+        ...(tagSecret ? { tagSecret } : {}),
+      });
       return {
         store,
         label: `memcached (${config.memcachedServers.join(', ')}${devSecret ? '; development tag secret: set SESSION_TAG_SECRET' : ''})`,
@@ -74,7 +86,7 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
       await migrate(pool);
       const sweeper = startSweeper(pool, { intervalMs: 60_000 });
       return {
-        store: postgresStore({ client: pool }),
+        store: postgresStore({ client: pool, ...dataLimits(config) }),
         label: 'postgres',
         close: async () => {
           sweeper.stop();
@@ -90,7 +102,7 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
       await migrate(db);
       const sweeper = startSweeper(db, { intervalMs: 60_000 });
       return {
-        store: postgresStore({ client: db }),
+        store: postgresStore({ client: db, ...dataLimits(config) }),
         label: `pglite (${config.pgliteDir})`,
         close: async () => {
           sweeper.stop();

@@ -4,6 +4,7 @@
  */
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readConfig, sessionOptions } from '../src/config.js';
 import { Client, FRAMEWORKS, type RunningDemo, startDemo } from './demo.js';
 
 const SID = '__Host-sid';
@@ -357,3 +358,41 @@ describe.each(['express', 'nestjs'] as const)('demo API on %s: body-parser refus
     expect((await put(brotliCompressSync(note), { ...headers, 'content-encoding': 'br' })).status).toBe(204);
   });
 });
+
+describe.each(FRAMEWORKS)(
+  'demo API on %s with SESSION_MAX_DATA_BYTES=3000, SESSION_MAX_KEYS=4',
+  (framework) => {
+    let demo: RunningDemo;
+    beforeAll(async () => {
+      const config = readConfig({ SESSION_MAX_DATA_BYTES: '3000', SESSION_MAX_KEYS: '4' });
+      expect(sessionOptions(config)).toEqual({ maxDataBytes: 3_000, maxKeys: 4 });
+      demo = await startDemo(framework, sessionOptions(config));
+    });
+    afterAll(() => demo?.close());
+
+    it('PUT /api/notes/:key past a limit answers 413 { error: "session_too_large" } and the notes stay as they were', async () => {
+      const c = new Client(demo.url.replace('//localhost:', '//127.0.0.1:'));
+      await c.state();
+      const long = (ch: string) => ch.repeat(1_000);
+      // Each long note is 1,009 bytes ("note:a" and its JSON text): two fit in 3,000, a third does not.
+      for (const key of ['a', 'b'])
+        expect((await c.send('PUT', `/api/notes/${key}`, { value: long(key) })).status).toBe(204);
+      const bytes = await c.send('PUT', '/api/notes/c', { value: long('c') });
+      expect(bytes).toMatchObject({ status: 413, body: { error: 'session_too_large' } });
+      expect((await c.send('GET', '/api/notes')).body).toEqual({ a: long('a'), b: long('b') });
+      // Small notes fit the bytes, but a fifth key does not.
+      for (const key of ['c', 'd'])
+        expect((await c.send('PUT', `/api/notes/${key}`, { value: key })).status).toBe(204);
+      const keys = await c.send('PUT', '/api/notes/e', { value: 'e' });
+      expect(keys).toMatchObject({ status: 413, body: { error: 'session_too_large' } });
+      expect((await c.send('GET', '/api/notes')).body).toEqual({
+        a: long('a'),
+        b: long('b'),
+        c: 'c',
+        d: 'd',
+      });
+      // Replacing a note (same key) within the bytes is still fine.
+      expect((await c.send('PUT', '/api/notes/a', { value: 'short' })).status).toBe(204);
+    });
+  },
+);

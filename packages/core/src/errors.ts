@@ -14,6 +14,8 @@ export type SessionErrorCode =
   | 'session_conflict'
   /** Session data refused: a prototype-looking key (`__proto__`...) or a value JSON cannot hold. */
   | 'invalid_data'
+  /** A write would take the session's data past `maxDataBytes` or `maxKeys`; nothing of it was written. */
+  | 'session_too_large'
   /** CSRF token missing or wrong, or the request is cross-site. */
   | 'csrf'
   /** The route needs an authenticated session. */
@@ -49,6 +51,7 @@ const STATUS: Readonly<Record<SessionErrorCode, number>> = Object.freeze({
   session_limit: 409,
   session_conflict: 409,
   invalid_data: 400,
+  session_too_large: 413,
   csrf: 403,
   unauthenticated: 401,
   reauthentication_required: 401,

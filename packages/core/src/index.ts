@@ -42,6 +42,7 @@ export {
   STORE_OPERATIONS,
   type StoreOperation,
 } from './instrumented-store.js';
+export type { IsJson, JsonCompatible, JsonPrimitive, JsonValue } from './json.js';
 export { fromKeyValueStore, type KeyValueStore, type KeyValueStoreOptions } from './kv-store.js';
 export {
   ANONYMOUS,
@@ -56,6 +57,15 @@ export {
   type TransitionContext,
   transition,
 } from './lifecycle.js';
+export {
+  checkDataLimits,
+  type DataLimits,
+  type DataSize,
+  DEFAULT_DATA_LIMITS,
+  resolveDataLimits,
+  sizeOfData,
+  tooLarge,
+} from './limits.js';
 export type { Logger } from './logger.js';
 export { createSessionManager, SessionManager, type SessionManagerOptions } from './manager.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
@@ -70,9 +80,17 @@ export {
   resolvePolicy,
 } from './policy.js';
 export { resolveClientIp, type TrustProxy, validateTrustProxy } from './proxy.js';
-export { decodeStored, encodeValue } from './record.js';
+export { decodeStored, encodeValue, MAX_DEPTH } from './record.js';
 export { RequestSession, type ResponseHeaders, type SessionRequest } from './request.js';
-export type { DataKey, DataValue, LoginOptions, Session, SessionData } from './session.js';
+export type {
+  DataKey,
+  DataValue,
+  JsonKey,
+  LoginOptions,
+  NotJsonKey,
+  Session,
+  SessionData,
+} from './session.js';
 export { SHARD_TAG_LENGTH, type ShardTags, type ShardTagsOptions, shardTags } from './shard-tag.js';
 export {
   type DestroyOptions,

@@ -43,6 +43,7 @@ export function instrumentStore(inner: SessionStore): InstrumentedStore {
   const wrapped = {
     name: inner.name,
     capabilities: inner.capabilities,
+    ...(inner.limits ? { limits: inner.limits } : {}),
     counts,
     inner,
     mode: 'up' as 'up' | 'reject' | 'hang',

@@ -13,6 +13,7 @@
  * - A login at the cap reads each indexed session to count only the live ones.
  * Stores with transactions, scripts or CAS should implement SessionStore directly.
  */
+import { checkDataLimits, resolveDataLimits } from './limits.js';
 import type {
   DestroyOptions,
   LoadOptions,
@@ -42,6 +43,10 @@ export interface KeyValueStoreOptions {
   readonly name?: string;
   /** Prefix of every key. @default 'tessera:' */
   readonly prefix?: string;
+  /** Most bytes of data per session (keys plus JSON texts, UTF-8); bigger writes are refused. @default 65536 */
+  readonly maxDataBytes?: number;
+  /** Most top-level data keys per session; more are refused. @default 256 */
+  readonly maxKeys?: number;
 }
 
 interface IndexEntry {
@@ -71,6 +76,9 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
 /** Build a SessionStore from get/set/delete. Read the caveats above before using it in production. */
 export function fromKeyValueStore(kv: KeyValueStore, options: KeyValueStoreOptions = {}): SessionStore {
   const prefix = options.prefix ?? 'tessera:';
+  const name = options.name ?? 'kv';
+  const who = `[tessera] [${name}] `;
+  const limits = resolveDataLimits(options, who);
   const sKey = (id: string) => `${prefix}s:${id}`;
   const uKey = (userId: string) => `${prefix}u:${encodeURIComponent(userId)}`;
 
@@ -114,8 +122,9 @@ export function fromKeyValueStore(kv: KeyValueStore, options: KeyValueStoreOptio
   }
 
   return {
-    name: options.name ?? 'kv',
+    name,
     capabilities: CAPABILITIES,
+    limits,
 
     async load(key: SessionKey, { now, touchIntervalMs }: LoadOptions): Promise<LoadResult> {
       const s = await read(key.id);
@@ -130,6 +139,7 @@ export function fromKeyValueStore(kv: KeyValueStore, options: KeyValueStoreOptio
     },
 
     async create(key, session, { now }): Promise<boolean> {
+      checkDataLimits(session.data, limits, who);
       if (await live(key.id, now)) return false;
       await write(key.id, session, now);
       return true;
@@ -142,11 +152,13 @@ export function fromKeyValueStore(kv: KeyValueStore, options: KeyValueStoreOptio
       for (const k of Object.keys(s.data)) data[k] = s.data[k]!;
       for (const k of Object.keys(patch.set)) data[k] = patch.set[k]!;
       for (const k of patch.unset) delete data[k];
+      if (Object.keys(patch.set).length > 0) checkDataLimits(data, limits, who);
       await write(key.id, { ...s, data }, now);
       return 'ok';
     },
 
     async rotate({ now, from, to, limit }: RotateInput): Promise<RotateResult> {
+      checkDataLimits(to.session.data, limits, who);
       if (from && !(await live(from.key.id, now))) return { status: 'conflict' };
       const userId = to.session.userId;
       const evicted: { handle: string }[] = [];

@@ -90,6 +90,7 @@ export class SessionManager<D extends SessionData = SessionData> {
       );
     }
     const policy = resolvePolicy(options);
+    checkStoreLimits(policy, store);
     const cookie = resolveCookieOptions(options.cookie);
     const csrfCookie = resolveCookieOptions(
       {
@@ -201,6 +202,23 @@ export function createSessionManager<D extends SessionData = SessionData>(
   return new SessionManager<D>(options);
 }
 
+/**
+ * A store that declares its own data limits (`store.limits`) refuses writes past them: a policy
+ * above them would answer 413 only once the store refuses, after set() had accepted the value.
+ */
+function checkStoreLimits(policy: Policy, store: SessionStore): void {
+  const limits = store.limits;
+  if (!limits) return;
+  for (const name of ['maxDataBytes', 'maxKeys'] as const) {
+    if (policy[name] > limits[name]) {
+      throw new SessionError(
+        'invalid_config',
+        `${name} (${policy[name]}) is above the ${store.name} store's own ${name} (${limits[name]}), which refuses bigger sessions: raise the store's ${name} option or lower this one.`,
+      );
+    }
+  }
+}
+
 async function callStore<T>(
   store: SessionStore,
   timeoutMs: number,
@@ -224,6 +242,8 @@ async function callStore<T>(
     health.ok();
     return result;
   } catch (error) {
+    // A store refusing an oversized record answered, it did not fail: no store-error, and 413.
+    if (error instanceof SessionError && error.code === 'session_too_large') throw error;
     const wrapped =
       error instanceof SessionError && error.code === 'store_unavailable'
         ? error

@@ -9,6 +9,14 @@
  * signed-in one. Two insertion-ordered Maps (oldest first) keep every step O(1).
  */
 import { SessionError } from './errors.js';
+import {
+  checkDataLimits,
+  type DataLimits,
+  entryBytes,
+  exceeds,
+  resolveDataLimits,
+  tooLarge,
+} from './limits.js';
 import { type Logger, resolveLogger } from './logger.js';
 import type {
   DestroyOptions,
@@ -47,6 +55,10 @@ export interface MemoryStoreOptions {
   readonly warnInProduction?: boolean;
   /** Where the production warning goes (`warn`); `false` for nowhere. @default console */
   readonly logger?: Logger | false;
+  /** Most bytes of data per session (keys plus JSON texts, UTF-8); bigger writes are refused. @default 65536 */
+  readonly maxDataBytes?: number;
+  /** Most top-level data keys per session; more are refused. @default 256 */
+  readonly maxKeys?: number;
 }
 
 interface Entry {
@@ -66,6 +78,7 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
 });
 
 let warned = false;
+const WHO = '[tessera] [memory] ';
 
 function toData(data: Map<string, string>): Readonly<Record<string, string>> {
   // Null prototype: a stored key named "__proto__" stays a plain key.
@@ -76,6 +89,7 @@ function toData(data: Map<string, string>): Readonly<Record<string, string>> {
 
 export class MemoryStore implements SessionStore {
   readonly name = 'memory';
+  readonly limits: DataLimits;
   readonly capabilities = CAPABILITIES;
   /** Least recently used first, one Map per kind: a session never changes kind (login rotates). */
   readonly #anonymous = new Map<string, Entry>();
@@ -109,6 +123,7 @@ export class MemoryStore implements SessionStore {
     this.#maxEntries = maxEntries;
     this.#maxAnonymous = maxAnonymous;
     this.#tombstoneMs = tombstoneMs;
+    this.limits = resolveDataLimits(options, WHO);
     const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
     if ((options.warnInProduction ?? true) && logger && env?.NODE_ENV === 'production' && !warned) {
       warned = true;
@@ -149,6 +164,7 @@ export class MemoryStore implements SessionStore {
   }
 
   async create(key: SessionKey, session: StoredSession, options: { now: number }): Promise<boolean> {
+    checkDataLimits(session.data, this.limits, WHO);
     if (this.#live(key.id, options.now)) return false;
     if (session.userId === null) this.#assertRoomForAnonymous(options.now, null);
     this.#insert(key, session, options.now);
@@ -158,13 +174,16 @@ export class MemoryStore implements SessionStore {
   async update(key: SessionKey, patch: SessionPatch, options: { now: number }): Promise<UpdateResult> {
     const entry = this.#live(key.id, options.now);
     if (!entry) return 'missing';
-    for (const k of Object.keys(patch.set)) entry.data.set(k, patch.set[k]!);
+    const set = Object.keys(patch.set);
+    if (set.length > 0) this.#checkPatch(entry.data, patch, set);
+    for (const k of set) entry.data.set(k, patch.set[k]!);
     for (const k of patch.unset) entry.data.delete(k);
     return 'ok';
   }
 
   async rotate(input: RotateInput): Promise<RotateResult> {
     const { now, from, to, limit } = input;
+    checkDataLimits(to.session.data, this.limits, WHO);
     if (from && !this.#live(from.key.id, now)) return { status: 'conflict' };
     const userId = to.session.userId;
     if (userId === null) this.#assertRoomForAnonymous(now, from?.key.id ?? null);
@@ -250,6 +269,22 @@ export class MemoryStore implements SessionStore {
       `[tessera] [memory] full: ${this.#signedIn.size} signed-in sessions fill maxEntries (${this.#maxEntries}); ` +
         'no anonymous session is created until one ends. Raise maxEntries, or use the Redis, Postgres or Memcached store.',
     );
+  }
+
+  /** The data after `patch`, measured before anything of it is applied. */
+  #checkPatch(data: Map<string, string>, patch: SessionPatch, set: readonly string[]): void {
+    const size = { bytes: 0, keys: 0 };
+    const unset = new Set(patch.unset);
+    for (const [k, v] of data) {
+      if (Object.hasOwn(patch.set, k) || unset.has(k)) continue;
+      size.bytes += entryBytes(k, v);
+      size.keys++;
+    }
+    for (const k of set) {
+      size.bytes += entryBytes(k, patch.set[k]!);
+      size.keys++;
+    }
+    if (exceeds(size, this.limits)) throw tooLarge(size, this.limits, WHO);
   }
 
   #live(id: string, now: number): Entry | undefined {

@@ -1,9 +1,10 @@
 /**
- * Session policy: timeouts, the per-user cap, client binding and CSRF. Secure defaults live
+ * Session policy: timeouts, the per-user cap, client binding, data limits and CSRF. Secure defaults live
  * in one frozen constant; options are validated once, at start-up (`0` is a real value,
  * negative or NaN is an error), because TypeScript types do not exist at run time.
  */
 import { SessionError } from './errors.js';
+import { DEFAULT_DATA_LIMITS, resolveDataLimits } from './limits.js';
 
 export type OnLimit = 'evict-oldest' | 'reject';
 export type ClientBinding = 'off' | 'event' | 'reject';
@@ -65,6 +66,14 @@ export interface PolicyOptions {
   readonly keepDataOnLogin?: false | readonly string[];
   /** Upper bound on one store call, ms; past it the request fails with `store_unavailable`. @default 2000 */
   readonly storeTimeoutMs?: number;
+  /**
+   * Most bytes of data one session may hold: the UTF-8 bytes of every top-level key plus its
+   * JSON text, all keys together. A write past it is refused with `session_too_large` (413)
+   * and writes nothing. At most the store's own `maxDataBytes`. @default 65536 (64 KiB)
+   */
+  readonly maxDataBytes?: number;
+  /** Most top-level keys one session may hold; past it like `maxDataBytes`. @default 256 */
+  readonly maxKeys?: number;
   readonly csrf?: CsrfOptions;
 }
 
@@ -88,6 +97,8 @@ export interface Policy {
   /** The keys carried at login (`false` resolves to `[]`). */
   readonly keepDataOnLogin: readonly string[];
   readonly storeTimeoutMs: number;
+  readonly maxDataBytes: number;
+  readonly maxKeys: number;
   readonly csrf: ResolvedCsrf;
 }
 
@@ -101,6 +112,8 @@ export const DEFAULT_POLICY: Readonly<Omit<Policy, 'csrf'>> & { readonly csrf: R
     clientBinding: 'event',
     keepDataOnLogin: Object.freeze([]) as readonly string[],
     storeTimeoutMs: 2_000,
+    maxDataBytes: DEFAULT_DATA_LIMITS.maxDataBytes,
+    maxKeys: DEFAULT_DATA_LIMITS.maxKeys,
     csrf: Object.freeze({
       enabled: true,
       headerName: 'x-csrf-token',
@@ -221,6 +234,7 @@ export function resolvePolicy(options: PolicyOptions = {}): Policy {
     ] as const),
     keepDataOnLogin: keep === false ? d.keepDataOnLogin : Object.freeze([...(keep as string[])]),
     storeTimeoutMs: checkDuration(options.storeTimeoutMs ?? d.storeTimeoutMs, 'storeTimeoutMs', 1),
+    ...resolveDataLimits({ maxDataBytes: options.maxDataBytes, maxKeys: options.maxKeys }),
     csrf: resolveCsrf(options.csrf),
   });
 }

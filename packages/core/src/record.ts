@@ -1,8 +1,8 @@
 /**
- * Validation of what stores return, and encoding of what handlers write. A record that does
- * not validate is corrupt: treated as absent, reported and deleted, never decoded by a
- * fallback. Prototype-looking keys (`__proto__`, `constructor`, `prototype`) are refused
- * on write and make a stored record corrupt on read, at any depth.
+ * Validation of what stores return, and encoding of what handlers write: JSON only, exactly
+ * (see `encodeValue`). A record that does not validate is corrupt: treated as absent, reported
+ * and deleted, never decoded by a fallback. Prototype-looking keys (`__proto__`, `constructor`,
+ * `prototype`) are refused on write and make a stored record corrupt on read, at any depth.
  */
 import { SessionError } from './errors.js';
 import type { StoredClient, StoredSession } from './store.js';
@@ -13,27 +13,123 @@ export function isForbiddenKey(key: string): boolean {
   return FORBIDDEN_KEYS.has(key);
 }
 
+/** Deepest nesting of arrays and objects a value may have (`[[1]]` is 2). */
+export const MAX_DEPTH = 64;
+
+function refuse(key: string, why: string): never {
+  throw new SessionError('invalid_data', `session value for "${key}" ${why}`);
+}
+
+/** What a refused value is, for the message: `a Date`, `a Map`, `a Cart` (its constructor). */
+function kindOf(v: object): string {
+  const name = (Object.getPrototypeOf(v) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  return typeof name === 'string' && name !== '' ? `a ${name}` : 'an object with a prototype';
+}
+
+/**
+ * The strict walk: only what JSON holds exactly, so `get()` answers what `set()` was given.
+ * Plain objects (prototype `Object.prototype` or null) and arrays, strings, finite numbers,
+ * booleans, null; an object property that is `undefined` is left out, as JSON does. `budget`
+ * counts down a lower bound of the text's UTF-8 length, so an oversized value is refused
+ * after reading about `budget` of it, not all of it.
+ */
+class Walk {
+  budget: number;
+  readonly #key: string;
+  readonly #path: object[] = [];
+
+  constructor(key: string, budget: number) {
+    this.#key = key;
+    this.budget = budget;
+  }
+
+  value(v: unknown): void {
+    switch (typeof v) {
+      case 'string':
+        this.budget -= v.length + 2;
+        break;
+      case 'number':
+        if (!Number.isFinite(v))
+          refuse(this.#key, `holds ${v}, which JSON cannot (it would read back as null).`);
+        this.budget -= 1;
+        break;
+      case 'boolean':
+        this.budget -= 4;
+        break;
+      case 'object':
+        if (v === null) this.budget -= 4;
+        else this.#container(v);
+        break;
+      case 'undefined':
+        refuse(this.#key, 'holds undefined in an array (JSON would read it back as null).');
+        break;
+      default:
+        refuse(this.#key, `holds a ${typeof v}, which JSON cannot.`);
+    }
+    if (this.budget < 0) throw new BudgetSpent();
+  }
+
+  #container(v: object): void {
+    const path = this.#path;
+    if (path.length >= MAX_DEPTH) refuse(this.#key, `is nested deeper than ${MAX_DEPTH} levels.`);
+    if (path.includes(v)) refuse(this.#key, 'contains a cycle.');
+    const proto = Object.getPrototypeOf(v);
+    path.push(v);
+    this.budget -= 2;
+    if (Array.isArray(v)) {
+      // Not a subclass: its prototype could add a toJSON that JSON.stringify would call.
+      if (proto !== Array.prototype) refuse(this.#key, `holds ${kindOf(v)}; use a plain array.`);
+      for (let i = 0; i < v.length; i++) this.value(v[i]);
+    } else {
+      // Date, Map, Set, RegExp, class instances: JSON turns them into something else, or `{}`.
+      if (proto !== Object.prototype && proto !== null)
+        refuse(this.#key, `holds ${kindOf(v)}; store plain objects, arrays and primitives.`);
+      const o = v as Record<string, unknown>;
+      for (const k of Object.keys(o)) {
+        if (FORBIDDEN_KEYS.has(k)) refuse(this.#key, `contains a "${k}" key.`);
+        const item = o[k];
+        if (item === undefined) continue;
+        this.budget -= k.length + 3;
+        this.value(item);
+      }
+    }
+    path.pop();
+  }
+}
+
+class BudgetSpent extends Error {}
+
 /**
  * JSON text of a value. Throws `SessionError('invalid_data')` (HTTP 400 in the adapters) for
- * what cannot be stored: keys and values often come from requests, so this is bad input, not
- * a crash.
+ * what JSON cannot hold exactly: keys and values often come from requests, so this is bad
+ * input, never a crash (a cycle, deep nesting or a throwing getter included). With
+ * `maxBytes`, a value whose text is certainly longer is refused with `session_too_large`
+ * before all of it is read (the caller checks the exact size).
  */
-export function encodeValue(key: string, value: unknown): string {
+export function encodeValue(key: string, value: unknown, maxBytes = Number.POSITIVE_INFINITY): string {
   if (FORBIDDEN_KEYS.has(key)) throw new SessionError('invalid_data', `session key "${key}" is not allowed.`);
-  const text = JSON.stringify(value, (k, v) => {
-    if (FORBIDDEN_KEYS.has(k))
-      throw new SessionError('invalid_data', `session value for "${key}" contains a "${k}" key.`);
-    if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') {
+  if (value === undefined)
+    throw new SessionError('invalid_data', `session value for "${key}" is undefined; use delete().`);
+  try {
+    new Walk(key, maxBytes).value(value);
+    const text = JSON.stringify(value);
+    // A getter may answer differently the second time: check what was written, not what was walked.
+    if (SUSPECT_RE.test(text)) JSON.parse(text, reviver);
+    return text;
+  } catch (error) {
+    if (error instanceof SessionError) throw error;
+    if (error instanceof CorruptError)
+      throw new SessionError('invalid_data', `session value for "${key}" contains a ${error.message}.`);
+    if (error instanceof BudgetSpent) {
       throw new SessionError(
-        'invalid_data',
-        `session value for "${key}" is not JSON-serialisable (${typeof v}).`,
+        'session_too_large',
+        `session value for "${key}" is larger than the ${maxBytes} bytes the session has left (maxDataBytes).`,
       );
     }
-    return v;
-  });
-  if (text === undefined)
-    throw new SessionError('invalid_data', `session value for "${key}" is undefined; use delete().`);
-  return text;
+    throw new SessionError('invalid_data', `session value for "${key}" cannot be read as JSON.`, {
+      cause: error,
+    });
+  }
 }
 
 class CorruptError extends Error {}

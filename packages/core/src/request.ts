@@ -20,10 +20,11 @@ import {
   type SessionMeta,
   transition,
 } from './lifecycle.js';
+import { type DataSize, entryBytes, exceeds, tooLarge } from './limits.js';
 import type { ManagerInternals } from './manager.js';
 import { MAX_DURATION_MS } from './policy.js';
 import { decodeStored, encodeValue, isForbiddenKey } from './record.js';
-import type { DataKey, DataValue, LoginOptions, Session, SessionData } from './session.js';
+import type { DataKey, DataValue, JsonKey, LoginOptions, Session, SessionData } from './session.js';
 import { expiresAtOf, type SessionKey, type StoredClient, type StoredSession } from './store.js';
 import { handleOf } from './token.js';
 
@@ -76,6 +77,8 @@ export class RequestSession<D = SessionData> implements Session<D> {
   /** The texts as loaded, until something needs them as a Map (see #texts()). */
   #rawText: Readonly<Record<string, string>> | null = null;
   #textMap: Map<string, string> | null = null;
+  /** Size of #texts() (see limits.ts), measured at the first write; null again when data is replaced. */
+  #size: DataSize | null = null;
   // Created on first use: a request that only reads allocates none of them.
   #dirty: Set<string> | null = null;
   #deleted: Set<string> | null = null;
@@ -233,8 +236,8 @@ export class RequestSession<D = SessionData> implements Session<D> {
     return this.#m.codec.preSessionTokenOf(pre);
   }
 
-  get<K extends DataKey<D>>(key: K): DataValue<D, K> | undefined {
-    return this.#data.get(key) as DataValue<D, K> | undefined;
+  get<K extends DataKey<D>>(key: JsonKey<D, K>): DataValue<D, K> | undefined {
+    return this.#data.get(key as string) as DataValue<D, K> | undefined;
   }
   has(key: DataKey<D>): boolean {
     return this.#data.has(key);
@@ -250,7 +253,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
 
   // ---- writing -------------------------------------------------------------------------
 
-  set<K extends DataKey<D>>(key: K, value: DataValue<D, K>): void {
+  set<K extends DataKey<D>>(key: JsonKey<D, K>, value: DataValue<D, K>): void {
     this.#assertOpen();
     if (typeof key !== 'string' || key.length === 0 || key.length > 256 || unstorableName(key)) {
       throw new SessionError(
@@ -258,9 +261,21 @@ export class RequestSession<D = SessionData> implements Session<D> {
         'session keys are non-empty strings of at most 256 characters of well-formed Unicode, without NUL.',
       );
     }
-    const text = encodeValue(key, value);
+    // Refused when the data after this write would be over a limit, even if the write makes it
+    // smaller (a limit lowered under stored sessions): only delete() shrinks those.
+    const policy = this.#m.policy;
+    const texts = this.#texts();
+    const size = this.#measure();
+    const old = texts.get(key);
+    const rest = size.bytes - (old === undefined ? 0 : entryBytes(key, old));
+    const keys = size.keys + (old === undefined ? 1 : 0);
+    if (keys > policy.maxKeys) throw tooLarge({ bytes: rest, keys }, policy);
+    const text = encodeValue(key, value, policy.maxDataBytes - rest);
+    const after = { bytes: rest + entryBytes(key, text), keys };
+    if (exceeds(after, policy)) throw tooLarge(after, policy);
     this.#ensureSession();
-    this.#texts().set(key, text);
+    texts.set(key, text);
+    this.#size = after;
     this.#data.set(key, JSON.parse(text));
     this.#changes('dirty').add(key);
     this.#deleted?.delete(key);
@@ -269,6 +284,10 @@ export class RequestSession<D = SessionData> implements Session<D> {
   delete(key: DataKey<D>): void {
     this.#assertOpen();
     if (!this.#data.has(key)) return;
+    const old = this.#texts().get(key);
+    if (this.#size !== null && old !== undefined) {
+      this.#size = { bytes: this.#size.bytes - entryBytes(key, old), keys: this.#size.keys - 1 };
+    }
     this.#texts().delete(key);
     this.#data.delete(key);
     this.#dirty?.delete(key);
@@ -308,6 +327,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
         map.clear();
         for (const [k, v] of copy as Map<string, never>) (map as Map<string, unknown>).set(k, v);
       }
+      this.#size = null;
       throw error;
     });
     // The pre-session CSRF token served the login form; it must not outlive the login.
@@ -528,6 +548,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
         this.#texts().delete(k);
         this.#data.delete(k);
         this.#deleted?.delete(k);
+        this.#size = null;
       }
     }
   }
@@ -590,6 +611,24 @@ export class RequestSession<D = SessionData> implements Session<D> {
     this.#data = new Map();
     this.#rawText = null;
     this.#textMap = null;
+    this.#size = null;
+  }
+
+  /** Size of the data as it stands, measured once and then kept up to date by set() and delete(). */
+  #measure(): DataSize {
+    if (this.#size === null) {
+      let bytes = 0;
+      for (const [k, v] of this.#texts()) bytes += entryBytes(k, v);
+      this.#size = { bytes, keys: this.#texts().size };
+    }
+    return this.#size;
+  }
+
+  /** Before a store write: the record it leaves, measured afresh (not set()'s running count). */
+  #checkBounds(): void {
+    this.#size = null;
+    const size = this.#measure();
+    if (exceeds(size, this.#m.policy)) throw tooLarge(size, this.#m.policy);
   }
 
   #changing(): void {
@@ -658,6 +697,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
     const m = this.#m;
     switch (effect.type) {
       case 'store.create': {
+        this.#checkBounds();
         const key = this.#keyOf(effect.sid);
         const stored = this.#stored(effect.meta);
         const taken = this.#take();
@@ -677,6 +717,8 @@ export class RequestSession<D = SessionData> implements Session<D> {
         return 'ok';
       }
       case 'store.update': {
+        // Deletes alone always pass: they are how a session over a lowered limit shrinks.
+        if (this.#dirty !== null && this.#dirty.size > 0) this.#checkBounds();
         const key = this.#keyOf(effect.sid);
         const set: Record<string, string> = Object.create(null);
         const texts = this.#texts();
@@ -701,6 +743,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
           ? m.policy.maxSessionsPerUser
           : Number.MAX_SAFE_INTEGER;
         const limit = effect.meta.userId !== null ? { max, onLimit: m.policy.onLimit } : null;
+        this.#checkBounds();
         const session = this.#stored(effect.meta);
         const taken = this.#take();
         const result = await m

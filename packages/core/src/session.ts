@@ -7,16 +7,35 @@
  *     interface SessionData { cart: string[]; counter: number }
  *   }
  */
+import type { IsJson } from './json.js';
 import type { EndReason } from './lifecycle.js';
 import type { SessionInfo } from './manager.js';
 
-/** Augment this interface to type session data. Unlisted keys are `unknown`. */
+/**
+ * Augment this interface to type session data. Unlisted keys are `unknown`. Values are JSON:
+ * a key declared with a type JSON cannot hold (`Date`, `Map`, a class with methods) cannot be
+ * read or written (see `JsonKey`).
+ */
 // biome-ignore lint/suspicious/noEmptyInterface: augmented by users
 export interface SessionData {}
 
 /** Keys a handler may use: the augmented ones, or any string when none are declared. */
 export type DataKey<D> = keyof D extends never ? string : keyof D & string;
 export type DataValue<D, K extends string> = K extends keyof D ? D[K] : unknown;
+
+/**
+ * What `get`/`set` accept for key `K`: `K` itself when its declared type is JSON, else this
+ * type, which no string is assignable to. The compiler then names the key at the call site:
+ * `Argument of type '"at"' is not assignable to parameter of type 'NotJsonKey<"at">'`.
+ */
+export interface NotJsonKey<K extends string> {
+  readonly 'this session key is declared with a type JSON cannot hold (use JsonValue types)': K;
+}
+export type JsonKey<D, K extends string> = K extends string
+  ? IsJson<DataValue<D, K>> extends true
+    ? K
+    : NotJsonKey<K>
+  : never;
 
 export interface LoginOptions {
   /** Idle timeout for this login, ms. @default the manager's idleTimeoutMs */
@@ -45,9 +64,14 @@ export interface Session<D = SessionData> {
   /** The CSRF token to put in forms or the `x-csrf-token` header. */
   readonly csrfToken: string;
 
-  get<K extends DataKey<D>>(key: K): DataValue<D, K> | undefined;
-  /** Set a top-level key (JSON-serialisable). Mutating a returned object does not save it: set it again. */
-  set<K extends DataKey<D>>(key: K, value: DataValue<D, K>): void;
+  get<K extends DataKey<D>>(key: JsonKey<D, K>): DataValue<D, K> | undefined;
+  /**
+   * Set a top-level key to a JSON value (plain objects, arrays, strings, finite numbers,
+   * booleans, null; at most 64 levels deep), else `invalid_data` (400). Refused with
+   * `session_too_large` (413) when the data would pass `maxDataBytes` or `maxKeys`; a refused
+   * call changes nothing. Mutating a returned object does not save it: set it again.
+   */
+  set<K extends DataKey<D>>(key: JsonKey<D, K>, value: DataValue<D, K>): void;
   delete(key: DataKey<D>): void;
   has(key: DataKey<D>): boolean;
   keys(): string[];

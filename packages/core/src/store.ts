@@ -19,10 +19,19 @@
  *   failed or timed out (the core turns that into `SessionError('store_unavailable')`), or
  *   with `SessionError('invalid_state')` for a programming error such as a key whose tag did
  *   not come from `shardTag`. "Not found" is never an error.
+ * - Bounded data: a store that declares `limits` refuses, in `create`, `update` and `rotate`,
+ *   to write a record whose data would be over them (size as `sizeOfData` in limits.ts
+ *   measures it), by rejecting with `SessionError('session_too_large')` and writing nothing.
+ *   For `update` the check is on the merged result, inside the same atomic step, so
+ *   concurrent writers cannot grow a record past the limit together; an update that only
+ *   removes keys always passes. The core enforces its policy first; the store's check stops
+ *   writers with another policy (or an older or buggy one).
  *
  * The generic fallback `fromKeyValueStore` (see `kv-store.ts`) builds a full store from
  * get/set/delete; it declares `atomicMerge: false, atomicRotate: false`.
  */
+
+import type { DataLimits } from './limits.js';
 
 /** Identifies a stored session. Contains no secret. */
 export interface SessionKey {
@@ -203,6 +212,12 @@ export interface SessionStore {
   /** Short name for logs and errors, e.g. `redis`. */
   readonly name: string;
   readonly capabilities: StoreCapabilities;
+  /**
+   * The data limits this store enforces on every write (see "Bounded data" above). The
+   * manager refuses at start-up a policy above them. Omitted: the store enforces none of its
+   * own, and only the core's policy bounds data.
+   */
+  readonly limits?: DataLimits;
 
   /**
    * Optional routing tag for a new token: for an authenticated session a function of
@@ -226,7 +241,8 @@ export interface SessionStore {
   /**
    * Store a new anonymous session if `key` is free (a record past its expiry does not hold
    * the key), with expiry `expiresAtOf(session)`.
-   * One round trip. Answers false (and writes nothing) if the key exists.
+   * One round trip. Answers false (and writes nothing) if the key exists. Rejects with
+   * `session_too_large` (writing nothing) when `session.data` is over `limits`.
    */
   create(key: SessionKey, session: StoredSession, options: { readonly now: number }): Promise<boolean>;
 
@@ -234,10 +250,16 @@ export interface SessionStore {
    * Apply a delta to an existing session in ONE round trip: set and remove only the keys
    * named, leaving other keys (possibly written by concurrent requests) alone. Never
    * creates: answers `missing` when the session does not exist. Does not change expiry.
+   * Rejects with `session_too_large` (writing nothing) when the patch sets keys and the
+   * stored data after it, concurrent writes included, would be over `limits`.
    */
   update(key: SessionKey, patch: SessionPatch, options: { readonly now: number }): Promise<UpdateResult>;
 
-  /** Login, privilege change or regenerate, atomically. See `RotateInput`. One round trip where the backend allows. */
+  /**
+   * Login, privilege change or regenerate, atomically. See `RotateInput`. One round trip where
+   * the backend allows. Rejects with `session_too_large` (changing nothing: `from` stays) when
+   * `to.session.data` is over `limits`.
+   */
   rotate(input: RotateInput): Promise<RotateResult>;
 
   /** Delete a session and its index entry in one round trip. Answers whether it existed. */

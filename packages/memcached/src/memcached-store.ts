@@ -9,12 +9,15 @@
  * is no tag, which only one server can afford.
  */
 import {
+  checkDataLimits,
+  type DataLimits,
   type DestroyOptions,
   expiresAtOf,
   type LoadOptions,
   type LoadResult,
   type RotateInput,
   type RotateResult,
+  resolveDataLimits,
   SessionError,
   type SessionKey,
   type SessionPatch,
@@ -53,6 +56,16 @@ export interface MemcachedStoreOptions {
    * signs every user out. @default undefined (no tag in tokens: one server only)
    */
   readonly tagSecret?: string | Uint8Array;
+  /**
+   * Most bytes of data one session may hold (UTF-8 bytes of every key plus its JSON text):
+   * create, login and update refuse an item past it with `SessionError('session_too_large')`,
+   * the update on the merged data it CAS-writes, so concurrent writers and other apps on these
+   * servers cannot grow one either. Keep it well under the servers' item size (`-I`, 1 MB by
+   * default). The core's `maxDataBytes` may not be above it. @default 65536 (64 KiB)
+   */
+  readonly maxDataBytes?: number;
+  /** Most top-level data keys one session may hold; past it like `maxDataBytes`. @default 256 */
+  readonly maxKeys?: number;
 }
 
 const CAPABILITIES: StoreCapabilities = Object.freeze({
@@ -67,11 +80,13 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   persistent: true,
 });
 
+const WHO = '[tessera] [memcached] ';
 const PREFIX = /^[\x21-\x7e]{0,64}$/;
 
 export class MemcachedStore implements SessionStore {
   readonly name = 'memcached';
   readonly capabilities = CAPABILITIES;
+  readonly limits: DataLimits;
   readonly client: MemcachedMetaClient;
   readonly #ownsClient: boolean;
   readonly #ctx: Ctx;
@@ -93,6 +108,7 @@ export class MemcachedStore implements SessionStore {
         `[tessera] [memcached] casRetries must be a positive integer, got ${casRetries}.`,
       );
     }
+    this.limits = resolveDataLimits(options, WHO);
     this.#ownsClient = options.client === undefined;
     this.client =
       options.client ??
@@ -153,6 +169,7 @@ export class MemcachedStore implements SessionStore {
   }
 
   async create(key: SessionKey, session: StoredSession, options: { readonly now: number }): Promise<boolean> {
+    checkDataLimits(session.data, this.limits, WHO);
     const ttl = exptimeOf(expiresAtOf(session), options.now);
     if (ttl === 0) return false;
     const bytes = encodeSession(session);
@@ -184,6 +201,8 @@ export class MemcachedStore implements SessionStore {
       for (const k of Object.keys(s.data)) data[k] = s.data[k]!;
       for (const k of Object.keys(patch.set)) data[k] = patch.set[k]!;
       for (const k of patch.unset) delete data[k];
+      // On the merged data this CAS write would store: what concurrent requests added counts.
+      if (Object.keys(patch.set).length > 0) checkDataLimits(data, this.limits, WHO);
       const bytes = encodeSession({ ...s, data });
       const ttl = exptimeOf(expiresAtOf(s), now);
       // CAS: fails with NF if the session was deleted meanwhile, so a late write never resurrects it.
@@ -208,6 +227,7 @@ export class MemcachedStore implements SessionStore {
         "[tessera] [memcached] a user's session key tag must be store.shardTag(userId) (mint the token with store.shardTag)",
       );
     }
+    checkDataLimits(input.to.session.data, this.limits, WHO);
     return this.#index.rotate(input);
   }
 

@@ -134,6 +134,8 @@ describe('keys', () => {
     expect(codeOf(() => memcachedStore({ servers: ['localhost'] }))).toBe('invalid_config');
     expect(codeOf(() => memcachedStore({ servers: ['a:1', 'a:1'] }))).toBe('invalid_config');
     expect(codeOf(() => memcachedStore({ servers: ['a:99999'] }))).toBe('invalid_config');
+    expect(codeOf(() => memcachedStore({ maxDataBytes: 0 }))).toBe('invalid_config');
+    expect(codeOf(() => memcachedStore({ maxKeys: 1.5 }))).toBe('invalid_config');
     expect(codeOf(() => memcachedStore({ keyPrefix: '' }))).toBeUndefined();
     expect(
       codeOf(() => new MemcachedMetaClient({ servers: ['[::1]:11211', 'cache-1.internal:11211'] })),
@@ -164,7 +166,8 @@ describe.skipIf(noMemcached)('what memcached holds', () => {
   });
 
   it('large values survive being split across TCP reads, and an oversized one fails cleanly', async () => {
-    const store = memcachedStore({ servers: [servers[0]!.server] });
+    // Data limits far past memcached's 1 MB item size: what is tested here is the transport.
+    const store = memcachedStore({ servers: [servers[0]!.server], maxDataBytes: 4_000_000 });
     const now = Date.now();
     const key = keyFor(store);
     const big = 'x'.repeat(300_000);

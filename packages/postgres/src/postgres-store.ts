@@ -7,12 +7,15 @@
  * `revokeUserSessions` then reject with `SessionError('invalid_config')` and write nothing.
  */
 import {
+  checkDataLimits,
+  type DataLimits,
   type DestroyOptions,
   expiresAtOf,
   type LoadOptions,
   type LoadResult,
   type RotateInput,
   type RotateResult,
+  resolveDataLimits,
   SessionError,
   type SessionKey,
   type SessionPatch,
@@ -49,6 +52,16 @@ export interface PostgresStoreOptions extends TableOptions {
    * also set `statement_timeout` / `query_timeout` on the pool). @default 5000
    */
   readonly timeoutMs?: number;
+  /**
+   * Most bytes of data one session may hold (UTF-8 bytes of every key plus its JSON text):
+   * create, login and update refuse a row past it with `SessionError('session_too_large')`,
+   * the update inside its statement (on the row it locked), so concurrent writers and other
+   * apps on this table cannot grow one either. The core's `maxDataBytes` may not be above it.
+   * @default 65536 (64 KiB)
+   */
+  readonly maxDataBytes?: number;
+  /** Most top-level data keys one session may hold; past it like `maxDataBytes`. @default 256 */
+  readonly maxKeys?: number;
 }
 
 /**
@@ -103,11 +116,20 @@ ON CONFLICT (id) DO UPDATE SET ${COLUMNS.filter((c) => c !== 'id')
       .join(', ')}
 WHERE a.expires_at <= ${ts(18)}
 RETURNING 1 AS ok`,
-    // A row lock serialises concurrent updates and each re-reads the latest `data`, so
-    // different keys never overwrite each other; a deleted or expired row matches nothing.
-    update: `UPDATE ${t} SET data = (data || ${dataFromParams(3, 4)}) - $5::text[]
-WHERE id = $1 AND expires_at > ${ts(2)}
-RETURNING 1 AS ok`,
+    // FOR UPDATE serialises concurrent updates and hands each the latest `data` (READ
+    // COMMITTED re-reads a row that changed while it waited), so different keys never
+    // overwrite each other and the size check sees them all; a deleted or expired row matches
+    // nothing (`found` false). A patch that sets nothing skips the check: deletes always pass.
+    update: `WITH cur AS (
+  SELECT id, (data || ${dataFromParams(3, 4)}) - $5::text[] AS next FROM ${t}
+  WHERE id = $1 AND expires_at > ${ts(2)} FOR UPDATE),
+upd AS (
+  UPDATE ${t} AS a SET data = cur.next FROM cur
+  WHERE a.id = cur.id AND (cardinality($3::text[]) = 0 OR (
+    SELECT coalesce(sum(octet_length(e.key) + octet_length(e.value)), 0) <= $6::bigint AND count(*) <= $7::bigint
+    FROM jsonb_each_text(cur.next) AS e))
+  RETURNING 1)
+SELECT EXISTS (SELECT 1 FROM cur) AS found, EXISTS (SELECT 1 FROM upd) AS ok`,
     destroy: `DELETE FROM ${t} WHERE id = $1 RETURNING expires_at > ${ts(2)} AS live`,
     rotate: `SELECT status, evicted FROM ${n.rotate}(${ts(1)}, $2::text, ${rowValues(3).join(', ')}, $20::integer, $21::boolean)`,
     list: `WITH pruned AS (DELETE FROM ${t} WHERE user_id = $1 AND expires_at <= ${ts(2)})
@@ -119,9 +141,12 @@ ORDER BY a.created_at, a.id`,
   };
 }
 
+const WHO = '[tessera] [postgres] ';
+
 export class PostgresStore implements SessionStore {
   readonly name = 'postgres';
   readonly capabilities = CAPABILITIES;
+  readonly limits: DataLimits;
   readonly #client: PostgresClient;
   readonly #timeoutMs: number;
   readonly #sql: Statements;
@@ -135,6 +160,7 @@ export class PostgresStore implements SessionStore {
     }
     this.#client = options.client;
     this.#timeoutMs = checkTimeout('timeoutMs', options.timeoutMs ?? 5000);
+    this.limits = resolveDataLimits(options, WHO);
     this.#sql = buildStatements(options);
   }
 
@@ -156,6 +182,7 @@ export class PostgresStore implements SessionStore {
   }
 
   async create(key: SessionKey, session: StoredSession, options: { readonly now: number }): Promise<boolean> {
+    checkDataLimits(session.data, this.limits, WHO);
     const rows = await this.#run(this.#sql.create, [
       ...rowParams(key, session, expiresAtOf(session)),
       options.now,
@@ -169,18 +196,28 @@ export class PostgresStore implements SessionStore {
     options: { readonly now: number },
   ): Promise<UpdateResult> {
     const keys = Object.keys(patch.set);
-    const rows = await this.#run(this.#sql.update, [
+    const [row] = await this.#run<{ found: boolean; ok: boolean }>(this.#sql.update, [
       key.id,
       options.now,
       keys,
       keys.map((k) => patch.set[k]),
       [...patch.unset],
+      this.limits.maxDataBytes,
+      this.limits.maxKeys,
     ]);
-    return rows.length > 0 ? 'ok' : 'missing';
+    if (row?.found !== true) return 'missing';
+    if (row.ok !== true) {
+      throw new SessionError(
+        'session_too_large',
+        `${WHO}the session's data after this update would be over ${this.limits.maxDataBytes} bytes or ${this.limits.maxKeys} keys; nothing was written.`,
+      );
+    }
+    return 'ok';
   }
 
   async rotate(input: RotateInput): Promise<RotateResult> {
     const { session } = input.to;
+    checkDataLimits(session.data, this.limits, WHO);
     const rows = await this.#run<{ status: string; evicted: string[] | null }>(this.#sql.rotate, [
       input.now,
       input.from?.key.id ?? null,

@@ -7,12 +7,15 @@
  * two ordered steps, see `#rotateAcrossSlots`.
  */
 import {
+  checkDataLimits,
+  type DataLimits,
   type DestroyOptions,
   expiresAtOf,
   type LoadOptions,
   type LoadResult,
   type RotateInput,
   type RotateResult,
+  resolveDataLimits,
   SessionError,
   type SessionKey,
   type SessionPatch,
@@ -72,6 +75,15 @@ export interface RedisStoreOptions {
    * @default undefined (no tag in tokens: standalone and Sentinel only)
    */
   readonly tagSecret?: string | Uint8Array;
+  /**
+   * Most bytes of data one session may hold (UTF-8 bytes of every key plus its JSON text):
+   * create, login and update refuse a record past it with `SessionError('session_too_large')`,
+   * the update inside its script, so concurrent writers and other apps on this Redis cannot
+   * grow one either. The core's `maxDataBytes` may not be above it. @default 65536 (64 KiB)
+   */
+  readonly maxDataBytes?: number;
+  /** Most top-level data keys one session may hold; past it like `maxDataBytes`. @default 256 */
+  readonly maxKeys?: number;
 }
 
 export const REDIS_STORE_DEFAULTS = Object.freeze({ keyPrefix: 'tessera:', timeoutMs: 2000 });
@@ -118,9 +130,13 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
   return new RedisStore(options);
 }
 
+const WHO = '[tessera] [redis] ';
+
 class RedisStore implements SessionStore {
   readonly name = 'redis';
   readonly capabilities = CAPABILITIES;
+  readonly limits: DataLimits;
+  readonly #limitArgs: readonly [string, string];
   readonly #prefix: string;
   readonly #runner: ScriptRunner;
   readonly #cluster: boolean;
@@ -152,6 +168,8 @@ class RedisStore implements SessionStore {
         '[tessera] [redis] `durability` needs a client with pipeline() (ioredis)',
       );
     }
+    this.limits = resolveDataLimits(options, WHO);
+    this.#limitArgs = [String(this.limits.maxDataBytes), String(this.limits.maxKeys)];
     this.#cluster = options.client.isCluster === true;
     this.#tags = shardTags({
       store: 'redis',
@@ -191,6 +209,7 @@ class RedisStore implements SessionStore {
 
   async create(key: SessionKey, session: StoredSession, options: { readonly now: number }): Promise<boolean> {
     this.#checkTag(key);
+    checkDataLimits(session.data, this.limits, WHO);
     const ttl = expiresAtOf(session) - options.now;
     // Already expired: nothing would ever read it back, so store nothing.
     if (ttl <= 0) return true;
@@ -211,8 +230,14 @@ class RedisStore implements SessionStore {
     const reply = await this.#runner.run(
       SCRIPTS.update,
       [this.#base(key.tag)],
-      [key.id, String(options.now), ...encodePatch(patch)],
+      [key.id, String(options.now), ...this.#limitArgs, ...encodePatch(patch)],
     );
+    if (reply === 2) {
+      throw new SessionError(
+        'session_too_large',
+        `${WHO}the session's data after this update would be over ${this.limits.maxDataBytes} bytes or ${this.limits.maxKeys} keys; nothing was written.`,
+      );
+    }
     return reply === 1 ? 'ok' : 'missing';
   }
 
@@ -231,6 +256,7 @@ class RedisStore implements SessionStore {
   async rotate(input: RotateInput): Promise<RotateResult> {
     const { from, to } = input;
     this.#checkTag(to.key);
+    checkDataLimits(to.session.data, this.limits, WHO);
     if (from !== null && !this.#validTag(from.key.tag)) return { status: 'conflict' };
     // The index is found by the user's tag: a session under any other tag would be unlisted
     // (and, on Cluster, in another slot than its index).

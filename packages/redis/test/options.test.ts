@@ -34,6 +34,18 @@ describe('redisStore options', () => {
     }
   });
 
+  it('data limits are whole numbers from 1, declared as store.limits (64 KiB and 256 keys by default)', () => {
+    for (const maxDataBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(configError(() => redisStore({ client: fake, maxDataBytes }))).toMatch(/maxDataBytes/);
+    }
+    expect(configError(() => redisStore({ client: fake, maxKeys: 0 }))).toMatch(/maxKeys/);
+    expect(redisStore({ client: fake }).limits).toEqual({ maxDataBytes: 65_536, maxKeys: 256 });
+    expect(redisStore({ client: fake, maxKeys: 1_000 }).limits).toEqual({
+      maxDataBytes: 65_536,
+      maxKeys: 1_000,
+    });
+  });
+
   it('rejects something that is not an ioredis client', () => {
     expect(configError(() => redisStore({ client: {} as Redis }))).toMatch(/ioredis/);
   });

@@ -33,7 +33,8 @@ describe.skipIf(noRedis)('round trips per operation (MONITOR on a dedicated redi
     server = await startRedis();
     redis = client(server.url);
     await ready(redis);
-    store = redisStore({ client: redis });
+    // Limits far past the defaults: one case writes 10,000 keys to count the batched HSETs.
+    store = redisStore({ client: redis, maxKeys: 20_000, maxDataBytes: 1024 * 1024 });
     self = /addr=(\S+)/.exec(String(await redis.call('CLIENT', 'INFO')))?.[1] ?? '';
     const probe = client(server.url);
     monitor = await probe.monitor();

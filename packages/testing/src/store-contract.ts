@@ -9,6 +9,7 @@
 import { expiresAtOf, type SessionKey, type SessionStore } from '@tessera/session-core';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { keyFor, randomId, sleep, storedSession } from './fixtures.js';
+import { describeBoundedData } from './store-contract-bounded.js';
 
 export interface StoreContractOptions {
   /** Shown in the suite title. */
@@ -478,6 +479,8 @@ export function describeStoreContract(options: StoreContractOptions): void {
         expect(await store.listUserSessions(u, { now })).toEqual([]);
       });
     });
+
+    describeBoundedData(() => store, timeout);
 
     describe('races', () => {
       const capCase = (onLimit: 'evict-oldest' | 'reject') => async (ctx: TestContext) => {

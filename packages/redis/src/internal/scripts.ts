@@ -94,12 +94,35 @@ redis.call('PEXPIRE', k, ARGV[2])
 return 1
 `;
 
-/** ARGV: id, now, pairs n, field, value (n times), fields to delete... Returns 1 or 0 (missing). */
+/**
+ * ARGV: id, now, maxDataBytes, maxKeys, pairs n, field, value (n times), fields to delete...
+ * Returns 1, 0 (missing) or 2 (the data after the patch would be over a limit: nothing
+ * written). The check sees what concurrent requests wrote, which the core cannot; a patch
+ * that only deletes skips it. Field lengths are bytes (`#` in Lua), as the core counts them.
+ */
 const UPDATE = `${BATCHED}
 local k = KEYS[1] .. 's:' .. ARGV[1]
 if not live(k, tonumber(ARGV[2])) then return 0 end
-local last = 3 + 2 * tonumber(ARGV[3])
-batched('HSET', k, 4, last)
+local last = 5 + 2 * tonumber(ARGV[5])
+if last > 5 then
+  local maxb, maxk = tonumber(ARGV[3]), tonumber(ARGV[4])
+  local named, bytes, keys = {}, 0, 0
+  for n = 6, last, 2 do
+    named[ARGV[n]] = true
+    bytes = bytes + #ARGV[n] - 2 + #ARGV[n + 1]
+    keys = keys + 1
+  end
+  for n = last + 1, #ARGV do named[ARGV[n]] = true end
+  if bytes > maxb or keys > maxk then return 2 end
+  for _, f in ipairs(redis.call('HKEYS', k)) do
+    if not named[f] and string.sub(f, 1, 2) == 'd:' then
+      bytes = bytes + #f - 2 + redis.call('HSTRLEN', k, f)
+      keys = keys + 1
+      if bytes > maxb or keys > maxk then return 2 end
+    end
+  end
+end
+batched('HSET', k, 6, last)
 batched('HDEL', k, last + 1, #ARGV)
 return 1
 `;
