@@ -132,7 +132,11 @@ describe('bounded session data', () => {
     const cookie = await create(
       Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, 'v'.repeat(90)])),
     );
-    const strict = other({ maxDataBytes: 500 });
+    // Login carries the ten keys (listed: nothing is carried by default).
+    const strict = other({
+      maxDataBytes: 500,
+      keepDataOnLogin: Array.from({ length: 10 }, (_, i) => `k${i}`),
+    });
     store.reset();
     const reader = await strict.begin(request(cookie, 'GET'));
     expect(reader.session.keys()).toHaveLength(10);
