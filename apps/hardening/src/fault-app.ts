@@ -34,6 +34,11 @@ export async function startFaultApp(options: FaultAppOptions): Promise<FaultApp>
       maxSessionsPerUser: options.maxSessionsPerUser ?? 1000,
       // The suites count on every request of a device reaching the store: touch every time.
       touchIntervalMs: 0,
+      // The fault suites drive logins and counters without a browser's CSRF dance; CSRF is
+      // the adversarial suite's subject, on every adapter.
+      csrf: { enabled: false },
+      // Outages are the point here: their logging would only fill the test output.
+      logger: false,
     }),
   );
   // Hono's default handler logs every thrown error; a store outage is expected here (the
