@@ -89,6 +89,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
   #preSession: string | null = null;
   /** The sid this request presented and the store knew, to tell when commit() changed it. */
   #loadedSid: string | null = null;
+  #lastKey: { readonly sid: string; readonly key: SessionKey } | null = null;
   #client: StoredClient | null = null;
   #committed: ResponseHeaders | null = null;
   /** The commit in flight: the session takes no change from its first await on. */
@@ -126,6 +127,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
     const parsed = m.codec.parse(value);
     if (!parsed.ok) return this.#reject(parsed.reason, null, true);
     const key = m.codec.keyOf(parsed.sid, parsed.tag);
+    this.#lastKey = { sid: parsed.sid, key };
     const handle = handleOf(key);
     const now = m.clock.now();
     const result = await m.call('load', handle, () =>
@@ -522,8 +524,12 @@ export class RequestSession<D = SessionData> implements Session<D> {
   }
 
   #keyOf(sid: string): SessionKey {
+    // The last sid's key is remembered: a write needs the key load already hashed.
+    if (this.#lastKey !== null && this.#lastKey.sid === sid) return this.#lastKey.key;
     const dot = sid.indexOf('.');
-    return this.#m.codec.keyOf(sid, dot === -1 ? '' : sid.slice(0, dot));
+    const key = this.#m.codec.keyOf(sid, dot === -1 ? '' : sid.slice(0, dot));
+    this.#lastKey = { sid, key };
+    return key;
   }
 
   #ensureSession(): void {
