@@ -241,7 +241,9 @@ export interface SessionStore {
   /**
    * Store a new anonymous session if `key` is free (a record past its expiry does not hold
    * the key), with expiry `expiresAtOf(session)`.
-   * One round trip. Answers false (and writes nothing) if the key exists. Rejects with
+   * One round trip. Answers false (and writes nothing) if the key exists. A session already
+   * past its expiry at `now` is created expired: answer true; a later `load` finds nothing or
+   * the record as written (storing nothing is fine), and the key stays free. Rejects with
    * `session_too_large` (writing nothing) when `session.data` is over `limits`.
    */
   create(key: SessionKey, session: StoredSession, options: { readonly now: number }): Promise<boolean>;

@@ -171,7 +171,8 @@ export class MemcachedStore implements SessionStore {
   async create(key: SessionKey, session: StoredSession, options: { readonly now: number }): Promise<boolean> {
     checkDataLimits(session.data, this.limits, WHO);
     const ttl = exptimeOf(expiresAtOf(session), options.now);
-    if (ttl === 0) return false;
+    // Already expired: created, and gone at once (the contract's one rule; not a collision).
+    if (ttl === 0) return true;
     const bytes = encodeSession(session);
     const item = sessionItemKey(this.#ctx.prefix, key.id);
     const [r] = await this.client.exec(this.#server(key), [

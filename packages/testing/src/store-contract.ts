@@ -98,6 +98,20 @@ export function describeStoreContract(options: StoreContractOptions): void {
         expect(r.status === 'found' && r.session.data.a).toBe('1');
       });
 
+      it('create of a session already past its expiry answers true, stores nothing that loads, and leaves the key free', async () => {
+        // One rule for every store (issue #15: Redis answered true, Memcached false, which the
+        // core reads as a token collision, memory kept it): created, and already expired.
+        const now = Date.now();
+        const key = keyFor(store);
+        const expired = storedSession({ now: now - 10 * MIN, idleTimeoutMs: 5 * MIN });
+        expect(await store.create(key, expired, { now })).toBe(true);
+        // Either nothing loads, or the record as written, which the core sees expired.
+        const r = await load(key, now);
+        if (r.status === 'found') expect(expiresAtOf(r.session)).toBeLessThanOrEqual(now);
+        expect(await store.create(key, storedSession({ now }), { now })).toBe(true);
+        expect((await load(key, now)).status).toBe('found');
+      });
+
       it('an unknown key is missing', async () => {
         expect((await load(keyFor(store))).status).toBe('missing');
       });
