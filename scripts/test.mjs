@@ -20,6 +20,8 @@ let checksFailed = 0;
 if (!quick && vitestArgs.length === 0) {
   console.log('\n== lint (biome) ==');
   if (run('pnpm', ['exec', 'biome', 'check', '.']) !== 0) checksFailed++;
+  console.log('\n== lint (typescript-eslint: no floating promises) ==');
+  if (run('pnpm', ['lint:promises']) !== 0) checksFailed++;
   console.log('\n== typecheck (every package) ==');
   if (run('pnpm', ['exec', 'turbo', 'run', 'typecheck', '--continue', '--output-logs=errors-only']) !== 0)
     checksFailed++;
