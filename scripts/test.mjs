@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm test`: lint, typecheck, package checks, then every vitest project, ending with one
+// `pnpm test`: lint, typecheck, README examples, package checks, then every vitest project, ending with one
 // line `N passed, N failed, N skipped` (totals of all suites) so a run that executed nothing
 // is visible. Extra arguments go to vitest (e.g. `pnpm test packages/core`) and skip the checks.
 import { spawnSync } from 'node:child_process';
@@ -20,9 +20,13 @@ let checksFailed = 0;
 if (!quick && vitestArgs.length === 0) {
   console.log('\n== lint (biome) ==');
   if (run('pnpm', ['exec', 'biome', 'check', '.']) !== 0) checksFailed++;
+  console.log('\n== lint (typescript-eslint: no floating promises) ==');
+  if (run('pnpm', ['lint:promises']) !== 0) checksFailed++;
   console.log('\n== typecheck (every package) ==');
   if (run('pnpm', ['exec', 'turbo', 'run', 'typecheck', '--continue', '--output-logs=errors-only']) !== 0)
     checksFailed++;
+  console.log('\n== README examples (tsc --strict against the packages) ==');
+  if (run('node', ['scripts/check-readme-examples.mjs']) !== 0) checksFailed++;
   console.log('\n== published packages (build, publint, arethetypeswrong) ==');
   if (
     run('pnpm', ['exec', 'turbo', 'run', 'lint:package', '--continue', '--output-logs=errors-only']) !== 0
@@ -89,6 +93,6 @@ for (const [title, phaseArgs] of phases) {
 }
 failed += checksFailed;
 if (checksFailed > 0)
-  console.log(`(${checksFailed} of lint/typecheck/package checks failed; counted as failures)`);
+  console.log(`(${checksFailed} of lint/typecheck/README/package checks failed; counted as failures)`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

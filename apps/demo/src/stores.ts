@@ -89,7 +89,7 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
         store: postgresStore({ client: pool, ...dataLimits(config) }),
         label: 'postgres',
         close: async () => {
-          sweeper.stop();
+          await sweeper.stop(); // a sweep in progress must not run on a closed client
           await pool.end();
         },
       };
@@ -105,7 +105,7 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
         store: postgresStore({ client: db, ...dataLimits(config) }),
         label: `pglite (${config.pgliteDir})`,
         close: async () => {
-          sweeper.stop();
+          await sweeper.stop(); // a sweep in progress must not run on a closed client
           await db.close();
         },
       };

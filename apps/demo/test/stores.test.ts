@@ -4,6 +4,9 @@
  * pairing varies. Throwaway redis-server / memcached processes; Postgres from DATABASE_URL.
  * Without a service its suite is skipped loudly (and fails under CI=true).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createSessionManager } from '@tessera/session-core';
 import {
   memcachedAvailable,
@@ -13,7 +16,7 @@ import {
   startMemcached,
   startRedis,
 } from '@tessera/session-testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Framework, readConfig, type StoreKind } from '../src/config.js';
 import { type OpenedStore, openStore } from '../src/stores.js';
 import { Client, STARTERS } from './demo.js';
@@ -132,5 +135,26 @@ describe('the demo tag secret', () => {
     expect(own.store.shardTag!('alice')).not.toBe(dev.store.shardTag!('alice'));
     await dev.close();
     await own.close();
+  });
+});
+
+describe('closing a Postgres store (issue #15: close() did not wait for the sweeper)', () => {
+  it('waits for a sweep in progress before closing the database, so the sweep does not fail', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-demo-pglite-'));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // Only the sweeper's interval is faked; PGlite keeps its real timers.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const opened = await openStore(readConfig({ SESSION_STORE: 'pglite', PGLITE_DIR: dir }));
+      vi.advanceTimersByTime(60_000); // the sweeper starts a sweep
+      vi.useRealTimers();
+      await opened.close();
+      await new Promise((r) => setTimeout(r, 50)); // a sweep left running fails just after
+      expect(warn.mock.calls.flat().join('\n')).not.toMatch(/sweep failed/);
+    } finally {
+      vi.useRealTimers();
+      warn.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,7 +7,7 @@
 import type { PostgresClient, TableOptions } from './client.js';
 import { type Names, quoteLiteral, resolveNames } from './internal/identifiers.js';
 import { checkTimeout, runQuery } from './internal/query.js';
-import { LATEST_VERSION, MIGRATIONS, migrationsTableSql } from './internal/schema.js';
+import { MIGRATIONS, type Migration, migrationsTableSql } from './internal/schema.js';
 
 export interface MigrateOptions extends TableOptions {
   /** How long to wait for the migration (including the advisory lock), ms. @default 60000 */
@@ -31,9 +31,10 @@ function schemaGuard(n: Names): string {
   END IF;`;
 }
 
-function migrateBlock(n: Names, runId: string): string {
-  const steps = MIGRATIONS.map(
-    (m) => `  IF NOT EXISTS (SELECT 1 FROM ${n.migrations} WHERE version = ${m.version}) THEN
+function migrateBlock(migrations: readonly Migration[], n: Names, runId: string): string {
+  const steps = migrations
+    .map(
+      (m) => `  IF NOT EXISTS (SELECT 1 FROM ${n.migrations} WHERE version = ${m.version}) THEN
 ${m
   .statements(n)
   .map((s) => `    ${s};`)
@@ -41,7 +42,8 @@ ${m
     INSERT INTO ${n.migrations} (version, description, run_id)
       VALUES (${m.version}, ${quoteLiteral(m.description)}, ${quoteLiteral(runId)});
   END IF;`,
-  ).join('\n');
+    )
+    .join('\n');
   return `DO $tessera_migrate$
 BEGIN
   PERFORM pg_advisory_xact_lock(${MIGRATION_LOCK_KEY});
@@ -56,11 +58,24 @@ $tessera_migrate$`;
  * Create or upgrade the sessions table, its indexes and functions. Idempotent and safe to run
  * concurrently from several processes. Two statements: the migration, then a read of what it did.
  */
-export async function migrate(client: PostgresClient, options: MigrateOptions = {}): Promise<MigrateResult> {
+export function migrate(client: PostgresClient, options: MigrateOptions = {}): Promise<MigrateResult> {
+  return runMigrations(client, MIGRATIONS, options);
+}
+
+/**
+ * `migrate()` over any list of migrations, ascending by version. Not exported from the package:
+ * only one schema version ships, so the tests give the runner a later version of their own to
+ * prove that it applies only what is missing.
+ */
+export async function runMigrations(
+  client: PostgresClient,
+  migrations: readonly Migration[],
+  options: MigrateOptions = {},
+): Promise<MigrateResult> {
   const names = resolveNames(options);
   const timeoutMs = checkTimeout('timeoutMs', options.timeoutMs ?? 60_000);
   const runId = crypto.randomUUID();
-  await runQuery(client, timeoutMs, migrateBlock(names, runId), []);
+  await runQuery(client, timeoutMs, migrateBlock(migrations, names, runId), []);
   const rows = await runQuery<{ version: number; mine: boolean }>(
     client,
     timeoutMs,
@@ -79,13 +94,19 @@ export async function migrate(client: PostgresClient, options: MigrateOptions = 
  * finds nothing to do. Wrap it in a transaction if your tool does not.
  */
 export function migrationSql(options: TableOptions = {}): string {
+  return migrationScript(MIGRATIONS, options);
+}
+
+/** `migrationSql()` over any list of migrations (see `runMigrations`). */
+export function migrationScript(migrations: readonly Migration[], options: TableOptions = {}): string {
   const n = resolveNames(options);
+  const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
   const parts = [
-    `-- Tessera session store, schema version ${LATEST_VERSION}, for ${n.qualifiedTable}.`,
+    `-- Tessera session store, schema version ${latest}, for ${n.qualifiedTable}.`,
     `CREATE SCHEMA IF NOT EXISTS ${n.quotedSchema};`,
     `${migrationsTableSql(n)};`,
   ];
-  for (const m of MIGRATIONS) {
+  for (const m of migrations) {
     parts.push(`-- version ${m.version}: ${m.description}`);
     for (const s of m.statements(n)) parts.push(`${s};`);
     parts.push(

@@ -8,13 +8,13 @@ import {
   uniqueSchemaName,
 } from '@tessera/session-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, migrationSql, postgresStore, sweepExpired } from '../src/index.js';
-import { resolveNames } from '../src/internal/identifiers.js';
-import { MIGRATIONS, migrationsTableSql } from '../src/internal/schema.js';
+import { migrate, migrationSql, type PostgresClient, postgresStore, sweepExpired } from '../src/index.js';
+import { MIGRATIONS, type Migration } from '../src/internal/schema.js';
+import { migrationScript, runMigrations } from '../src/migrations.js';
 import { serverPool } from './helpers.js';
 
 /** A smoke test of every statement against a given schema/table. */
-async function exercise(client: PGlite | ReturnType<typeof serverPool>, schema: string, table: string) {
+async function exercise(client: PostgresClient, schema: string, table: string) {
   const store = postgresStore({ client, schema, table });
   const now = Date.now();
   const key = keyFor(store);
@@ -35,6 +35,17 @@ async function exercise(client: PGlite | ReturnType<typeof serverPool>, schema: 
   expect(await sweepExpired(client, { schema, table, now: now + 10 * 3_600_000 })).toBe(0);
 }
 
+describe('the shipped schema (issue #15: a v2 migration re-encoded v1 data no release ever wrote)', () => {
+  it('is one version that creates the final schema directly and rewrites no data', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1]);
+    const sql = migrationSql();
+    expect(sql).toContain('-- Tessera session store, schema version 1,');
+    expect(sql).not.toMatch(/\bUPDATE\s+\S+\s+SET\b/);
+    // The functions refuse isolation levels other than READ COMMITTED from the start.
+    expect(sql.match(/ISOLATION|transaction_isolation/g)?.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('migrate on PGlite', () => {
   let db: PGlite;
   beforeAll(async () => {
@@ -42,10 +53,10 @@ describe('migrate on PGlite', () => {
   });
   afterAll(() => db.close());
 
-  it('applies versions 1 and 2 once; a second run is a no-op', async () => {
-    expect(await migrate(db)).toEqual({ applied: [1, 2], version: 2 });
+  it('applies version 1 once; a second run is a no-op', async () => {
+    expect(await migrate(db)).toEqual({ applied: [1], version: 1 });
     const before = await db.query('SELECT version, applied_at FROM public.tessera_sessions_migrations');
-    expect(await migrate(db)).toEqual({ applied: [], version: 2 });
+    expect(await migrate(db)).toEqual({ applied: [], version: 1 });
     const after = await db.query('SELECT version, applied_at FROM public.tessera_sessions_migrations');
     expect(after.rows).toEqual(before.rows);
     await exercise(db, 'public', 'tessera_sessions');
@@ -58,7 +69,7 @@ describe('migrate on PGlite', () => {
       { schema: "it's", table: "o'clock" },
     ];
     for (const n of names) {
-      expect((await migrate(db, n)).applied).toEqual([1, 2]);
+      expect((await migrate(db, n)).applied).toEqual([1]);
       await exercise(db, n.schema, n.table);
     }
     // The injection attempt created its own table and dropped nothing.
@@ -102,7 +113,7 @@ describe('migrate on PGlite', () => {
     expect(sql).toContain('CREATE TABLE IF NOT EXISTS "app"."sess"');
     await fresh.exec(sql);
     await fresh.exec(sql); // idempotent too
-    expect(await migrate(fresh, { schema: 'app', table: 'sess' })).toEqual({ applied: [], version: 2 });
+    expect(await migrate(fresh, { schema: 'app', table: 'sess' })).toEqual({ applied: [], version: 1 });
     await exercise(fresh, 'app', 'sess');
   });
 
@@ -129,8 +140,8 @@ describe.skipIf(postgresMissing())('migrate on the real server', () => {
     const schema = uniqueSchemaName('tessera_mig');
     schemas.push(schema);
     const results = await Promise.all(pools.map((p) => migrate(p, { schema })));
-    expect(results.flatMap((r) => r.applied)).toEqual([1, 2]);
-    expect(results.every((r) => r.version === 2)).toBe(true);
+    expect(results.flatMap((r) => r.applied)).toEqual([1]);
+    expect(results.every((r) => r.version === 1)).toBe(true);
     await exercise(pools[1]!, schema, 'tessera_sessions');
   });
 
@@ -138,187 +149,121 @@ describe.skipIf(postgresMissing())('migrate on the real server', () => {
     const schema = uniqueSchemaName('tessera_sql');
     schemas.push(schema);
     await pools[0]!.query(migrationSql({ schema, table: 'Odd "T"' }));
-    expect(await migrate(pools[0]!, { schema, table: 'Odd "T"' })).toEqual({ applied: [], version: 2 });
+    expect(await migrate(pools[0]!, { schema, table: 'Odd "T"' })).toEqual({ applied: [], version: 1 });
     await exercise(pools[2]!, schema, 'Odd "T"');
   });
 });
 
-type SqlClient = { query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }> };
+/**
+ * A later schema version defined here, since only one ships: the runner must apply it alone on
+ * a database at version 1, once. The backfill is deliberately not idempotent, so a second run
+ * would show (note = 2).
+ */
+const LATER: Migration = {
+  version: 2,
+  description: 'test only: a note column, backfilled once',
+  statements: (n) => [
+    `ALTER TABLE ${n.qualifiedTable} ADD COLUMN IF NOT EXISTS note integer NOT NULL DEFAULT 0`,
+    `UPDATE ${n.qualifiedTable} SET note = note + 1`,
+  ],
+};
+/** The same, idempotent as `migrationSql()` requires of every statement. */
+const LATER_IDEMPOTENT: Migration = { ...LATER, statements: (n) => LATER.statements(n).slice(0, 1) };
 
-/** What the previous release's `migrate()` left: version 1 only (its functions, its table). */
-async function migrateToVersion1(client: SqlClient, schema: string): Promise<void> {
-  const n = resolveNames({ schema });
-  const v1 = MIGRATIONS.find((m) => m.version === 1)!;
-  await client.query(`CREATE SCHEMA IF NOT EXISTS ${n.quotedSchema}`);
-  await client.query(migrationsTableSql(n));
-  for (const statement of v1.statements(n)) await client.query(statement);
-  await client.query(`INSERT INTO ${n.migrations} (version, description) VALUES (1, $1)`, [v1.description]);
-}
-
-/** Session values as version 1 wrote them: each JSON text parsed into the jsonb object. */
-const OLD_TEXTS: Record<string, string> = {
-  cart: '[1,2,{"b":1,"a":2}]',
-  big: '1e21',
-  tiny: '5e-324',
-  negativeZero: '-0',
-  name: '"Zo\\u00eb \u00e9 😀 \\"q\\" \\\\ \\u2028"',
-  flag: 'true',
-  nothing: 'null',
-  nested: '{"z":{"y":[{}, [], ""]},"a":"x"}',
-  'ключ 😀': '"v"',
+type SqlClient = Parameters<typeof migrate>[0] & {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
 };
 
-interface Seeded {
-  readonly ids: {
-    readonly full: string;
-    readonly empty: string;
-    readonly notObject: string;
-    readonly expired: string;
-  };
-  /** What version 1 answered for each row's data (its read expression), before the upgrade. */
-  readonly before: Record<string, unknown>;
+async function notes(client: SqlClient, schema: string): Promise<unknown[]> {
+  const { rows } = await client.query(`SELECT note FROM "${schema}".tessera_sessions ORDER BY id`);
+  return rows.map((r) => (r as { note: number }).note);
 }
 
-/** Rows in version 1's format, inserted with version 1's own write and read expressions. */
-async function seedVersion1Rows(client: SqlClient, schema: string, now: number): Promise<Seeded> {
-  const t = `"${schema}".tessera_sessions`;
-  const id = (s: string) => `v1-${s}-${now}`;
-  const ids = { full: id('full'), empty: id('empty'), notObject: id('array'), expired: id('expired') };
-  const insert = (rowId: string, user: string | null, expiresAt: number, data: string) =>
-    client.query(
-      `INSERT INTO ${t} (id, handle, user_id, version, created_at, last_seen_at, idle_timeout_ms, absolute_expires_at, expires_at, data)
-       VALUES ($1, 'h-' || $1, $2, 1, to_timestamp($3::float8 / 1000), to_timestamp($3::float8 / 1000), 0,
-         to_timestamp($4::float8 / 1000), to_timestamp($4::float8 / 1000), ${data})`,
-      [rowId, user, now - 1000, expiresAt],
-    );
-  const keys = Object.keys(OLD_TEXTS);
-  const v1Write = `(SELECT coalesce(jsonb_object_agg(u.k, u.v::jsonb), '{}'::jsonb) FROM unnest($5::text[], $6::text[]) AS u(k, v))`;
-  await client.query(
-    `INSERT INTO ${t} (id, handle, user_id, version, created_at, last_seen_at, idle_timeout_ms, absolute_expires_at, expires_at, data)
-     VALUES ($1, 'h-' || $1, $2, 1, to_timestamp($3::float8 / 1000), to_timestamp($3::float8 / 1000), 0,
-       to_timestamp($4::float8 / 1000), to_timestamp($4::float8 / 1000), ${v1Write}),
-     ($7, 'h-' || $7, NULL, 1, to_timestamp($3::float8 / 1000), to_timestamp($3::float8 / 1000), 0,
-       to_timestamp($3::float8 / 1000), to_timestamp($3::float8 / 1000), ${v1Write})`,
-    [ids.full, 'mig-user', now - 1000, now + 3_600_000, keys, keys.map((k) => OLD_TEXTS[k]), ids.expired],
-  );
-  await insert(ids.empty, null, now + 3_600_000, `'{}'::jsonb`);
-  await insert(ids.notObject, null, now + 3_600_000, `'[1]'::jsonb`);
-  // Version 1's read expression for data, verbatim.
-  const { rows } = await client.query(
-    `SELECT id, CASE WHEN jsonb_typeof(a.data) = 'object' THEN (SELECT coalesce(jsonb_object_agg(e.key, e.value::text), '{}'::jsonb) FROM jsonb_each(a.data) AS e) END AS data
-     FROM ${t} AS a WHERE id LIKE 'v1-%'`,
-  );
-  const before = Object.fromEntries((rows as { id: string; data: unknown }[]).map((r) => [r.id, r.data]));
-  return { ids, before };
-}
-
-async function rawData(client: SqlClient, schema: string): Promise<unknown[]> {
-  return (await client.query(`SELECT id, data FROM "${schema}".tessera_sessions ORDER BY id`)).rows;
-}
-
-/** Upgrade a version 1 table with rows in the old format; every row reads back as before. */
-async function upgradeFromVersion1(
-  client: SqlClient & Parameters<typeof migrate>[0],
-  schema: string,
-  runSql: (sql: string) => Promise<unknown>,
-): Promise<void> {
-  await migrateToVersion1(client, schema);
-  const now = Date.now();
-  const { ids, before } = await seedVersion1Rows(client, schema, now);
-  // The old format, as stored: parsed values.
-  expect((before[ids.full] as Record<string, string>).cart).toBe('[1, 2, {"a": 2, "b": 1}]');
-  expect((before[ids.full] as Record<string, string>).big).toBe('1000000000000000000000');
-  expect(before[ids.notObject]).toBeNull();
-
-  expect(await migrate(client, { schema })).toEqual({ applied: [2], version: 2 });
+/** A database at version 1 with two sessions in it gets version 2 only, once; the rows survive. */
+async function upgradeToLater(client: SqlClient, schema: string): Promise<void> {
+  expect(await migrate(client, { schema })).toEqual({ applied: [1], version: 1 });
   const store = postgresStore({ client, schema });
-  const loadData = async (id: string, at = now) => {
-    const r = await store.load({ id, tag: '' }, { now: at, touchIntervalMs: 3_600_000 });
-    return r.status === 'found' ? { ...r.session.data } : r.status;
-  };
-  // Read back identical to what version 1 answered, and stored in the new encoding.
-  expect(await loadData(ids.full)).toEqual(before[ids.full]);
-  expect(await loadData(ids.empty)).toEqual({});
-  expect(await loadData(ids.expired)).toEqual(before[ids.expired]);
-  expect(await loadData(ids.notObject)).toBe('corrupt');
-  const { rows } = await client.query(
-    `SELECT data->'cart' AS cart, (data->>'cart')::jsonb AS parsed FROM "${schema}".tessera_sessions WHERE id = $1`,
-    [ids.full],
-  );
-  expect(rows).toEqual([{ cart: '[1, 2, {"a": 2, "b": 1}]', parsed: [1, 2, { a: 2, b: 1 }] }]);
+  const now = Date.now();
+  const keys = [keyFor(store), keyFor(store)];
+  // Outliving exercise()'s sweep ten hours on.
+  const long = { now, data: { a: 1 }, idleTimeoutMs: 0, absoluteTimeoutMs: 86_400_000 };
+  for (const key of keys) expect(await store.create(key, storedSession(long), { now })).toBe(true);
 
-  // Converted once only: neither migrate() nor migrationSql() touches the data again.
-  const converted = await rawData(client, schema);
+  const later = [...MIGRATIONS, LATER];
+  expect(await runMigrations(client, later, { schema })).toEqual({ applied: [2], version: 2 });
+  expect(await notes(client, schema)).toEqual([1, 1]);
+  expect(await runMigrations(client, later, { schema })).toEqual({ applied: [], version: 2 });
+  expect(await notes(client, schema)).toEqual([1, 1]);
+  // The shipped list alone finds nothing to do either, and reports the newest recorded version.
   expect(await migrate(client, { schema })).toEqual({ applied: [], version: 2 });
-  await runSql(migrationSql({ schema }));
-  await runSql(migrationSql({ schema }));
-  expect(await rawData(client, schema)).toEqual(converted);
 
-  // And the upgraded rows work with every operation.
-  const full = { id: ids.full, tag: '' };
-  expect(
-    await store.update(full, { set: { note: JSON.stringify('a\u0000b\ud800') }, unset: ['tiny'] }, { now }),
-  ).toBe('ok');
-  const { tiny: _, ...kept } = before[ids.full] as Record<string, string>;
-  expect(await loadData(ids.full)).toEqual({ ...kept, note: '"a\\u0000b\\ud800"' });
-  const to = keyFor(store, 'mig-user');
-  const rotated = await store.rotate({
-    now,
-    from: { key: full, userId: 'mig-user' },
-    to: { key: to, session: storedSession({ userId: 'mig-user', now, data: { n: '\u0000' } }) },
-    limit: { max: 1, onLimit: 'evict-oldest' },
-  });
-  expect(rotated).toEqual({ status: 'ok', evicted: [] });
-  expect(await loadData(to.id)).toEqual({ n: '"\\u0000"' });
-  expect(await store.revokeUserSessions('mig-user', { now })).toBe(1);
+  for (const key of keys) {
+    const r = await store.load(key, { now, touchIntervalMs: 3_600_000 });
+    expect(r.status === 'found' && { ...r.session.data }).toEqual({ a: '1' });
+  }
+  await exercise(client, schema, 'tessera_sessions');
 }
 
-describe('upgrade from version 1 (PGlite)', () => {
-  it('migrate() re-encodes old rows once; they read back exactly as version 1 returned them', async () => {
+describe('the runner with a later version (PGlite)', () => {
+  it('migrate() on a version 1 database applies only the missing version, once', async () => {
     const db = await createPglite<PGlite>(PGlite);
     try {
-      await upgradeFromVersion1(db, 'public', (sql) => db.exec(sql));
-      // The upgraded functions refuse REPEATABLE READ like fresh ones.
-      await db.exec(`SET default_transaction_isolation TO 'repeatable read'`);
-      const store = postgresStore({ client: db });
-      const error = await store.revokeUserSessions('mig-user', { now: Date.now() }).catch((e: unknown) => e);
-      expect(isSessionError(error, 'invalid_config')).toBe(true);
+      await upgradeToLater(db, 'public');
     } finally {
       await db.close();
     }
   }, 60_000);
 
-  it('migrationSql() run twice on a version 1 table converts the rows once', async () => {
+  it('the printed SQL of both versions runs twice on a version 1 database; migrate() then finds nothing', async () => {
     const db = await createPglite<PGlite>(PGlite);
     try {
-      await migrateToVersion1(db, 'app');
-      const now = Date.now();
-      const { ids, before } = await seedVersion1Rows(db, 'app', now);
-      await db.exec(migrationSql({ schema: 'app' }));
-      await db.exec(migrationSql({ schema: 'app' }));
-      expect(await migrate(db, { schema: 'app' })).toEqual({ applied: [], version: 2 });
-      const store = postgresStore({ client: db, schema: 'app' });
-      const r = await store.load({ id: ids.full, tag: '' }, { now, touchIntervalMs: 3_600_000 });
-      expect(r.status === 'found' && { ...r.session.data }).toEqual(before[ids.full]);
+      await migrate(db, { schema: 'app' });
+      const later = [...MIGRATIONS, LATER_IDEMPOTENT];
+      const sql = migrationScript(later, { schema: 'app' });
+      expect(sql).toContain('-- Tessera session store, schema version 2,');
+      expect(sql).toContain('-- version 2: test only: a note column, backfilled once');
+      await db.exec(sql);
+      await db.exec(sql);
+      expect(await runMigrations(db, [...MIGRATIONS, LATER], { schema: 'app' })).toEqual({
+        applied: [],
+        version: 2,
+      });
+      const { rows } = await db.query('SELECT version FROM app.tessera_sessions_migrations ORDER BY version');
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+      await exercise(db, 'app', 'tessera_sessions');
     } finally {
       await db.close();
     }
   }, 60_000);
 });
 
-describe.skipIf(postgresMissing())('upgrade from version 1 (real server)', () => {
-  let pool: ReturnType<typeof serverPool>;
-  let schema: string;
-  beforeAll(async () => {
-    pool = serverPool(4);
-    schema = uniqueSchemaName('tessera_v1');
+describe.skipIf(postgresMissing())('the runner with a later version (real server)', () => {
+  const pools: ReturnType<typeof serverPool>[] = [];
+  const schemas: string[] = [];
+  beforeAll(() => {
+    for (let i = 0; i < 4; i++) pools.push(serverPool(2));
   });
   afterAll(async () => {
-    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await pool.end();
+    for (const s of schemas) await pools[0]!.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+    await Promise.all(pools.map((p) => p.end()));
   });
 
-  it('migrate() re-encodes old rows once; they read back exactly as version 1 returned them', async () => {
-    await upgradeFromVersion1(pool, schema, (sql) => pool.query(sql));
+  it('migrate() on a version 1 database applies only the missing version, once', async () => {
+    const schema = uniqueSchemaName('tessera_later');
+    schemas.push(schema);
+    await upgradeToLater(pools[0]!, schema);
+  });
+
+  it('four processes upgrading at once: one applies version 2, the others find it done', async () => {
+    const schema = uniqueSchemaName('tessera_later');
+    schemas.push(schema);
+    await migrate(pools[0]!, { schema });
+    const store = postgresStore({ client: pools[0]!, schema });
+    const now = Date.now();
+    expect(await store.create(keyFor(store), storedSession({ now }), { now })).toBe(true);
+    const results = await Promise.all(pools.map((p) => runMigrations(p, [...MIGRATIONS, LATER], { schema })));
+    expect(results.flatMap((r) => r.applied)).toEqual([2]);
+    expect(results.every((r) => r.version === 2)).toBe(true);
+    expect(await notes(pools[1]!, schema)).toEqual([1]);
   });
 });

@@ -39,7 +39,7 @@ export const COLUMNS = [
 export const ISOLATION_REFUSED = 'tessera: the session store needs READ COMMITTED';
 
 /**
- * First statement of both functions (from version 2). The per-user advisory lock only helps
+ * First statement of both functions. The per-user advisory lock only helps
  * if the statements after it see what the previous holder committed: true under READ
  * COMMITTED (each statement takes a fresh snapshot), false under REPEATABLE READ and
  * SERIALIZABLE, where the snapshot was taken when the calling statement began, before the
@@ -54,7 +54,7 @@ function isolationGuard(): string {
   END IF;`;
 }
 
-function rotateFunction(n: Names, guarded: boolean): string {
+function rotateFunction(n: Names): string {
   const t = n.qualifiedTable;
   return `CREATE OR REPLACE FUNCTION ${n.rotate}(
   p_now timestamptz, p_from text,
@@ -68,7 +68,8 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
   v_live integer;
   v_evicted text[] := '{}';
-BEGIN${guarded ? `\n  ${isolationGuard()}` : ''}
+BEGIN
+  ${isolationGuard()}
   -- Serialise logins of one user (and revoke-all) so the cap is exact; taken first, so every
   -- later statement here sees what the previous holder committed.
   IF p_user IS NOT NULL THEN
@@ -117,7 +118,7 @@ END
 $fn$`;
 }
 
-function revokeAllFunction(n: Names, guarded: boolean): string {
+function revokeAllFunction(n: Names): string {
   const t = n.qualifiedTable;
   return `CREATE OR REPLACE FUNCTION ${n.revokeAll}(p_user text, p_except text, p_now timestamptz)
 RETURNS integer
@@ -125,7 +126,8 @@ LANGUAGE plpgsql AS $fn$
 #variable_conflict use_column
 DECLARE
   v_count integer;
-BEGIN${guarded ? `\n  ${isolationGuard()}` : ''}
+BEGIN
+  ${isolationGuard()}
   -- Same lock as logins: a login that completed before this call is always seen and removed.
   PERFORM pg_advisory_xact_lock(hashtext(${n.lockLiteral}), hashtext(p_user));
   WITH gone AS (
@@ -137,10 +139,17 @@ END
 $fn$`;
 }
 
+/**
+ * The shipped migrations. `data` holds one jsonb string per key, the value's JSON text, not the
+ * parsed value: jsonb refuses `\u0000` and lone surrogates and rewrites numbers such as `1e21`,
+ * and a string keeps the text byte for byte. A later change to the schema is a new entry here,
+ * never an edit of a released one.
+ */
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    description: 'sessions table, user and expiry indexes, rotate and revoke-all functions',
+    description:
+      'sessions table (values as JSON text), user and expiry indexes, rotate and revoke-all functions (READ COMMITTED only)',
     statements: (n) => [
       `CREATE TABLE IF NOT EXISTS ${n.qualifiedTable} (
   id text PRIMARY KEY,
@@ -162,31 +171,11 @@ export const MIGRATIONS: readonly Migration[] = [
 )`,
       `CREATE INDEX IF NOT EXISTS ${n.userIndex} ON ${n.qualifiedTable} (user_id, created_at) WHERE user_id IS NOT NULL`,
       `CREATE INDEX IF NOT EXISTS ${n.expiresIndex} ON ${n.qualifiedTable} (expires_at)`,
-      rotateFunction(n, false),
-      revokeAllFunction(n, false),
-    ],
-  },
-  {
-    version: 2,
-    description:
-      'data values kept as JSON text (jsonb strings); rotate and revoke-all refuse isolation levels other than READ COMMITTED',
-    statements: (n) => [
-      // Version 1 stored each value parsed (`{"cart": [1,2]}`), which jsonb cannot do for
-      // `\u0000` or lone surrogates; from version 2 a value is its JSON text as a jsonb string
-      // (`{"cart": "[1,2]"}`). `value::text` is exactly what version 1 returned on reads.
-      // An old value cannot be told from a new one, so this must run once only: the version
-      // check keeps the statement idempotent in `migrationSql()` output too.
-      `UPDATE ${n.qualifiedTable} SET data = (
-    SELECT coalesce(jsonb_object_agg(e.key, to_jsonb(e.value::text)), '{}'::jsonb) FROM jsonb_each(data) AS e)
-  WHERE jsonb_typeof(data) = 'object' AND data <> '{}'::jsonb
-    AND NOT EXISTS (SELECT 1 FROM ${n.migrations} WHERE version = 2)`,
-      rotateFunction(n, true),
-      revokeAllFunction(n, true),
+      rotateFunction(n),
+      revokeAllFunction(n),
     ],
   },
 ];
-
-export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 export function migrationsTableSql(n: Names): string {
   return `CREATE TABLE IF NOT EXISTS ${n.migrations} (
