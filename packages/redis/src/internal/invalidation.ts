@@ -36,8 +36,11 @@ class NodeListener {
     private readonly onState: () => void,
   ) {
     // RESP2 (see above); no keyPrefix (the channel name is not a key, and the prefix is in
-    // `prefix` already); our own resubscription, because tracking must come first.
+    // `prefix` already); our own resubscription, because tracking must come first; our own
+    // retries, because a Cluster's node connections never reconnect (the Cluster replaces
+    // them), and the channel must come back by itself.
     this.#conn = node.duplicate({
+      retryStrategy: (times: number) => Math.min(times * 50, 1000),
       protocol: 2,
       keyPrefix: undefined,
       autoResubscribe: false,
