@@ -1,2 +1,3 @@
 export type { DurabilityShortfall, RedisDurability } from './durability.js';
+export { NEAR_CACHE_DEFAULTS, type NearCacheOptions } from './near-cache.js';
 export { REDIS_STORE_DEFAULTS, type RedisStoreOptions, redisStore } from './redis-store.js';

@@ -39,6 +39,7 @@ import { decodeSession, encodePatch, encodeSession } from './internal/codec.js';
 import { baseKey, isValidTag, validatePrefix } from './internal/keys.js';
 import { type ScriptClient, ScriptRunner } from './internal/runner.js';
 import { SCRIPTS, type Script } from './internal/scripts.js';
+import { type NearCache, type NearCacheOptions, openNearCache } from './near-cache.js';
 
 export interface RedisStoreOptions {
   /**
@@ -84,6 +85,15 @@ export interface RedisStoreOptions {
   readonly maxDataBytes?: number;
   /** Most top-level data keys one session may hold; past it like `maxDataBytes`. @default 256 */
   readonly maxKeys?: number;
+  /**
+   * Keep recently read sessions in this process, so a read inside the touch interval makes
+   * no round trip; kept correct by Redis' server-assisted invalidation (one connection of the
+   * store's own per master, closed by `close()`). `{}` for the defaults. Revocation by
+   * another process then takes effect here within `maxStalenessMs` at worst. See the README
+   * ("Near cache") and SECURITY.md.
+   * @default undefined (off: every read is one round trip)
+   */
+  readonly nearCache?: NearCacheOptions;
 }
 
 export const REDIS_STORE_DEFAULTS = Object.freeze({ keyPrefix: 'tessera:', timeoutMs: 2000 });
@@ -142,6 +152,10 @@ class RedisStore implements SessionStore {
   readonly #cluster: boolean;
   readonly #tags: ShardTags;
   readonly #durability: RedisDurability | undefined;
+  /** The client's own keyPrefix: invalidations name keys as the server sees them. */
+  readonly #clientPrefix: string;
+  readonly #near: NearCache | undefined;
+  readonly #closeNear: (() => Promise<void>) | undefined;
 
   constructor(options: RedisStoreOptions) {
     if (!isScriptClient(options?.client)) {
@@ -154,6 +168,7 @@ class RedisStore implements SessionStore {
     const clientPrefix = (options.client as { options?: { keyPrefix?: unknown } }).options?.keyPrefix;
     if (typeof clientPrefix === 'string' && clientPrefix !== '')
       validatePrefix(clientPrefix, "the client's `keyPrefix`");
+    this.#clientPrefix = typeof clientPrefix === 'string' ? clientPrefix : '';
     const timeoutMs = options.timeoutMs ?? REDIS_STORE_DEFAULTS.timeoutMs;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw new SessionError(
@@ -177,6 +192,45 @@ class RedisStore implements SessionStore {
       neededFor: this.#cluster ? 'a Redis Cluster' : undefined,
     });
     this.#runner = new ScriptRunner(options.client, timeoutMs);
+    if (options.nearCache !== undefined) {
+      const near = openNearCache(options.nearCache, options.client, this.#clientPrefix + this.#prefix);
+      this.#near = near.cache;
+      this.#closeNear = near.close;
+    }
+  }
+
+  /** Closes the near cache's own connections, if any; never the client. */
+  async close(): Promise<void> {
+    await this.#closeNear?.();
+  }
+
+  /** The session hash's name as the server (and so an invalidation message) spells it. */
+  #cacheKey(key: SessionKey): string {
+    return `${this.#clientPrefix}${this.#base(key.tag)}s:${key.id}`;
+  }
+
+  /**
+   * A write through this store: its keys (and, for `userId`, every session of that user) are
+   * dropped before it is sent, so no request here is served the old value while it runs,
+   * and again when it settles, so no read that raced it caches what it replaced.
+   */
+  async #changing<T>(
+    keys: readonly SessionKey[],
+    userId: string | null,
+    write: () => Promise<T>,
+  ): Promise<T> {
+    const near = this.#near;
+    if (near === undefined) return write();
+    const drop = () => {
+      for (const k of keys) near.invalidate(this.#cacheKey(k));
+      if (userId !== null) near.invalidateUser(userId);
+    };
+    drop();
+    try {
+      return await write();
+    } finally {
+      drop();
+    }
   }
 
   shardTag(userId: string | null): string {
@@ -189,6 +243,25 @@ class RedisStore implements SessionStore {
 
   async load(key: SessionKey, options: LoadOptions): Promise<LoadResult> {
     if (!this.#validTag(key.tag)) return { status: 'missing' };
+    const near = this.#near;
+    if (near === undefined) return this.#load(key, options);
+    const cacheKey = this.#cacheKey(key);
+    const cached = near.get(cacheKey);
+    // A touch that is due is a write: it goes to Redis, as without the cache. The core
+    // checks the idle and absolute deadlines from the cached timestamps, as from any read.
+    if (cached !== undefined && options.now - cached.lastSeenAt < options.touchIntervalMs)
+      return { status: 'found', session: cached, touched: false };
+    const ticket = near.begin(cacheKey);
+    let result: LoadResult | undefined;
+    try {
+      result = await this.#load(key, options);
+      return result;
+    } finally {
+      near.end(ticket, result?.status === 'found' ? result.session : undefined);
+    }
+  }
+
+  async #load(key: SessionKey, options: LoadOptions): Promise<LoadResult> {
     const reply = await this.#runner.run(
       SCRIPTS.load,
       [this.#base(key.tag)],
@@ -213,10 +286,12 @@ class RedisStore implements SessionStore {
     const ttl = expiresAtOf(session) - options.now;
     // Already expired: nothing would ever read it back, so store nothing.
     if (ttl <= 0) return true;
-    const reply = await this.#runner.run(
-      SCRIPTS.create,
-      [this.#base(key.tag)],
-      [key.id, String(ttl), ...encodeSession(session)],
+    const reply = await this.#changing([key], null, () =>
+      this.#runner.run(
+        SCRIPTS.create,
+        [this.#base(key.tag)],
+        [key.id, String(ttl), ...encodeSession(session)],
+      ),
     );
     return reply === 1;
   }
@@ -227,10 +302,12 @@ class RedisStore implements SessionStore {
     options: { readonly now: number },
   ): Promise<UpdateResult> {
     if (!this.#validTag(key.tag)) return 'missing';
-    const reply = await this.#runner.run(
-      SCRIPTS.update,
-      [this.#base(key.tag)],
-      [key.id, String(options.now), ...this.#limitArgs, ...encodePatch(patch)],
+    const reply = await this.#changing([key], null, () =>
+      this.#runner.run(
+        SCRIPTS.update,
+        [this.#base(key.tag)],
+        [key.id, String(options.now), ...this.#limitArgs, ...encodePatch(patch)],
+      ),
     );
     if (reply === 2) {
       throw new SessionError(
@@ -243,12 +320,14 @@ class RedisStore implements SessionStore {
 
   async destroy(key: SessionKey, options: DestroyOptions): Promise<boolean> {
     if (!this.#validTag(key.tag)) return false;
-    const reply = await this.#write(
-      'logout',
-      SCRIPTS.destroy,
-      [this.#base(key.tag)],
-      [key.id, options.userId ?? ''],
-      (r) => r === 1,
+    const reply = await this.#changing([key], null, () =>
+      this.#write(
+        'logout',
+        SCRIPTS.destroy,
+        [this.#base(key.tag)],
+        [key.id, options.userId ?? ''],
+        (r) => r === 1,
+      ),
     );
     return reply === 1;
   }
@@ -266,15 +345,19 @@ class RedisStore implements SessionStore {
         "[tessera] [redis] a user's session key tag must be store.shardTag(userId) (mint the token with store.shardTag)",
       );
     }
-    if (this.#cluster && from !== null && from.key.tag !== to.key.tag) return this.#rotateAcrossSlots(input);
-    const reply = await this.#write(
-      'login',
-      SCRIPTS.rotate,
-      [this.#base(to.key.tag), this.#base(from?.key.tag ?? to.key.tag)],
-      this.#rotateArgs(input, from?.key.id ?? '', from?.userId ?? ''),
-      (r) => parseRotate(r).status === 'ok',
-    );
-    return parseRotate(reply);
+    // The user: a login may evict other sessions of theirs, unnamed until the reply.
+    return this.#changing(from === null ? [to.key] : [from.key, to.key], to.session.userId, async () => {
+      if (this.#cluster && from !== null && from.key.tag !== to.key.tag)
+        return this.#rotateAcrossSlots(input);
+      const reply = await this.#write(
+        'login',
+        SCRIPTS.rotate,
+        [this.#base(to.key.tag), this.#base(from?.key.tag ?? to.key.tag)],
+        this.#rotateArgs(input, from?.key.id ?? '', from?.userId ?? ''),
+        (r) => parseRotate(r).status === 'ok',
+      );
+      return parseRotate(reply);
+    });
   }
 
   /**
@@ -375,12 +458,14 @@ class RedisStore implements SessionStore {
     handle: string,
     options: { readonly now: number },
   ): Promise<boolean> {
-    const reply = await this.#write(
-      'revoke',
-      SCRIPTS.revokeOne,
-      [this.#base(this.#tags.of(userId))],
-      [userId, handle, String(options.now)],
-      (r) => r === 1,
+    const reply = await this.#changing([], userId, () =>
+      this.#write(
+        'revoke',
+        SCRIPTS.revokeOne,
+        [this.#base(this.#tags.of(userId))],
+        [userId, handle, String(options.now)],
+        (r) => r === 1,
+      ),
     );
     return reply === 1;
   }
@@ -389,12 +474,14 @@ class RedisStore implements SessionStore {
     userId: string,
     options: { readonly now: number; readonly except?: SessionKey },
   ): Promise<number> {
-    const reply = await this.#write(
-      'revoke',
-      SCRIPTS.revokeAll,
-      [this.#base(this.#tags.of(userId))],
-      [userId, String(options.now), options.except?.id ?? ''],
-      (r) => typeof r === 'number' && r > 0,
+    const reply = await this.#changing([], userId, () =>
+      this.#write(
+        'revoke',
+        SCRIPTS.revokeAll,
+        [this.#base(this.#tags.of(userId))],
+        [userId, String(options.now), options.except?.id ?? ''],
+        (r) => typeof r === 'number' && r > 0,
+      ),
     );
     return typeof reply === 'number' ? reply : 0;
   }
