@@ -12,14 +12,8 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
-import {
-  instrumentStore,
-  ManualClock,
-  MemoryStore,
-  type SessionManager,
-  type SessionStore,
-} from '@tessera/session-core';
-import { CookieJar, readBody, sleep } from '@tessera/session-testing';
+import { ManualClock, MemoryStore, type SessionManager, type SessionStore } from '@tessera/session-core';
+import { CookieJar, instrumentStore, readBody, sleep } from '@tessera/session-testing';
 import type { Response } from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import {
