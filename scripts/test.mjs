@@ -23,6 +23,9 @@ if (!quick && vitestArgs.length === 0) {
   console.log('\n== typecheck (every package) ==');
   if (run('pnpm', ['exec', 'turbo', 'run', 'typecheck', '--continue', '--output-logs=errors-only']) !== 0)
     checksFailed++;
+  console.log('\n== import direction (scripts/check-imports.mjs, and its self-test) ==');
+  if (run('node', ['scripts/check-imports.mjs']) !== 0) checksFailed++;
+  if (run('node', ['scripts/check-imports.mjs', '--self-test']) !== 0) checksFailed++;
   console.log('\n== published packages (build, publint, arethetypeswrong) ==');
   if (
     run('pnpm', ['exec', 'turbo', 'run', 'lint:package', '--continue', '--output-logs=errors-only']) !== 0
