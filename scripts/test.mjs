@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm test`: lint, typecheck, package checks, then every vitest project, ending with one
+// `pnpm test`: lint, typecheck, import direction, package checks, the pack check, then every vitest project, ending with one
 // line `N passed, N failed, N skipped` (totals of all suites) so a run that executed nothing
 // is visible. Extra arguments go to vitest (e.g. `pnpm test packages/core`) and skip the checks.
 import { spawnSync } from 'node:child_process';
@@ -32,6 +32,10 @@ if (!quick && vitestArgs.length === 0) {
   ) {
     checksFailed++;
   }
+  // ~15 s with a warm npm cache: the tarballs into a fresh npm project, no warnings about
+  // ours, each entry point loaded by import and by require().
+  console.log('\n== pack check (scripts/pack-check.mjs: npm install of the packed tarballs) ==');
+  if (run('node', ['scripts/pack-check.mjs']) !== 0) checksFailed++;
 }
 
 // The fault and soak suites (apps/hardening) kill servers and measure a server's memory:
