@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `pnpm test`: lint, typecheck, import direction, package checks, the pack check, then every vitest project, ending with one
-// line `N passed, N failed, N skipped` (totals of all suites) so a run that executed nothing
-// is visible. Extra arguments go to vitest (e.g. `pnpm test packages/core`) and skip the checks.
+// `pnpm test`: lint, typecheck, import direction, package checks and the pack check, then every
+// vitest project, ending with one line `N passed, N failed, N skipped` (totals of all suites) so
+// a run that executed nothing is visible. Extra arguments go to vitest (e.g. `pnpm test packages/core`) and skip the checks.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
