@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `pnpm test`: lint, typecheck, README examples, package checks, then every vitest project, ending with one
-// line `N passed, N failed, N skipped` (totals of all suites) so a run that executed nothing
-// is visible. Extra arguments go to vitest (e.g. `pnpm test packages/core`) and skip the checks.
+// `pnpm test`: lint, typecheck, README examples, import direction, package checks and the pack
+// check, then every vitest project, ending with one line `N passed, N failed, N skipped` (totals
+// of all suites) so a run that executed nothing is visible. Extra arguments go to vitest (e.g.
+// `pnpm test packages/core`) and skip the checks.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,12 +28,19 @@ if (!quick && vitestArgs.length === 0) {
     checksFailed++;
   console.log('\n== README examples (tsc --strict against the packages) ==');
   if (run('node', ['scripts/check-readme-examples.mjs']) !== 0) checksFailed++;
+  console.log('\n== import direction (scripts/check-imports.mjs, and its self-test) ==');
+  if (run('node', ['scripts/check-imports.mjs']) !== 0) checksFailed++;
+  if (run('node', ['scripts/check-imports.mjs', '--self-test']) !== 0) checksFailed++;
   console.log('\n== published packages (build, publint, arethetypeswrong) ==');
   if (
     run('pnpm', ['exec', 'turbo', 'run', 'lint:package', '--continue', '--output-logs=errors-only']) !== 0
   ) {
     checksFailed++;
   }
+  // ~15 s with a warm npm cache: the tarballs into a fresh npm project, no warnings about
+  // ours, each entry point loaded by import and by require().
+  console.log('\n== pack check (scripts/pack-check.mjs: npm install of the packed tarballs) ==');
+  if (run('node', ['scripts/pack-check.mjs']) !== 0) checksFailed++;
 }
 
 // The fault and soak suites (apps/hardening) kill servers and measure a server's memory:

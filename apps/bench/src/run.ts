@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type MemcachedServer, type RedisServer, startMemcached, startRedis } from '@tessera/session-testing';
+import { type MemcachedServer, type RedisServer, startMemcached, startRedis } from '@tessera/test-support';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import {

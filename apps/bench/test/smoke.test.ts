@@ -6,7 +6,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type RedisServer, redisAvailable, serviceMissing, startRedis } from '@tessera/session-testing';
+import { type RedisServer, redisAvailable, serviceMissing, startRedis } from '@tessera/test-support';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contenderNamed } from '../src/contenders.js';

@@ -1,12 +1,6 @@
 /** Test helpers: start the demo in-process on a free port, and a fetch client with a cookie jar. */
-import {
-  createSessionManager,
-  type InstrumentedStore,
-  instrumentStore,
-  MemoryStore,
-  type SessionManagerOptions,
-} from '@tessera/session-core';
-import { CookieJar, readBody } from '@tessera/session-testing';
+import { createSessionManager, MemoryStore, type SessionManagerOptions } from '@tessera/session-core';
+import { CookieJar, type InstrumentedStore, instrumentStore, readBody } from '@tessera/session-testing';
 import type { Framework } from '../src/config.js';
 import type { StartApp } from '../src/frameworks/types.js';
 

@@ -15,7 +15,7 @@ import {
   serviceMissing,
   startMemcached,
   startRedis,
-} from '@tessera/session-testing';
+} from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Framework, readConfig, type StoreKind } from '../src/config.js';
 import { type OpenedStore, openStore } from '../src/stores.js';

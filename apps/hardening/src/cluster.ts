@@ -4,7 +4,7 @@
  * replication and promotions. Plain RESP over `redisCommand`, independent of the client
  * under test.
  */
-import { redisCommand, waitFor } from '@tessera/session-testing';
+import { redisCommand, waitFor } from '@tessera/test-support';
 
 export interface ClusterNode {
   readonly id: string;

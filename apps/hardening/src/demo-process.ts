@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@tessera/session-testing';
+import { freePort } from '@tessera/test-support';
 
 export interface DemoProcess {
   readonly url: string;

@@ -16,7 +16,7 @@ import {
   redisCommand,
   serviceMissing,
   startRedisCluster,
-} from '@tessera/session-testing';
+} from '@tessera/test-support';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownerOf, pidOf, waitClusterOk, waitMaster } from '../src/cluster.js';

@@ -12,7 +12,7 @@ import {
   memcachedAvailable,
   serviceMissing,
   startMemcached,
-} from '@tessera/session-testing';
+} from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultApp, startFaultApp } from '../src/fault-app.js';
 import { Device } from '../src/http.js';

@@ -7,7 +7,7 @@
  */
 
 import { migrate, postgresStore } from '@tessera/session-postgres';
-import { createTestSchema, freePort, postgresMissing, postgresUrl } from '@tessera/session-testing';
+import { createTestSchema, freePort, postgresMissing, postgresUrl } from '@tessera/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultApp, startFaultApp } from '../src/fault-app.js';

@@ -6,7 +6,7 @@
  * written before the outage still works afterwards with its counter intact; new logins work.
  */
 import { redisStore } from '@tessera/session-redis';
-import { type RedisServer, redisAvailable, serviceMissing, startRedis } from '@tessera/session-testing';
+import { type RedisServer, redisAvailable, serviceMissing, startRedis } from '@tessera/test-support';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultApp, startFaultApp } from '../src/fault-app.js';

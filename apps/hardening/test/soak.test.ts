@@ -16,7 +16,8 @@
  * zero unexplained lost sessions; the demo process still running; server RSS flat: after a
  * 20 % warm-up, the median of the last third is within +20 % of the median of the first.
  */
-import { isCI, type RedisServer, redisAvailable, serviceMissing, startRedis } from '@tessera/session-testing';
+
+import { isCI, type RedisServer, redisAvailable, serviceMissing, startRedis } from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoProcess, rssKiB, startDemoProcess } from '../src/demo-process.js';
 import { type Answer, Device } from '../src/http.js';

@@ -83,8 +83,9 @@ export const csrfSkip = {
 // A symbol-keyed property on the framework's per-request object (Hono Context, Koa context)
 // or on the request's session (Express), invisible to the app. Not a WeakMap: an entry whose value (closures over
 // the request session) reaches back to its key is an ephemeron V8 re-walks in every GC, which
-// measured 30-40 µs per request under load.
-const ENTRY = Symbol('tessera.session');
+// measured 30-40 µs per request under load. Symbol.for, like SKIP: an adapter that resolved its
+// own copy of the core sets the entry its guards (from another copy) must find.
+const ENTRY = Symbol.for('tessera.session.entry');
 
 /** Where adapters keep their per-request entry; shared so every adapter does it the same way. */
 export const adapterEntry = {

@@ -31,6 +31,11 @@ export interface SessionErrorOptions {
   cause?: unknown;
 }
 
+// Symbol.for, not a module-local symbol or the class identity: two copies of the core installed
+// side by side (a store or adapter resolving its own) must still recognise each other's errors,
+// or a copy's 409 becomes the other's 500.
+const BRAND = Symbol.for('tessera.SessionError');
+
 export class SessionError extends Error {
   override readonly name = 'SessionError';
   readonly code: SessionErrorCode;
@@ -38,11 +43,40 @@ export class SessionError extends Error {
   constructor(code: SessionErrorCode, message: string, options: SessionErrorOptions = {}) {
     super(message.startsWith('[tessera]') ? message : `[tessera] ${message}`, { cause: options.cause });
     this.code = code;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /**
+   * `error instanceof SessionError` holds for a SessionError from any copy of the core, so code
+   * that filters by class (NestJS `@Catch(SessionError)`, an app's error handler) works too.
+   * Subclasses keep the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance]<T>(
+    this: abstract new (
+      ...args: never[]
+    ) => T,
+    value: unknown,
+  ): value is T {
+    // biome-ignore lint/complexity/noThisInStatic: which class asks (this one or a subclass) is the point
+    if ((this as unknown) !== SessionError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return isBranded(value);
   }
 }
 
+function isBranded(value: unknown): value is SessionError {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { [BRAND]?: unknown; name?: unknown; code?: unknown };
+  return (
+    v[BRAND] === true &&
+    v.name === 'SessionError' &&
+    typeof v.code === 'string' &&
+    Object.hasOwn(STATUS, v.code)
+  );
+}
+
+/** Whether `error` is a SessionError (from this or any other copy of the core), with `code` if given. */
 export function isSessionError(error: unknown, code?: SessionErrorCode): error is SessionError {
-  return error instanceof SessionError && (code === undefined || error.code === code);
+  return isBranded(error) && (code === undefined || error.code === code);
 }
 
 const STATUS: Readonly<Record<SessionErrorCode, number>> = Object.freeze({

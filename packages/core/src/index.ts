@@ -36,12 +36,6 @@ export {
   type SessionEventType,
 } from './events.js';
 export { assertAuthorized, type RequireAuthOptions, validateRequireAuth } from './guard.js';
-export {
-  type InstrumentedStore,
-  instrumentStore,
-  STORE_OPERATIONS,
-  type StoreOperation,
-} from './instrumented-store.js';
 export type { IsJson, JsonCompatible, JsonPrimitive, JsonValue } from './json.js';
 export { fromKeyValueStore, type KeyValueStore, type KeyValueStoreOptions } from './kv-store.js';
 export {

@@ -12,7 +12,7 @@ import {
   type ResolvedCookieOptions,
   resolveCookieOptions,
 } from './cookie.js';
-import { SessionError } from './errors.js';
+import { isSessionError, SessionError } from './errors.js';
 import { type SessionEvent, SessionEvents } from './events.js';
 import { type Logger, resolveLogger } from './logger.js';
 import { type Policy, type PolicyOptions, resolvePolicy } from './policy.js';
@@ -243,17 +243,16 @@ async function callStore<T>(
     return result;
   } catch (error) {
     // A store refusing an oversized record answered, it did not fail: no store-error, and 413.
-    if (error instanceof SessionError && error.code === 'session_too_large') throw error;
-    const wrapped =
-      error instanceof SessionError && error.code === 'store_unavailable'
-        ? error
-        : new SessionError(
-            'store_unavailable',
-            `[tessera] [${store.name}] ${operation} failed: ${(error as Error)?.message ?? String(error)}`,
-            {
-              cause: error,
-            },
-          );
+    if (isSessionError(error, 'session_too_large')) throw error;
+    const wrapped = isSessionError(error, 'store_unavailable')
+      ? error
+      : new SessionError(
+          'store_unavailable',
+          `[tessera] [${store.name}] ${operation} failed: ${(error as Error)?.message ?? String(error)}`,
+          {
+            cause: error,
+          },
+        );
     health.failed(operation, wrapped);
     emit({ type: 'store-error', at: clock.now(), operation, message: wrapped.message, handle });
     throw wrapped;

@@ -4,7 +4,7 @@
  * and deleted, never decoded by a fallback. Prototype-looking keys (`__proto__`, `constructor`,
  * `prototype`) are refused on write and make a stored record corrupt on read, at any depth.
  */
-import { SessionError } from './errors.js';
+import { isSessionError, SessionError } from './errors.js';
 import type { StoredClient, StoredSession } from './store.js';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -117,7 +117,7 @@ export function encodeValue(key: string, value: unknown, maxBytes = Number.POSIT
     if (SUSPECT_RE.test(text)) JSON.parse(text, reviver);
     return text;
   } catch (error) {
-    if (error instanceof SessionError) throw error;
+    if (isSessionError(error)) throw error;
     if (error instanceof CorruptError)
       throw new SessionError('invalid_data', `session value for "${key}" contains a ${error.message}.`);
     if (error instanceof BudgetSpent) {

@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { instrumentStore } from '../../testing/src/instrumented-store.js';
 import {
   createSessionManager,
-  instrumentStore,
   isSessionError,
   ManualClock,
   MemoryStore,

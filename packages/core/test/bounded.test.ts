@@ -5,12 +5,12 @@
  * again at commit, and in the store, which sees what concurrent requests add together.
  */
 import { describe, expect, it } from 'vitest';
+import { instrumentStore } from '../../testing/src/instrumented-store.js';
 import {
   createSessionManager,
   DEFAULT_POLICY,
   errorBodyOf,
   httpStatusOf,
-  instrumentStore,
   isSessionError,
   ManualClock,
   MemoryStore,

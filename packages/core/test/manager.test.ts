@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { type InstrumentedStore, instrumentStore } from '../../testing/src/instrumented-store.js';
 import {
   createSessionManager,
-  type InstrumentedStore,
-  instrumentStore,
   isSessionError,
   ManualClock,
   MemoryStore,

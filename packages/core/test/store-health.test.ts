@@ -4,9 +4,9 @@
  * failure of an outage is logged once with its cause, the recovery once, nothing in between.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { instrumentStore } from '../../testing/src/instrumented-store.js';
 import {
   createSessionManager,
-  instrumentStore,
   isSessionError,
   ManualClock,
   MemoryStore,

@@ -12,8 +12,8 @@ import {
   SessionError,
   validateRequireAuth,
 } from '@tessera/session-core';
+import { sendSessionError as send } from '@tessera/session-core/node';
 import type { RequestHandler } from 'express';
-import { sendSessionError as send } from './respond.js';
 
 /**
  * The CSRF check as a route middleware, for apps that turned the session middleware's own

@@ -1,6 +1,6 @@
 export type { RequireAuthOptions, Session, SessionData, TrustProxy } from '@tessera/session-core';
+export { commitBeforeSend, responseSent, sendSessionError } from '@tessera/session-core/node';
 export { csrf, requireAuth, skipCsrf } from './guards.js';
-export { commitBeforeSend, responseSent, sendSessionError } from './respond.js';
 export {
   type ExpressSessionOptions,
   type SessionMiddleware,

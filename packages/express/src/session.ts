@@ -1,7 +1,7 @@
 /**
  * Express 5 middleware: one `RequestSession` per request, at `req.session`. The response is
  * held at its first byte until `commit()` has written the session and its Set-Cookie is on
- * the response (see respond.ts), so `res.redirect()` after login never races the save.
+ * the response (see `commitBeforeSend` in `@tessera/session-core/node`), so `res.redirect()` after login never races the save.
  */
 import {
   adapterEntry,
@@ -20,8 +20,8 @@ import {
   type SessionRequest,
   type TrustProxy,
 } from '@tessera/session-core';
+import { commitBeforeSend, responseSent, sendSessionError as send } from '@tessera/session-core/node';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
-import { commitBeforeSend, responseSent, sendSessionError as send } from './respond.js';
 
 declare global {
   namespace Express {

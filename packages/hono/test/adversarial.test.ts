@@ -1,6 +1,6 @@
 /** The adversarial suite over real HTTP, on the memory store and on a throwaway Redis. */
-import { redisKit } from '@tessera/session-redis/testing';
 import { describeAdversarialContract } from '@tessera/session-testing';
+import { redisKit } from '@tessera/test-support';
 import { buildApp, listen } from './app.js';
 
 const makeApp = async (manager: Parameters<typeof buildApp>[0]) => listen(buildApp(manager));

@@ -1,12 +1,7 @@
 /** Hono specifics: web-standard only, typed Variables, client IP sources, handler errors. */
 import { getConnInfo } from '@hono/node-server/conninfo';
-import {
-  createSessionManager,
-  instrumentStore,
-  MemoryStore,
-  type SessionManager,
-} from '@tessera/session-core';
-import type { TestServer } from '@tessera/session-testing';
+import { createSessionManager, MemoryStore, type SessionManager } from '@tessera/session-core';
+import { instrumentStore, type TestServer } from '@tessera/session-testing';
 import { Hono } from 'hono';
 import { stream, streamSSE } from 'hono/streaming';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';

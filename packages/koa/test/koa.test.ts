@@ -1,12 +1,7 @@
 /** Koa specifics: headers land before Koa responds; errors; trustProxy. */
 import { PassThrough } from 'node:stream';
-import {
-  createSessionManager,
-  instrumentStore,
-  MemoryStore,
-  type SessionManager,
-} from '@tessera/session-core';
-import { sleep, type TestServer } from '@tessera/session-testing';
+import { createSessionManager, MemoryStore, type SessionManager } from '@tessera/session-core';
+import { instrumentStore, sleep, type TestServer } from '@tessera/session-testing';
 import type Koa from 'koa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { session } from '../src/index.js';

@@ -1,6 +1,6 @@
 /** The shared adapter contract on a throwaway Redis. */
-import { redisKit } from '@tessera/session-redis/testing';
 import { describeAdapterContract } from '@tessera/session-testing';
+import { redisKit } from '@tessera/test-support';
 import { buildApp, listen } from './app.js';
 
 describeAdapterContract({

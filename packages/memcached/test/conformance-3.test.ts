@@ -1,5 +1,6 @@
 // The store contract on 3 throwaway memcached server(s). One file per topology so they run in parallel.
-import { describeStoreContract, type MemcachedServer } from '@tessera/session-testing';
+import { describeStoreContract } from '@tessera/session-testing';
+import type { MemcachedServer } from '@tessera/test-support';
 import { describe } from 'vitest';
 import { type MemcachedStore, memcachedStore } from '../src/index.js';
 import { noMemcached, startServers, TAG_SECRET, writeCorrupt } from './helpers.js';

@@ -1,5 +1,6 @@
 // Corrupt items read as `corrupt` (never as data, never as an exception); a corrupt index reads as empty.
-import { keyFor, type MemcachedServer, storedSession } from '@tessera/session-testing';
+import { keyFor, storedSession } from '@tessera/session-testing';
+import type { MemcachedServer } from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MemcachedStore, memcachedStore } from '../src/index.js';
 import { indexItemKey } from '../src/internal/codec.js';

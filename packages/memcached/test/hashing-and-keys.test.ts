@@ -1,7 +1,8 @@
 // Consistent hashing and key hygiene: pure checks, plus one look at what lands in memcached.
 import { xxh32 } from '@node-rs/xxhash';
 import { isSessionError } from '@tessera/session-core';
-import { keyFor, type MemcachedServer, randomId, storedSession } from '@tessera/session-testing';
+import { keyFor, randomId, storedSession } from '@tessera/session-testing';
+import type { MemcachedServer } from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemcachedMetaClient, memcachedStore } from '../src/index.js';
 import { checkKey, indexItemKey, sessionItemKey } from '../src/internal/codec.js';

@@ -4,7 +4,7 @@ import {
   memcachedAvailable,
   serviceMissing,
   startMemcached,
-} from '@tessera/session-testing';
+} from '@tessera/test-support';
 import type { MemcachedStore } from '../src/index.js';
 
 /** True (skip) when no memcached can be had; throws under CI=true. Evaluated once per file. */

@@ -6,7 +6,8 @@
  * index entries of deleted sessions are pruned by the next read.
  */
 import type { SessionKey } from '@tessera/session-core';
-import { keyFor, type MemcachedServer, storedSession } from '@tessera/session-testing';
+import { keyFor, storedSession } from '@tessera/session-testing';
+import type { MemcachedServer } from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemcachedStore } from '../src/index.js';
 import { FailingClient } from './failing-client.js';

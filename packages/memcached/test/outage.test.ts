@@ -2,7 +2,8 @@
 // down affects only the sessions on it. Uses throwaway servers it can kill.
 import { createServer, type Server, type Socket } from 'node:net';
 import { isSessionError, type SessionKey } from '@tessera/session-core';
-import { freePort, keyFor, type MemcachedServer, rejectionOf, storedSession } from '@tessera/session-testing';
+import { keyFor, rejectionOf, storedSession } from '@tessera/session-testing';
+import { freePort, type MemcachedServer } from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MemcachedStore, memcachedStore } from '../src/index.js';
 import { externalServers, noMemcached, startServers, TAG_SECRET } from './helpers.js';

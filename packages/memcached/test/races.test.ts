@@ -1,5 +1,6 @@
 // Races beyond the conformance kit: CAS paths under contention, on three real servers.
-import { keyFor, type MemcachedServer, storedSession } from '@tessera/session-testing';
+import { keyFor, storedSession } from '@tessera/session-testing';
+import type { MemcachedServer } from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MemcachedStore, memcachedStore } from '../src/index.js';
 import { noMemcached, startServers, TAG_SECRET } from './helpers.js';

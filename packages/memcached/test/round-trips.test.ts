@@ -1,5 +1,6 @@
 // Round trips counted at the client: one `exec` is one request/response exchange with memcached.
-import { keyFor, type MemcachedServer, storedSession } from '@tessera/session-testing';
+import { keyFor, storedSession } from '@tessera/session-testing';
+import type { MemcachedServer } from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemcachedStore } from '../src/index.js';
 import { CountingClient } from './counting-client.js';

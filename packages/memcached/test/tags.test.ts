@@ -5,7 +5,8 @@
  * does not list it. One server without a secret: no tag, everything still works.
  */
 import type { SessionKey, SessionStore } from '@tessera/session-core';
-import { keyFor, type MemcachedServer, storedSession } from '@tessera/session-testing';
+import { keyFor, storedSession } from '@tessera/session-testing';
+import type { MemcachedServer } from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MemcachedStore, memcachedStore } from '../src/index.js';
 import { noMemcached, startServers, TAG_SECRET } from './helpers.js';

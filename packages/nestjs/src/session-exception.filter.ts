@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { errorBodyOf, httpStatusOf, SessionError } from '@tessera/session-core';
-import { responseSent } from '@tessera/session-express';
+import { responseSent } from '@tessera/session-core/node';
 
 const logger = new Logger('SessionExceptionFilter');
 

@@ -1,6 +1,6 @@
 /** The adversarial suite over real HTTP, on the memory store and on a throwaway Redis. */
-import { redisKit } from '@tessera/session-redis/testing';
 import { describeAdversarialContract } from '@tessera/session-testing';
+import { redisKit } from '@tessera/test-support';
 import { testApp } from './app.js';
 
 const redis = redisKit({ keyPrefix: 'adv:' });

@@ -13,13 +13,13 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import {
-  instrumentStore,
   ManualClock,
   MemoryStore,
+  SessionError,
   type SessionManager,
   type SessionStore,
 } from '@tessera/session-core';
-import { CookieJar, readBody, sleep } from '@tessera/session-testing';
+import { CookieJar, instrumentStore, readBody, sleep } from '@tessera/session-testing';
 import type { Response } from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import {
@@ -268,16 +268,31 @@ describe('SessionErrors thrown in handlers', () => {
         store.mode = 'up';
       }
     }
+
+    /** A SessionError from a second copy of the core (a store that resolved its own). */
+    @Get('second-copy-limit')
+    secondCopy() {
+      throw new secondCore.SessionError('session_limit', 'at the cap');
+    }
   }
 
+  let secondCore: typeof import('@tessera/session-core');
   let server: Awaited<ReturnType<typeof listen>>;
   beforeAll(async () => {
+    vi.resetModules();
+    secondCore = await import('@tessera/session-core');
     server = await listen({
       imports: [SessionModule.forRoot({ store })],
       controllers: [MeController, FlakyController],
     });
   });
   afterAll(() => server?.close());
+
+  it("issue #15: a SessionError from a second copy of the core is caught as one: 409, not Nest's 500", async () => {
+    expect(secondCore.SessionError).not.toBe(SessionError);
+    const r = await new Client(server.url).send('GET', '/second-copy-limit');
+    expect(r).toMatchObject({ status: 409, body: { error: 'session_limit' } });
+  });
 
   it('map to their status and code, with no stack: 401 when anonymous, 503 when the store fails', async () => {
     const c = new Client(server.url);

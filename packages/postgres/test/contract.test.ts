@@ -1,4 +1,5 @@
-import { describeStoreContract, postgresMissing } from '@tessera/session-testing';
+import { describeStoreContract } from '@tessera/session-testing';
+import { postgresMissing } from '@tessera/test-support';
 import { describe } from 'vitest';
 import { postgresStore } from '../src/index.js';
 import { type Db, pgliteDb, serverDb } from './helpers.js';

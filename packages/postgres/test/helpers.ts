@@ -1,6 +1,6 @@
 /** Shared set-up for this package's suites: a migrated store on PGlite or on the real server. */
 import { PGlite } from '@electric-sql/pglite';
-import { createPglite, createTestSchema, postgresUrl } from '@tessera/session-testing';
+import { createPglite, createTestSchema, postgresUrl } from '@tessera/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import type { PostgresClient, PostgresStore } from '../src/index.js';

@@ -6,7 +6,8 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { createSessionManager, isSessionError, type StoredSession } from '@tessera/session-core';
-import { createPglite, keyFor, postgresMissing, postgresUrl, storedSession } from '@tessera/session-testing';
+import { keyFor, storedSession } from '@tessera/session-testing';
+import { createPglite, postgresMissing, postgresUrl } from '@tessera/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, type PostgresClient, type PostgresStore, postgresStore } from '../src/index.js';

@@ -1,12 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { isSessionError } from '@tessera/session-core';
-import {
-  createPglite,
-  keyFor,
-  postgresMissing,
-  storedSession,
-  uniqueSchemaName,
-} from '@tessera/session-testing';
+import { keyFor, storedSession } from '@tessera/session-testing';
+import { createPglite, postgresMissing, uniqueSchemaName } from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, migrationSql, type PostgresClient, postgresStore, sweepExpired } from '../src/index.js';
 import { MIGRATIONS, type Migration } from '../src/internal/schema.js';

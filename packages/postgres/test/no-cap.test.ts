@@ -4,7 +4,8 @@
  * clamps it to 2^31 - 1, which is no cap either.
  */
 import { createSessionManager } from '@tessera/session-core';
-import { keyFor, postgresMissing, storedSession } from '@tessera/session-testing';
+import { keyFor, storedSession } from '@tessera/session-testing';
+import { postgresMissing } from '@tessera/test-support';
 import { describe, expect, it } from 'vitest';
 import { type Db, openStore, pgliteDb, request, serverDb, sessionCookie } from './helpers.js';
 

@@ -2,15 +2,8 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import { createSessionManager, isSessionError, type SessionError } from '@tessera/session-core';
-import {
-  createPglite,
-  freePort,
-  keyFor,
-  postgresMissing,
-  postgresUrl,
-  storedSession,
-  waitFor,
-} from '@tessera/session-testing';
+import { keyFor, storedSession } from '@tessera/session-testing';
+import { createPglite, freePort, postgresMissing, postgresUrl, waitFor } from '@tessera/test-support';
 import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { migrate, postgresStore } from '../src/index.js';

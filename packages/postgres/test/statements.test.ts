@@ -1,5 +1,6 @@
 /** Round trips counted, not assumed: every operation is one statement through the client. */
-import { keyFor, postgresMissing, storedSession } from '@tessera/session-testing';
+import { keyFor, storedSession } from '@tessera/session-testing';
+import { postgresMissing } from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresStore } from '../src/index.js';
 import { counting, type Db, pgliteDb, serverDb } from './helpers.js';

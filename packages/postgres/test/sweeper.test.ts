@@ -1,4 +1,5 @@
-import { keyFor, postgresMissing, sleep, storedSession, waitFor } from '@tessera/session-testing';
+import { keyFor, sleep, storedSession } from '@tessera/session-testing';
+import { postgresMissing, waitFor } from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { postgresStore, startSweeper, sweepExpired } from '../src/index.js';
 import { counting, type Db, pgliteDb, serverDb } from './helpers.js';

@@ -4,13 +4,8 @@
  * crosses slots stays single-use under concurrency.
  */
 import type { SessionStore } from '@tessera/session-core';
-import {
-  describeStoreContract,
-  keyFor,
-  type RedisCluster,
-  startRedisCluster,
-  storedSession,
-} from '@tessera/session-testing';
+import { describeStoreContract, keyFor, storedSession } from '@tessera/session-testing';
+import { type RedisCluster, startRedisCluster } from '@tessera/test-support';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore } from '../src/index.js';

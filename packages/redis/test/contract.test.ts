@@ -1,4 +1,5 @@
-import { describeStoreContract, type RedisServer, startRedis } from '@tessera/session-testing';
+import { describeStoreContract } from '@tessera/session-testing';
+import { type RedisServer, startRedis } from '@tessera/test-support';
 import type { Redis } from 'ioredis';
 import { describe } from 'vitest';
 import { redisStore } from '../src/index.js';

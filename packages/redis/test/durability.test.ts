@@ -6,17 +6,15 @@
  * without replicas (the shortfall throws or is reported), and on a local Cluster.
  */
 import { isSessionError, type SessionStore } from '@tessera/session-core';
+import { keyFor, rejectionOf, storedSession } from '@tessera/session-testing';
 import {
-  keyFor,
   type RedisCluster,
   type RedisServer,
   redisCommand,
-  rejectionOf,
   startRedis,
   startRedisCluster,
-  storedSession,
   waitFor,
-} from '@tessera/session-testing';
+} from '@tessera/test-support';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DurabilityShortfall, redisStore } from '../src/index.js';

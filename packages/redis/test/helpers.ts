@@ -1,7 +1,7 @@
 /** Shared test wiring: skip loudly without redis-server, and a client tuned to fail fast. */
-import { redisAvailable, serviceMissing } from '@tessera/session-testing';
+
+import { FAIL_FAST_OPTIONS, redisAvailable, serviceMissing } from '@tessera/test-support';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
-import { FAIL_FAST_OPTIONS } from '../src/testing.js';
 
 export const noRedis =
   !redisAvailable() && serviceMissing('redis-server', 'install redis-server (Redis 7) on PATH');

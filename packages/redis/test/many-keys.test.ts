@@ -6,7 +6,8 @@
  * (create, update, login) and both read paths (load, list) with 10,000 keys, exactly.
  */
 import type { SessionStore, StoredSession } from '@tessera/session-core';
-import { keyFor, type RedisServer, startRedis, storedSession } from '@tessera/session-testing';
+import { keyFor, storedSession } from '@tessera/session-testing';
+import { type RedisServer, startRedis } from '@tessera/test-support';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore } from '../src/index.js';

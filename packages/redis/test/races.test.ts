@@ -4,7 +4,8 @@
  * dead under racing updates; touches racing updates lose nothing.
  */
 import type { SessionStore } from '@tessera/session-core';
-import { keyFor, type RedisServer, startRedis, storedSession } from '@tessera/session-testing';
+import { keyFor, storedSession } from '@tessera/session-testing';
+import { type RedisServer, startRedis } from '@tessera/test-support';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore } from '../src/index.js';

@@ -5,7 +5,8 @@
  * Also measures MEMORY USAGE of a small authenticated session and its index entry.
  */
 import type { SessionKey, SessionStore } from '@tessera/session-core';
-import { keyFor, type RedisServer, startRedis, storedSession } from '@tessera/session-testing';
+import { keyFor, storedSession } from '@tessera/session-testing';
+import { type RedisServer, startRedis } from '@tessera/test-support';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore } from '../src/index.js';

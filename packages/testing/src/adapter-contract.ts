@@ -33,8 +33,6 @@
  */
 import {
   createSessionManager,
-  type InstrumentedStore,
-  instrumentStore,
   ManualClock,
   MemoryStore,
   type SessionManager,
@@ -43,8 +41,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CookieJar, readBody } from './cookie-jar.js';
 import { randomId } from './fixtures.js';
-import { serviceMissing } from './services/common.js';
-import { type RedisServer, redisAvailable, startRedis } from './services/redis.js';
+import { type InstrumentedStore, instrumentStore } from './instrumented-store.js';
 
 export interface TestServer {
   /** Base URL, e.g. `http://127.0.0.1:54321` (no trailing slash). */
@@ -59,39 +56,8 @@ export interface ContractStore {
   make(): SessionStore | Promise<SessionStore>;
   /** Called once after the suite (close clients, stop servers). */
   teardown?(): void | Promise<void>;
-  /** True when the backing service is missing: the suite is skipped (loudly, see serviceMissing). */
+  /** True when the backing service is missing: the suite is skipped (say so loudly where you decide it). */
   readonly skip?: boolean;
-}
-
-/**
- * The Redis backend for the suite: a throwaway `redis-server` per suite, skipped loudly
- * without one (a failure under CI=true). `connect` builds the store on the server's URL, so
- * this kit depends on neither ioredis nor the Redis store package:
- *
- *   redisContractStore((url) => {
- *     const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
- *     return { store: redisStore({ client }), close: () => client.quit() };
- *   })
- */
-export function redisContractStore(
-  connect: (url: string) => { store: SessionStore; close(): unknown },
-): ContractStore {
-  const skip = !redisAvailable() && serviceMissing('redis-server', 'install redis-server (Redis 7) on PATH');
-  let server: RedisServer | undefined;
-  let conn: { store: SessionStore; close(): unknown } | undefined;
-  return {
-    name: 'redis',
-    skip,
-    async make() {
-      server = await startRedis();
-      conn = connect(server.url);
-      return conn.store;
-    },
-    async teardown() {
-      await conn?.close();
-      await server?.stop();
-    },
-  };
 }
 
 export interface AdapterContractOptions {

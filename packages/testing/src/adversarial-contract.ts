@@ -4,7 +4,7 @@
  * contract, see adapter-contract.ts) over real HTTP. Every case asserts the safe behaviour
  * and that nothing answered 5xx.
  *
- *   describeAdversarialContract({ name: 'hono', makeApp, store: redisContractStore(connect) });
+ *   describeAdversarialContract({ name: 'hono', makeApp, store: { name: 'redis', make: () => redisStore({ client }) } });
  *
  * The suite builds its managers itself over one instrumented store: the main one (key ring
  * `[k1]`, cap 3 with `onLimit: 'reject'`, 2 h absolute, 30 min idle), an unsigned one (no key
@@ -16,8 +16,6 @@ import { createHash } from 'node:crypto';
 import { xxh32, xxh64 } from '@node-rs/xxhash';
 import {
   createSessionManager,
-  type InstrumentedStore,
-  instrumentStore,
   ManualClock,
   MemoryStore,
   type SessionEvent,
@@ -25,9 +23,7 @@ import {
   type SessionManager,
   type SessionManagerOptions,
   type SessionStore,
-  STORE_OPERATIONS,
   type StoredSession,
-  type StoreOperation,
   sizeOfData,
   TokenCodec,
 } from '@tessera/session-core';
@@ -35,6 +31,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { Browser, type ContractStore, type Reply, type TestServer } from './adapter-contract.js';
 import { describeCsrfDefaults } from './adversarial-csrf.js';
 import { randomId } from './fixtures.js';
+import {
+  type InstrumentedStore,
+  instrumentStore,
+  STORE_OPERATIONS,
+  type StoreOperation,
+} from './instrumented-store.js';
 
 export interface AdversarialContractOptions {
   /** Shown in the suite title. */

@@ -4,9 +4,9 @@
  * from describeAdversarialContract with its app and store.
  */
 import { request } from 'node:http';
-import type { InstrumentedStore } from '@tessera/session-core';
 import { describe, expect, it } from 'vitest';
 import { Browser } from './adapter-contract.js';
+import type { InstrumentedStore } from './instrumented-store.js';
 
 export interface CsrfCaseContext {
   /** Base URL of the suite's main app (key ring, default CSRF). */

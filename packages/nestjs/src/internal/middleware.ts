@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { isSessionError, resolveClientIp, type SessionManager, type TrustProxy } from '@tessera/session-core';
-import { commitBeforeSend, sendSessionError } from '@tessera/session-express';
+import { commitBeforeSend, sendSessionError } from '@tessera/session-core/node';
 import { attachState } from './request-state.js';
 
 type Next = (error?: unknown) => void;

@@ -1,4 +1,4 @@
-import { SessionError, withTimeout } from '@tessera/session-core';
+import { isSessionError, SessionError, withTimeout } from '@tessera/session-core';
 import type { PostgresClient } from '../client.js';
 import { ISOLATION_REFUSED } from './schema.js';
 
@@ -54,7 +54,7 @@ export async function runQuery<Row>(
     );
     return result.rows as Row[];
   } catch (error) {
-    if (error instanceof SessionError) throw error;
+    if (isSessionError(error)) throw error;
     const refused = isolationRefused(error);
     if (refused) throw refused;
     const state = sqlState(error);

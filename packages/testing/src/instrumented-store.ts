@@ -3,7 +3,7 @@
  * rejects, or hangs until the core's timeout) — to count store work per request and to
  * exercise fail-closed paths without killing a server. The real store underneath is untouched.
  */
-import type { SessionStore } from './store.js';
+import type { SessionStore } from '@tessera/session-core';
 
 export type StoreOperation =
   | 'load'

@@ -1,14 +1,15 @@
 /**
- * `@tessera/session-redis/testing`: the Redis backend for the conformance kit's adapter and
- * adversarial suites. One place knows how a test connects (fail fast, never queue) and how to
- * write a record the store must refuse (its own key layout), so adapter packages and apps do
- * not each repeat it. Needs `@tessera/session-testing` and `ioredis` (dev dependencies).
+ * The Redis backend for the conformance kit's adapter and adversarial suites, for this
+ * repository's own tests (it spawns servers, so it stays out of the published kit). One place
+ * knows how a test connects (fail fast, never queue) and how to write a record the store must
+ * refuse (its own key layout), so adapter packages and apps do not each repeat it.
  */
-import type { SessionKey } from '@tessera/session-core';
-import { type ContractStore, redisContractStore } from '@tessera/session-testing';
+import type { SessionKey, SessionStore } from '@tessera/session-core';
+import { redisStore } from '@tessera/session-redis';
+import type { ContractStore } from '@tessera/session-testing';
 import { Redis, type RedisOptions } from 'ioredis';
-import { baseKey } from './internal/keys.js';
-import { redisStore } from './redis-store.js';
+import { serviceMissing } from './services/common.js';
+import { type RedisServer, redisAvailable, startRedis } from './services/redis.js';
 
 /** The client settings the README recommends: fail fast, never queue while Redis is away. */
 export const FAIL_FAST_OPTIONS: Readonly<RedisOptions> = Object.freeze({
@@ -52,7 +53,35 @@ export function redisKit(options: RedisKitOptions = {}): RedisKit {
     async corrupt(key) {
       if (!client)
         throw new Error('[tessera] [redis] redisKit.corrupt() before the suite started its server');
-      await client.hset(`${baseKey(keyPrefix, key.tag)}s:${key.id}`, { v: '9', garbage: '\u0000' });
+      // The store's record key (`<prefix>{<tag>}s:<id>`, packages/redis/src/internal/keys.ts),
+      // spelled out here because the layout is not public API; the adapters' corrupt-record
+      // cases fail if the two ever disagree (the store would find no record, and report no corrupt one).
+      await client.hset(`${keyPrefix}{${key.tag}}s:${key.id}`, { v: '9', garbage: '\u0000' });
+    },
+  };
+}
+
+/**
+ * A `ContractStore` on a throwaway `redis-server` per suite, skipped loudly without one (a
+ * failure under CI=true); `connect` builds the store on the server's URL.
+ */
+export function redisContractStore(
+  connect: (url: string) => { store: SessionStore; close(): unknown },
+): ContractStore {
+  const skip = !redisAvailable() && serviceMissing('redis-server', 'install redis-server (Redis 7) on PATH');
+  let server: RedisServer | undefined;
+  let conn: { store: SessionStore; close(): unknown } | undefined;
+  return {
+    name: 'redis',
+    skip,
+    async make() {
+      server = await startRedis();
+      conn = connect(server.url);
+      return conn.store;
+    },
+    async teardown() {
+      await conn?.close();
+      await server?.stop();
     },
   };
 }

@@ -2,16 +2,13 @@
  * Node-response helpers shared by the Express adapter and the NestJS adapter (which runs on
  * Nest's Express platform): answer a SessionError as JSON, and hold the response until the
  * session is committed (read-your-writes: no byte leaves before the Set-Cookie is on it).
+ * They live in the core, under `@tessera/session-core/node` (the main entry stays free of
+ * Node types), so that neither adapter imports the other.
  */
 import type { ServerResponse } from 'node:http';
-import {
-  errorBodyOf,
-  httpStatusOf,
-  isSessionError,
-  type RequestSession,
-  SessionError,
-} from '@tessera/session-core';
-import { holdUntilCommitted, responseSent } from './internal/gate.js';
+import { errorBodyOf, httpStatusOf, isSessionError, SessionError } from '../errors.js';
+import type { RequestSession } from '../request.js';
+import { holdUntilCommitted, responseSent } from './gate.js';
 
 export { responseSent };
 

@@ -1,0 +1,1 @@
+export { commitBeforeSend, responseSent, sendSessionError } from './respond.js';
