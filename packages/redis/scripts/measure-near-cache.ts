@@ -3,7 +3,7 @@
  * throwaway redis-server, process A revoking, process B (a child) serving from its cache.
  * Prints p50/p99/max next to the bound (maxStalenessMs). Not a benchmark: a correctness figure.
  */
-import { startRedis } from '@tessera/session-testing';
+import { startRedis } from '@tessera/test-support';
 import { NEAR_CACHE_DEFAULTS } from '../src/index.js';
 import { measureRevocationWindow } from '../test/near-cache-window.js';
 

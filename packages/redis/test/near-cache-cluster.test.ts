@@ -4,13 +4,8 @@
  * process, and losing one master's connection flushes everything.
  */
 import type { SessionKey, SessionStore } from '@tessera/session-core';
-import {
-  keyFor,
-  type RedisCluster,
-  startRedisCluster,
-  storedSession,
-  waitFor,
-} from '@tessera/session-testing';
+import { keyFor, storedSession } from '@tessera/session-testing';
+import { type RedisCluster, startRedisCluster, waitFor } from '@tessera/test-support';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore } from '../src/index.js';

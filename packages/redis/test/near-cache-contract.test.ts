@@ -3,7 +3,8 @@
  * must hold with reads served from this process. The `corrupt` hook writes behind the
  * store's back (as another process would), so it waits out that write's invalidation.
  */
-import { describeStoreContract, type RedisServer, startRedis } from '@tessera/session-testing';
+import { describeStoreContract } from '@tessera/session-testing';
+import { type RedisServer, startRedis } from '@tessera/test-support';
 import type { Redis } from 'ioredis';
 import { describe } from 'vitest';
 import { redisStore } from '../src/index.js';

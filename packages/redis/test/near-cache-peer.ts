@@ -8,9 +8,9 @@
  * for every process on the machine).
  */
 import type { SessionKey } from '@tessera/session-core';
+import { FAIL_FAST_OPTIONS } from '@tessera/test-support';
 import { Redis } from 'ioredis';
 import { redisStore } from '../src/index.js';
-import { FAIL_FAST_OPTIONS } from '../src/testing.js';
 
 const [url, tagSecret] = process.argv.slice(2);
 const real = new Redis(url!, FAIL_FAST_OPTIONS);

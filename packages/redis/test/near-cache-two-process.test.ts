@@ -3,7 +3,7 @@
  * near cache) must refuse it. A few hundred revocations here; the 10,000-run figures in
  * the README come from `pnpm --filter @tessera/session-redis measure:near-cache`.
  */
-import { type RedisServer, startRedis } from '@tessera/session-testing';
+import { type RedisServer, startRedis } from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEAR_CACHE_DEFAULTS } from '../src/index.js';
 import { noRedis } from './helpers.js';

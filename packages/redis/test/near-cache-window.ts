@@ -9,9 +9,9 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { storedSession } from '@tessera/session-testing';
+import { FAIL_FAST_OPTIONS } from '@tessera/test-support';
 import { Redis } from 'ioredis';
 import { redisStore } from '../src/index.js';
-import { FAIL_FAST_OPTIONS } from '../src/testing.js';
 
 const TAG_SECRET = 'near-cache-window-tag-secret-0123456789ab';
 

@@ -5,7 +5,8 @@
  * and fail-safe on the loss of the invalidation connection.
  */
 import { SessionError, type SessionKey, type SessionStore } from '@tessera/session-core';
-import { keyFor, type RedisServer, startRedis, storedSession, waitFor } from '@tessera/session-testing';
+import { keyFor, storedSession } from '@tessera/session-testing';
+import { type RedisServer, startRedis, waitFor } from '@tessera/test-support';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore } from '../src/index.js';
