@@ -1,5 +1,5 @@
 export { CsrfGuard, SkipCsrf } from './csrf.guard.js';
-export { Session } from './session.decorator.js';
+export { CurrentSession, Session } from './session.decorator.js';
 export { RequireAuth, SessionGuard } from './session.guard.js';
 export {
   type ExistingManager,

@@ -21,56 +21,63 @@ import {
 import { NestFactory } from '@nestjs/core';
 import type { SessionManager } from '@tessera/session-core';
 import type { TestServer } from '@tessera/session-testing';
-import { RequireAuth, Session, SessionGuard, SessionModule, SkipCsrf } from '../src/index.js';
+import {
+  CurrentSession,
+  RequireAuth,
+  type Session,
+  SessionGuard,
+  SessionModule,
+  SkipCsrf,
+} from '../src/index.js';
 
 @Controller()
 export class TestController {
   @Get('state')
-  state(@Session() session: Session) {
+  state(@CurrentSession() session: Session) {
     const { authenticated, userId, handle, csrfToken } = session;
     return { authenticated, userId, handle, csrfToken, data: session.toJSON() };
   }
 
   @Post('set')
   @HttpCode(204)
-  set(@Session() session: Session, @Body() body: { key: string; value: unknown }): void {
+  set(@CurrentSession() session: Session, @Body() body: { key: string; value: unknown }): void {
     session.set(body.key, body.value);
   }
 
   @Post('login')
   @HttpCode(200)
-  async login(@Session() session: Session, @Body() body: { userId: string }) {
+  async login(@CurrentSession() session: Session, @Body() body: { userId: string }) {
     await session.login(body.userId);
     return { userId: body.userId };
   }
 
   @Post('login-redirect')
   @Redirect('/state', 303)
-  async loginRedirect(@Session() session: Session, @Body() body: { userId: string }): Promise<void> {
+  async loginRedirect(@CurrentSession() session: Session, @Body() body: { userId: string }): Promise<void> {
     await session.login(body.userId);
   }
 
   @Post('logout')
   @HttpCode(204)
-  async logout(@Session() session: Session): Promise<void> {
+  async logout(@CurrentSession() session: Session): Promise<void> {
     await session.logout();
   }
 
   @Get('protected')
   @UseGuards(SessionGuard)
-  protected(@Session() session: Session) {
+  protected(@CurrentSession() session: Session) {
     return { userId: session.userId };
   }
 
   @Get('recent')
   @RequireAuth({ maxAuthAgeMs: 60_000 })
-  recent(@Session() session: Session) {
+  recent(@CurrentSession() session: Session) {
     return { userId: session.userId };
   }
 
   @Get('devices')
   @UseGuards(SessionGuard)
-  devices(@Session() session: Session) {
+  devices(@CurrentSession() session: Session) {
     return session.listSessions();
   }
 
@@ -83,7 +90,7 @@ export class TestController {
   @Post('hook')
   @SkipCsrf()
   @HttpCode(204)
-  hook(@Session() session: Session): void {
+  hook(@CurrentSession() session: Session): void {
     session.set('hook', true);
   }
 }

@@ -23,6 +23,7 @@ import { CookieJar, instrumentStore, readBody, sleep } from '@tessera/session-te
 import type { Response } from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import {
+  CurrentSession,
   RequireAuth,
   SESSION_MANAGER,
   Session,
@@ -68,7 +69,7 @@ class MeController {
   constructor(@Inject(SESSION_MANAGER) private readonly manager: SessionManager<Data>) {}
 
   @Get('me')
-  me(@Session() session: Session<Data>) {
+  me(@CurrentSession() session: Session<Data>) {
     const counter = session.get('counter');
     expectTypeOf(counter).toEqualTypeOf<number | undefined>();
     // @ts-expect-error: typed data refuses a wrong value type
@@ -78,20 +79,24 @@ class MeController {
 
   @Post('count')
   @HttpCode(204)
-  count(@Session() session: Session<Data>): void {
+  count(@CurrentSession() session: Session<Data>): void {
     session.set('counter', (session.get('counter') ?? 0) + 1);
   }
 
   @Post('login')
   @HttpCode(204)
-  async login(@Session() session: Session<Data>, @Body() body: { userId: string; roles?: string[] }) {
+  async login(@CurrentSession() session: Session<Data>, @Body() body: { userId: string; roles?: string[] }) {
     await session.login(body.userId);
     if (body.roles) session.set('roles', body.roles);
   }
 
   /** A raw Express redirect: the hold on the response, not Nest, keeps it behind the commit. */
   @Post('login-raw')
-  async loginRaw(@Session() session: Session<Data>, @Body() body: { userId: string }, @Res() res: Response) {
+  async loginRaw(
+    @CurrentSession() session: Session<Data>,
+    @Body() body: { userId: string },
+    @Res() res: Response,
+  ) {
     await session.login(body.userId);
     res.redirect(303, '/me');
   }
@@ -111,7 +116,7 @@ class MeController {
 @UseGuards(SessionGuard)
 class AccountController {
   @Get()
-  show(@Session() session: Session<Data>) {
+  show(@CurrentSession() session: Session<Data>) {
     return { userId: session.userId };
   }
 
@@ -176,7 +181,7 @@ describe('SessionModule.forRootAsync with an injected config provider', () => {
     expect(manager.store).toBe(config.store);
   });
 
-  it('@Session() gives the typed handle; writes persist across requests', async () => {
+  it('@CurrentSession() gives the typed handle; writes persist across requests', async () => {
     const c = new Client(server.url);
     expect(await c.me()).toMatchObject({ userId: null, counter: null });
     expect((await c.send('POST', '/count')).status).toBe(204);
@@ -242,6 +247,12 @@ describe('SessionModule.forRootAsync with an injected config provider', () => {
   });
 });
 
+describe('the parameter decorator', () => {
+  it('is CurrentSession, with Session kept as the same decorator (issue #15: @nestjs/common exports a Session too)', () => {
+    expect(Session).toBe(CurrentSession);
+  });
+});
+
 describe('options are validated at start-up', () => {
   it('a bad trustProxy fails app creation with invalid_config', async () => {
     await expect(
@@ -260,7 +271,7 @@ describe('SessionErrors thrown in handlers', () => {
   @Controller()
   class FlakyController {
     @Get('devices-during-outage')
-    async devices(@Session() session: Session) {
+    async devices(@CurrentSession() session: Session) {
       store.mode = 'reject';
       try {
         return await session.listSessions();
@@ -355,7 +366,7 @@ describe('a session change after the response has gone, and a throw after a chan
   class LateController {
     /** Answers through @Res(), then changes the session: the change is refused. */
     @Get('late')
-    async late(@Session() session: Session, @Res() res: Response) {
+    async late(@CurrentSession() session: Session, @Res() res: Response) {
       res.json({ ok: true });
       await sleep(10);
       try {
@@ -368,7 +379,7 @@ describe('a session change after the response has gone, and a throw after a chan
 
     /** Answers, then changes the session at once: the response is still held for the commit. */
     @Get('late-held')
-    lateHeld(@Session() session: Session, @Res() res: Response): void {
+    lateHeld(@CurrentSession() session: Session, @Res() res: Response): void {
       session.set('a', 1);
       res.json({ ok: true });
       session.set('b', 2);
@@ -376,20 +387,20 @@ describe('a session change after the response has gone, and a throw after a chan
 
     /** Headers sent, body still open when the refused change is thrown. */
     @Get('late-open')
-    async lateOpen(@Session() session: Session, @Res() res: Response) {
+    async lateOpen(@CurrentSession() session: Session, @Res() res: Response) {
       res.status(200).type('text/plain').write('partial');
       await sleep(10);
       session.set('late', 1);
     }
 
     @Get('throw-after-set')
-    throwAfterSet(@Session() session: Session<Data>): never {
+    throwAfterSet(@CurrentSession() session: Session<Data>): never {
       session.set('counter', 7);
       throw new Error('handler failed');
     }
 
     @Get('session-error-after-set')
-    async sessionErrorAfterSet(@Session() session: Session<Data>) {
+    async sessionErrorAfterSet(@CurrentSession() session: Session<Data>) {
       session.set('counter', 8);
       return session.revokeOthers(); // anonymous: 401 unauthenticated
     }

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { Controller, Get, type INestApplication, Module, Post, Query } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Session as TesseraSession } from '@tessera/session-core';
-import { Session, SessionModule, SkipCsrf } from '@tessera/session-nestjs';
+import { CurrentSession, SessionModule, SkipCsrf } from '@tessera/session-nestjs';
 import type { Contender } from '../contenders.js';
 import { nextLoginUser, tesseraStore } from './stores.js';
 
@@ -36,17 +36,17 @@ class BareController {
 @SkipCsrf()
 class SessionController {
   @Get('read')
-  read(@Session() s: TesseraSession) {
+  read(@CurrentSession() s: TesseraSession) {
     return { u: s.userId, n: s.get('n') };
   }
   @Post('write')
-  write(@Session() s: TesseraSession) {
+  write(@CurrentSession() s: TesseraSession) {
     const n = ((s.get('n') as number | undefined) ?? 0) + 1;
     s.set('n', n);
     return { n };
   }
   @Post('login')
-  async login(@Session() s: TesseraSession) {
+  async login(@CurrentSession() s: TesseraSession) {
     await s.login(nextLoginUser());
     return { ok: true };
   }
@@ -55,7 +55,7 @@ class SessionController {
     return { ok: true };
   }
   @Post('setup')
-  async setup(@Session() s: TesseraSession, @Query('u') u: string) {
+  async setup(@CurrentSession() s: TesseraSession, @Query('u') u: string) {
     await s.login(`user-${u}`);
     s.set('n', 0);
     return { ok: true };

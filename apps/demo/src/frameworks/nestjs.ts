@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { Controller, Delete, Get, Module, Param, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Session, SessionGuard, SessionModule } from '@tessera/session-nestjs';
+import { CurrentSession, type Session, SessionGuard, SessionModule } from '@tessera/session-nestjs';
 import type { Request, Response } from 'express';
 import * as api from '../api.js';
 import { jsonBody } from './json-body.js';
@@ -22,58 +22,63 @@ function send(res: Response, r: api.Reply): void {
 @Controller()
 class DemoController {
   @Get()
-  async home(@Session() s: Session, @Res() res: Response) {
+  async home(@CurrentSession() s: Session, @Res() res: Response) {
     send(res, await api.home(s));
   }
 
   @Get('api/session')
-  session(@Session() s: Session, @Res() res: Response) {
+  session(@CurrentSession() s: Session, @Res() res: Response) {
     send(res, api.getSession(s));
   }
 
   @Post('api/login')
-  async login(@Session() s: Session, @Req() req: Request, @Res() res: Response) {
+  async login(@CurrentSession() s: Session, @Req() req: Request, @Res() res: Response) {
     send(res, await api.login(s, req.body));
   }
 
   @Post('api/logout')
-  async logout(@Session() s: Session, @Res() res: Response) {
+  async logout(@CurrentSession() s: Session, @Res() res: Response) {
     send(res, await api.logout(s));
   }
 
   @Post('api/counter')
-  counter(@Session() s: Session, @Res() res: Response) {
+  counter(@CurrentSession() s: Session, @Res() res: Response) {
     send(res, api.counter(s));
   }
 
   @Put('api/notes/:key')
-  putNote(@Session() s: Session, @Param('key') key: string, @Req() req: Request, @Res() res: Response) {
+  putNote(
+    @CurrentSession() s: Session,
+    @Param('key') key: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
     send(res, api.putNote(s, key, req.body));
   }
 
   @Get('api/notes')
-  notes(@Session() s: Session, @Res() res: Response) {
+  notes(@CurrentSession() s: Session, @Res() res: Response) {
     send(res, api.getNotes(s));
   }
 
   @Get('api/protected')
   @UseGuards(SessionGuard) // 401 { error: 'unauthenticated' } before the handler runs
-  protected(@Session() s: Session, @Res() res: Response) {
+  protected(@CurrentSession() s: Session, @Res() res: Response) {
     send(res, api.getProtected(s));
   }
 
   @Get('api/sessions')
-  async sessions(@Session() s: Session, @Res() res: Response) {
+  async sessions(@CurrentSession() s: Session, @Res() res: Response) {
     send(res, await api.listSessions(s));
   }
 
   @Post('api/sessions/revoke-others')
-  async revokeOthers(@Session() s: Session, @Res() res: Response) {
+  async revokeOthers(@CurrentSession() s: Session, @Res() res: Response) {
     send(res, await api.revokeOthers(s));
   }
 
   @Delete('api/sessions/:handle')
-  async revoke(@Session() s: Session, @Param('handle') handle: string, @Res() res: Response) {
+  async revoke(@CurrentSession() s: Session, @Param('handle') handle: string, @Res() res: Response) {
     send(res, await api.revokeSession(s, handle));
   }
 }

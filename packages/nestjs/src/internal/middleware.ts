@@ -1,6 +1,6 @@
 /**
  * The per-request wiring: the neutral request for `manager.begin`, the state for guards and
- * `@Session()`, and the commit held before the first byte. Plain Node types, so the same
+ * `@CurrentSession()`, and the commit held before the first byte. Plain Node types, so the same
  * function runs as Nest middleware on Express and (through middie) on Fastify.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * Where the middleware leaves the request's session for guards and `@Session()`. A symbol
+ * Where the middleware leaves the request's session for guards and `@CurrentSession()`. A symbol
  * rather than `req.session`, so it never collides with express-session or its typings.
  */
 
@@ -26,7 +26,7 @@ export function stateOf(context: ExecutionContext): RequestState {
   if (!state) {
     throw new Error(
       '[tessera] no session on this request: import SessionModule.forRoot(...) in the root module ' +
-        '(guards and @Session() work on HTTP routes only).',
+        '(guards and @CurrentSession() work on HTTP routes only).',
     );
   }
   return state;
