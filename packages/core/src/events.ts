@@ -10,7 +10,6 @@ export type RejectReason =
   | 'unknown'
   | 'duplicate'
   | 'oversized'
-  | 'gone'
   | 'corrupt';
 
 interface Base {

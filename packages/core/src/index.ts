@@ -93,18 +93,20 @@ export type {
 } from './session.js';
 export { SHARD_TAG_LENGTH, type ShardTags, type ShardTagsOptions, shardTags } from './shard-tag.js';
 export {
+  checkRevokeOptions,
   type DestroyOptions,
   type EncodedData,
   type EvictedSession,
   expiresAtOf,
-  type GoneReason,
   type LoadOptions,
   type LoadResult,
+  type RevokeOptions,
   type RotateInput,
   type RotateResult,
   type SessionKey,
   type SessionPatch,
   type SessionStore,
+  type StoreCallOptions,
   type StoreCapabilities,
   type StoredClient,
   type StoredSession,
