@@ -80,7 +80,13 @@ export {
   resolvePolicy,
 } from './policy.js';
 export { resolveClientIp, type TrustProxy, validateTrustProxy } from './proxy.js';
-export { decodeStored, encodeValue, MAX_DEPTH } from './record.js';
+export {
+  decodeStored,
+  encodeValue,
+  MAX_DEPTH,
+  type RawStoredSession,
+  validateStored,
+} from './record.js';
 export { RequestSession, type ResponseHeaders, type SessionRequest } from './request.js';
 export type {
   DataKey,

@@ -177,12 +177,17 @@ export interface RevokeOptions extends StoreCallOptions {
 }
 
 /**
- * Rejects `RevokeOptions` that name both `only` and `except` with `invalid_state` (a
- * programming error). Stores call it first so a bad call changes nothing.
+ * Rejects, with `invalid_state` (a programming error), `RevokeOptions` that name both `only`
+ * and `except`, or an `only` that is not a non-empty string: a store that read `''` as "no
+ * `only`" would revoke every session. Stores call it first, so a bad call changes nothing.
  */
 export function checkRevokeOptions(options: RevokeOptions): void {
-  if (options.only !== undefined && options.except !== undefined) {
+  const { only, except } = options;
+  if (only !== undefined && except !== undefined) {
     throw new SessionError('invalid_state', 'revokeUserSessions takes `only` or `except`, not both.');
+  }
+  if (only !== undefined && (typeof only !== 'string' || only.length === 0)) {
+    throw new SessionError('invalid_state', 'revokeUserSessions: `only` must be a non-empty handle.');
   }
 }
 
