@@ -23,13 +23,7 @@ export type SessionMeta = Omit<StoredSession, 'version' | 'data'>;
  * whatever ended it before (logout, revoke, eviction elsewhere: stores keep no tombstones);
  * `revoked` is a session that ended elsewhere while this request ran.
  */
-export type EndReason =
-  | ExpiryReason
-  | 'revoked'
-  | 'destroyed'
-  | 'anomaly'
-  | 'corrupt'
-  | 'unknown';
+export type EndReason = ExpiryReason | 'revoked' | 'destroyed' | 'anomaly' | 'corrupt' | 'unknown';
 
 export type LifecycleState =
   /** No session: nothing stored, nothing to send. */

@@ -179,11 +179,7 @@ export class MemcachedStore implements SessionStore {
     return r!.code === 'HD';
   }
 
-  async update(
-    key: SessionKey,
-    patch: SessionPatch,
-    options: StoreCallOptions,
-  ): Promise<UpdateResult> {
+  async update(key: SessionKey, patch: SessionPatch, options: StoreCallOptions): Promise<UpdateResult> {
     const { now } = options;
     const server = this.#server(key);
     const item = sessionItemKey(this.#ctx.prefix, key.id);

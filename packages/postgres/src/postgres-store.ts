@@ -189,11 +189,7 @@ export class PostgresStore implements SessionStore {
     return rows.length > 0;
   }
 
-  async update(
-    key: SessionKey,
-    patch: SessionPatch,
-    options: StoreCallOptions,
-  ): Promise<UpdateResult> {
+  async update(key: SessionKey, patch: SessionPatch, options: StoreCallOptions): Promise<UpdateResult> {
     const keys = Object.keys(patch.set);
     const [row] = await this.#run<{ found: boolean; ok: boolean }>(this.#sql.update, [
       key.id,
@@ -236,10 +232,7 @@ export class PostgresStore implements SessionStore {
     return rows[0]?.live === true;
   }
 
-  async listUserSessions(
-    userId: string,
-    options: StoreCallOptions,
-  ): Promise<readonly UserSessionInfo[]> {
+  async listUserSessions(userId: string, options: StoreCallOptions): Promise<readonly UserSessionInfo[]> {
     const rows = await this.#run<SessionRow>(this.#sql.list, [userId, options.now]);
     const out: UserSessionInfo[] = [];
     for (const row of rows) {

@@ -216,11 +216,7 @@ class RedisStore implements SessionStore {
     return reply === 1;
   }
 
-  async update(
-    key: SessionKey,
-    patch: SessionPatch,
-    options: StoreCallOptions,
-  ): Promise<UpdateResult> {
+  async update(key: SessionKey, patch: SessionPatch, options: StoreCallOptions): Promise<UpdateResult> {
     if (!this.#validTag(key.tag)) return 'missing';
     const reply = await this.#runner.run(
       SCRIPTS.update,
@@ -347,10 +343,7 @@ class RedisStore implements SessionStore {
     ];
   }
 
-  async listUserSessions(
-    userId: string,
-    options: StoreCallOptions,
-  ): Promise<readonly UserSessionInfo[]> {
+  async listUserSessions(userId: string, options: StoreCallOptions): Promise<readonly UserSessionInfo[]> {
     const tag = this.#tags.of(userId);
     const reply = await this.#runner.run(SCRIPTS.list, [this.#base(tag)], [userId, String(options.now)]);
     const out: UserSessionInfo[] = [];

@@ -61,7 +61,9 @@ function dataOf(value: unknown): unknown {
   return out;
 }
 
-/** Parse the item's JSON; the core's `validateStored` judges the fields. */export function decodeSession(bytes: Buffer): Decoded<StoredSession> {
+/** Parse the item's JSON; the core's `validateStored` judges the fields. */ export function decodeSession(
+  bytes: Buffer,
+): Decoded<StoredSession> {
   let raw: unknown;
   try {
     raw = JSON.parse(bytes.toString('utf8'));
