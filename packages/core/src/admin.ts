@@ -47,7 +47,8 @@ export async function listSessions(
 export async function revokeSession(m: AdminDeps, userId: string, handle: string): Promise<boolean> {
   if (typeof handle !== 'string' || handle.length === 0 || handle.length > 64) return false;
   const now = m.clock.now();
-  const done = await m.call('revoke', handle, () => m.store.revokeUserSession(userId, handle, { now }));
+  const done =
+    (await m.call('revoke', handle, () => m.store.revokeUserSessions(userId, { now, only: handle }))) > 0;
   if (done) m.emit({ type: 'revoked', at: now, handle, userId, scope: 'one' });
   return done;
 }

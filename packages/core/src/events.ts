@@ -4,14 +4,7 @@
  */
 
 export type ExpiryReason = 'idle' | 'absolute';
-export type RejectReason =
-  | 'malformed'
-  | 'forged'
-  | 'unknown'
-  | 'duplicate'
-  | 'oversized'
-  | 'gone'
-  | 'corrupt';
+export type RejectReason = 'malformed' | 'forged' | 'unknown' | 'duplicate' | 'oversized' | 'corrupt';
 
 interface Base {
   /** ms since epoch, from the manager's clock. */

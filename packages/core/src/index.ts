@@ -74,7 +74,13 @@ export {
   resolvePolicy,
 } from './policy.js';
 export { resolveClientIp, type TrustProxy, validateTrustProxy } from './proxy.js';
-export { decodeStored, encodeValue, MAX_DEPTH } from './record.js';
+export {
+  decodeStored,
+  encodeValue,
+  MAX_DEPTH,
+  type RawStoredSession,
+  validateStored,
+} from './record.js';
 export { RequestSession, type ResponseHeaders, type SessionRequest } from './request.js';
 export type {
   DataKey,
@@ -87,18 +93,20 @@ export type {
 } from './session.js';
 export { SHARD_TAG_LENGTH, type ShardTags, type ShardTagsOptions, shardTags } from './shard-tag.js';
 export {
+  checkRevokeOptions,
   type DestroyOptions,
   type EncodedData,
   type EvictedSession,
   expiresAtOf,
-  type GoneReason,
   type LoadOptions,
   type LoadResult,
+  type RevokeOptions,
   type RotateInput,
   type RotateResult,
   type SessionKey,
   type SessionPatch,
   type SessionStore,
+  type StoreCallOptions,
   type StoreCapabilities,
   type StoredClient,
   type StoredSession,

@@ -18,6 +18,7 @@ import type {
   DestroyOptions,
   LoadOptions,
   LoadResult,
+  RevokeOptions,
   RotateInput,
   RotateResult,
   SessionKey,
@@ -28,7 +29,7 @@ import type {
   UpdateResult,
   UserSessionInfo,
 } from './store.js';
-import { expiresAtOf, userSessionInfoOf } from './store.js';
+import { checkRevokeOptions, expiresAtOf, userSessionInfoOf } from './store.js';
 
 export interface KeyValueStore {
   /** The value, or null/undefined when absent or expired. */
@@ -67,10 +68,6 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   atomicMerge: false,
   atomicRotate: false,
   noResurrect: false,
-  exactIndex: false,
-  reportsGone: false,
-  mayEvict: true,
-  persistent: false,
 });
 
 /** Build a SessionStore from get/set/delete. Read the caveats above before using it in production. */
@@ -221,32 +218,18 @@ export function fromKeyValueStore(kv: KeyValueStore, options: KeyValueStoreOptio
       return out.sort((a, b) => a.createdAt - b.createdAt);
     },
 
-    async revokeUserSession(userId, handle, { now }): Promise<boolean> {
+    async revokeUserSessions(userId, options: RevokeOptions): Promise<number> {
+      checkRevokeOptions(options);
+      const { now, only, except } = options;
       const index = await readIndex(userId, now);
-      const victim = index.find((e) => e.handle === handle);
-      if (!victim || !(await live(victim.id, now))) return false;
-      await kv.delete(sKey(victim.id));
-      await writeIndex(
-        userId,
-        index.filter((e) => e !== victim),
-        now,
-      );
-      return true;
-    },
-
-    async revokeUserSessions(userId, { now, except }): Promise<number> {
-      const index = await readIndex(userId, now);
+      const kept = (e: IndexEntry) => (only !== undefined ? e.handle !== only : e.id === except?.id);
       let n = 0;
       for (const e of index) {
-        if (except && e.id === except.id) continue;
+        if (kept(e)) continue;
         if (await live(e.id, now)) n++;
         await kv.delete(sKey(e.id));
       }
-      await writeIndex(
-        userId,
-        index.filter((e) => except && e.id === except.id),
-        now,
-      );
+      await writeIndex(userId, index.filter(kept), now);
       return n;
     },
   };

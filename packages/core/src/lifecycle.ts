@@ -18,14 +18,12 @@ import type { StoredClient, StoredSession } from './store.js';
 /** What the machine knows of a session besides its data: the stored record without data and version. */
 export type SessionMeta = Omit<StoredSession, 'version' | 'data'>;
 
-export type EndReason =
-  | ExpiryReason
-  | 'revoked'
-  | 'evicted'
-  | 'destroyed'
-  | 'anomaly'
-  | 'corrupt'
-  | 'unknown';
+/**
+ * Why the request's session ended. A presented token the store does not know is `unknown`,
+ * whatever ended it before (logout, revoke, eviction elsewhere: stores keep no tombstones);
+ * `revoked` is a session that ended elsewhere while this request ran.
+ */
+export type EndReason = ExpiryReason | 'revoked' | 'destroyed' | 'anomaly' | 'corrupt' | 'unknown';
 
 export type LifecycleState =
   /** No session: nothing stored, nothing to send. */
@@ -45,7 +43,6 @@ export type LifecycleState =
 export type LoadOutcome =
   | { readonly status: 'found'; readonly meta: SessionMeta; readonly touched: boolean }
   | { readonly status: 'missing' }
-  | { readonly status: 'gone'; readonly reason: 'revoked' | 'evicted' | 'destroyed' }
   | { readonly status: 'corrupt' };
 
 export type LifecycleEvent =
@@ -75,8 +72,8 @@ export type LifecycleEvent =
   /** Regenerate: new sid, same user, same absolute deadline. */
   | { readonly type: 'regenerate'; readonly newSid: string; readonly handle: string }
   | { readonly type: 'logout' }
-  /** The store says the session is gone (a commit found it revoked or evicted). */
-  | { readonly type: 'revoked'; readonly reason: 'revoked' | 'evicted' }
+  /** A commit found the session gone from the store (logged out, revoked or evicted elsewhere). */
+  | { readonly type: 'revoked' }
   /** End of request: store what is pending. */
   | { readonly type: 'commit'; readonly dirty: boolean };
 
@@ -91,12 +88,7 @@ export type Effect =
       /** Index and cap the session under its user (false only for anonymous sessions). */
       readonly capped: boolean;
     }
-  | {
-      readonly type: 'store.destroy';
-      readonly sid: string;
-      readonly userId: string | null;
-      readonly reason: 'logout' | 'expired' | 'corrupt' | 'revoked';
-    }
+  | { readonly type: 'store.destroy'; readonly sid: string; readonly userId: string | null }
   | { readonly type: 'cookie.set'; readonly sid: string; readonly absoluteExpiresAt: number }
   | { readonly type: 'cookie.clear' }
   | { readonly type: 'emit'; readonly event: DistributiveOmit<SessionEvent, 'at'> };
@@ -216,7 +208,7 @@ export function transition(state: LifecycleState, event: LifecycleEvent, ctx: Tr
         return {
           state: { kind: 'ended', sid: state.sid, reason: 'destroyed', userId: state.meta.userId },
           effects: [
-            { type: 'store.destroy', sid: state.sid, userId: state.meta.userId, reason: 'logout' },
+            { type: 'store.destroy', sid: state.sid, userId: state.meta.userId },
             { type: 'cookie.clear' },
             {
               type: 'emit',
@@ -232,7 +224,7 @@ export function transition(state: LifecycleState, event: LifecycleEvent, ctx: Tr
     case 'revoked':
       if (state.kind !== 'active') return same(state);
       return {
-        state: { kind: 'ended', sid: state.sid, reason: event.reason, userId: state.meta.userId },
+        state: { kind: 'ended', sid: state.sid, reason: 'revoked', userId: state.meta.userId },
         effects: [{ type: 'cookie.clear' }],
       };
 
@@ -256,22 +248,17 @@ export function transition(state: LifecycleState, event: LifecycleEvent, ctx: Tr
 
 function onLoad(event: Extract<LifecycleEvent, { type: 'load' }>, ctx: TransitionContext): Transition {
   const { outcome, sid } = event;
-  if (outcome.status === 'missing' || outcome.status === 'gone') {
+  if (outcome.status === 'missing') {
     // Strict mode: an unknown token is never adopted; tell the browser to drop it.
     return {
-      state: {
-        kind: 'ended',
-        sid,
-        reason: outcome.status === 'gone' ? outcome.reason : 'unknown',
-        userId: null,
-      },
+      state: { kind: 'ended', sid, reason: 'unknown', userId: null },
       effects: [{ type: 'cookie.clear' }],
     };
   }
   if (outcome.status === 'corrupt') {
     return {
       state: { kind: 'ended', sid, reason: 'corrupt', userId: null },
-      effects: [{ type: 'store.destroy', sid, userId: null, reason: 'corrupt' }, { type: 'cookie.clear' }],
+      effects: [{ type: 'store.destroy', sid, userId: null }, { type: 'cookie.clear' }],
     };
   }
   const { meta } = outcome;
@@ -280,7 +267,7 @@ function onLoad(event: Extract<LifecycleEvent, { type: 'load' }>, ctx: Transitio
     return {
       state: { kind: 'ended', sid, reason: expired, userId: meta.userId },
       effects: [
-        { type: 'store.destroy', sid, userId: meta.userId, reason: 'expired' },
+        { type: 'store.destroy', sid, userId: meta.userId },
         { type: 'cookie.clear' },
         {
           type: 'emit',
@@ -305,7 +292,7 @@ function onLoad(event: Extract<LifecycleEvent, { type: 'load' }>, ctx: Transitio
         state: { kind: 'ended', sid, reason: 'anomaly', userId: meta.userId },
         effects: [
           ...effects,
-          { type: 'store.destroy', sid, userId: meta.userId, reason: 'revoked' },
+          { type: 'store.destroy', sid, userId: meta.userId },
           { type: 'cookie.clear' },
           {
             type: 'emit',

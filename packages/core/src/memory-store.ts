@@ -20,20 +20,21 @@ import {
 import { type Logger, resolveLogger } from './logger.js';
 import type {
   DestroyOptions,
-  GoneReason,
   LoadOptions,
   LoadResult,
+  RevokeOptions,
   RotateInput,
   RotateResult,
   SessionKey,
   SessionPatch,
   SessionStore,
+  StoreCallOptions,
   StoreCapabilities,
   StoredSession,
   UpdateResult,
   UserSessionInfo,
 } from './store.js';
-import { expiresAtOf, userSessionInfoOf } from './store.js';
+import { checkRevokeOptions, expiresAtOf, userSessionInfoOf } from './store.js';
 
 export interface MemoryStoreOptions {
   /**
@@ -49,8 +50,6 @@ export interface MemoryStoreOptions {
    * @default half of maxEntries (5000)
    */
   readonly maxAnonymousEntries?: number;
-  /** How long a revoked/evicted/logged-out key still answers `gone`, ms. @default 3600000 */
-  readonly tombstoneMs?: number;
   /** Warn once when NODE_ENV=production. @default true */
   readonly warnInProduction?: boolean;
   /** Where the production warning goes (`warn`); `false` for nowhere. @default console */
@@ -71,10 +70,6 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   atomicMerge: true,
   atomicRotate: true,
   noResurrect: true,
-  exactIndex: true,
-  reportsGone: true,
-  mayEvict: true,
-  persistent: false,
 });
 
 let warned = false;
@@ -95,10 +90,8 @@ export class MemoryStore implements SessionStore {
   readonly #anonymous = new Map<string, Entry>();
   readonly #signedIn = new Map<string, Entry>();
   readonly #users = new Map<string, Set<string>>();
-  readonly #tombstones = new Map<string, { reason: GoneReason; until: number }>();
   readonly #maxEntries: number;
   readonly #maxAnonymous: number;
-  readonly #tombstoneMs: number;
   #writes = 0;
   #lastSweep = Number.NEGATIVE_INFINITY;
 
@@ -106,12 +99,6 @@ export class MemoryStore implements SessionStore {
     const maxEntries = options.maxEntries ?? 10_000;
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
       throw new TypeError(`[tessera] [memory] maxEntries must be a positive integer, got ${maxEntries}.`);
-    }
-    const tombstoneMs = options.tombstoneMs ?? 3_600_000;
-    if (!Number.isFinite(tombstoneMs) || tombstoneMs < 0) {
-      throw new TypeError(
-        `[tessera] [memory] tombstoneMs must be a non-negative number, got ${tombstoneMs}.`,
-      );
     }
     const maxAnonymous = options.maxAnonymousEntries ?? Math.max(1, Math.floor(maxEntries / 2));
     if (!Number.isInteger(maxAnonymous) || maxAnonymous < 1 || maxAnonymous > maxEntries) {
@@ -122,7 +109,6 @@ export class MemoryStore implements SessionStore {
     const logger = resolveLogger(options.logger, 'MemoryStore logger');
     this.#maxEntries = maxEntries;
     this.#maxAnonymous = maxAnonymous;
-    this.#tombstoneMs = tombstoneMs;
     this.limits = resolveDataLimits(options, WHO);
     const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
     if ((options.warnInProduction ?? true) && logger && env?.NODE_ENV === 'production' && !warned) {
@@ -146,11 +132,7 @@ export class MemoryStore implements SessionStore {
       return { status: 'found', session: { ...expired.session, data: toData(expired.data) }, touched: false };
     }
     const entry = this.#live(key.id, options.now);
-    if (!entry) {
-      const tomb = this.#tombstones.get(key.id);
-      if (tomb && tomb.until > options.now) return { status: 'gone', reason: tomb.reason };
-      return { status: 'missing' };
-    }
+    if (!entry) return { status: 'missing' };
     // Refresh LRU position.
     const lru = this.#lruOf(entry);
     lru.delete(key.id);
@@ -163,7 +145,7 @@ export class MemoryStore implements SessionStore {
     return { status: 'found', session: { ...entry.session, data: toData(entry.data) }, touched };
   }
 
-  async create(key: SessionKey, session: StoredSession, options: { now: number }): Promise<boolean> {
+  async create(key: SessionKey, session: StoredSession, options: StoreCallOptions): Promise<boolean> {
     checkDataLimits(session.data, this.limits, WHO);
     if (this.#live(key.id, options.now)) return false;
     if (session.userId === null) this.#assertRoomForAnonymous(options.now, null);
@@ -171,7 +153,7 @@ export class MemoryStore implements SessionStore {
     return true;
   }
 
-  async update(key: SessionKey, patch: SessionPatch, options: { now: number }): Promise<UpdateResult> {
+  async update(key: SessionKey, patch: SessionPatch, options: StoreCallOptions): Promise<UpdateResult> {
     const entry = this.#live(key.id, options.now);
     if (!entry) return 'missing';
     const set = Object.keys(patch.set);
@@ -194,42 +176,35 @@ export class MemoryStore implements SessionStore {
         if (limit.onLimit === 'reject') return { status: 'limit' };
         live.sort((a, b) => a.entry.session.createdAt - b.entry.session.createdAt);
         for (const victim of live.slice(0, live.length - limit.max + 1)) {
-          this.#remove(victim.id, now, 'evicted');
+          this.#remove(victim.id);
           evicted.push({ handle: victim.entry.session.handle });
         }
       }
     }
-    if (from) this.#remove(from.key.id, now, 'logout');
+    if (from) this.#remove(from.key.id);
     this.#insert(to.key, to.session, now);
     return { status: 'ok', evicted };
   }
 
   async destroy(key: SessionKey, options: DestroyOptions): Promise<boolean> {
     const existed = this.#live(key.id, options.now) !== undefined;
-    const reason: GoneReason | undefined =
-      options.reason === 'expired' || options.reason === 'corrupt' ? undefined : options.reason;
-    this.#remove(key.id, options.now, reason);
+    this.#remove(key.id);
     return existed;
   }
 
-  async listUserSessions(userId: string, options: { now: number }): Promise<readonly UserSessionInfo[]> {
+  async listUserSessions(userId: string, options: StoreCallOptions): Promise<readonly UserSessionInfo[]> {
     return this.#userSessions(userId, options.now)
       .map(({ id, entry }) => userSessionInfoOf(entry.session, { id, tag: entry.tag }))
       .sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  async revokeUserSession(userId: string, handle: string, options: { now: number }): Promise<boolean> {
-    const victim = this.#userSessions(userId, options.now).find((e) => e.entry.session.handle === handle);
-    if (!victim) return false;
-    this.#remove(victim.id, options.now, 'revoked');
-    return true;
-  }
-
-  async revokeUserSessions(userId: string, options: { now: number; except?: SessionKey }): Promise<number> {
+  async revokeUserSessions(userId: string, options: RevokeOptions): Promise<number> {
+    checkRevokeOptions(options);
+    const { only, except } = options;
     let n = 0;
-    for (const { id } of this.#userSessions(userId, options.now)) {
-      if (options.except && options.except.id === id) continue;
-      this.#remove(id, options.now, 'revoked');
+    for (const { id, entry } of this.#userSessions(userId, options.now)) {
+      if (only !== undefined ? entry.session.handle !== only : except?.id === id) continue;
+      this.#remove(id);
       n++;
     }
     return n;
@@ -240,7 +215,6 @@ export class MemoryStore implements SessionStore {
     this.#anonymous.clear();
     this.#signedIn.clear();
     this.#users.clear();
-    this.#tombstones.clear();
   }
 
   #get(id: string): Entry | undefined {
@@ -291,7 +265,7 @@ export class MemoryStore implements SessionStore {
     const entry = this.#get(id);
     if (!entry) return undefined;
     if (now >= expiresAtOf(entry.session)) {
-      this.#remove(id, now, undefined);
+      this.#remove(id);
       return undefined;
     }
     return entry;
@@ -312,7 +286,6 @@ export class MemoryStore implements SessionStore {
   #insert(key: SessionKey, session: StoredSession, now: number): void {
     const data = new Map<string, string>();
     for (const k of Object.keys(session.data)) data.set(k, session.data[k]!);
-    this.#tombstones.delete(key.id);
     const entry: Entry = { session: { ...session, data: {} }, data, tag: key.tag };
     this.#lruOf(entry).set(key.id, entry);
     if (session.userId !== null) {
@@ -323,19 +296,19 @@ export class MemoryStore implements SessionStore {
       }
       ids.add(key.id);
     }
-    while (this.#anonymous.size > this.#maxAnonymous) this.#evictOldest(this.#anonymous, now);
+    while (this.#anonymous.size > this.#maxAnonymous) this.#evictOldest(this.#anonymous);
     // Anonymous first. The new session is the newest of its Map, so it is never the one
     // evicted here: a new anonymous one finds another anonymous one to evict, or was refused.
     while (this.size > this.#maxEntries)
-      this.#evictOldest(this.#anonymous.size > 0 ? this.#anonymous : this.#signedIn, now);
+      this.#evictOldest(this.#anonymous.size > 0 ? this.#anonymous : this.#signedIn);
     if (++this.#writes % 1024 === 0) this.#sweep(now);
   }
 
-  #evictOldest(lru: Map<string, Entry>, now: number): void {
-    this.#remove(lru.keys().next().value as string, now, 'evicted');
+  #evictOldest(lru: Map<string, Entry>): void {
+    this.#remove(lru.keys().next().value as string);
   }
 
-  #remove(id: string, now: number, reason: GoneReason | undefined): void {
+  #remove(id: string): void {
     const entry = this.#get(id);
     if (!entry) return;
     this.#lruOf(entry).delete(id);
@@ -345,18 +318,11 @@ export class MemoryStore implements SessionStore {
       ids?.delete(id);
       if (ids?.size === 0) this.#users.delete(userId);
     }
-    if (reason && this.#tombstoneMs > 0) {
-      this.#tombstones.set(id, { reason, until: now + this.#tombstoneMs });
-      if (this.#tombstones.size > this.#maxEntries) {
-        this.#tombstones.delete(this.#tombstones.keys().next().value as string);
-      }
-    }
   }
 
   #sweep(now: number): void {
     this.#lastSweep = now;
     for (const lru of [this.#anonymous, this.#signedIn])
-      for (const [id, entry] of lru) if (now >= expiresAtOf(entry.session)) this.#remove(id, now, undefined);
-    for (const [id, tomb] of this.#tombstones) if (tomb.until <= now) this.#tombstones.delete(id);
+      for (const [id, entry] of lru) if (now >= expiresAtOf(entry.session)) this.#remove(id);
   }
 }

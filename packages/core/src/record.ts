@@ -156,7 +156,7 @@ function isFiniteNumber(v: unknown): v is number {
 
 function checkClient(c: unknown): c is StoredClient | null {
   if (c === null) return true;
-  if (typeof c !== 'object' || c === undefined) return false;
+  if (typeof c !== 'object') return false;
   const o = c as Record<string, unknown>;
   return (
     typeof o.ip === 'string' &&
@@ -166,32 +166,56 @@ function checkClient(c: unknown): c is StoredClient | null {
   );
 }
 
+/** A record as a store read it, each field as the store keeps it, not yet validated. */
+export type RawStoredSession = { readonly [K in keyof StoredSession]: unknown };
+
+/** What is wrong with a record's fields (metadata, and data as an object of texts), or null. */
+function problemOf(s: RawStoredSession): string | null {
+  if (s === null || typeof s !== 'object') return 'not an object';
+  if (s.version !== 1) return `unknown version ${String(s.version)}`;
+  if (typeof s.handle !== 'string' || s.handle.length === 0) return 'bad handle';
+  if (s.userId !== null && (typeof s.userId !== 'string' || s.userId.length === 0)) return 'bad userId';
+  if (!isFiniteNumber(s.createdAt)) return 'bad createdAt';
+  if (!isFiniteNumber(s.lastSeenAt)) return 'bad lastSeenAt';
+  if (!isFiniteNumber(s.idleTimeoutMs) || s.idleTimeoutMs < 0) return 'bad idleTimeoutMs';
+  if (!isFiniteNumber(s.absoluteExpiresAt)) return 'bad absoluteExpiresAt';
+  if (s.authenticatedAt !== null && !isFiniteNumber(s.authenticatedAt)) return 'bad authenticatedAt';
+  if (!checkClient(s.client)) return 'bad client';
+  if (s.data === null || typeof s.data !== 'object' || Array.isArray(s.data)) return 'bad data';
+  const data = s.data as Record<string, unknown>;
+  for (const key of Object.keys(data))
+    if (typeof data[key] !== 'string') return `data "${key}" is not JSON text`;
+  return null;
+}
+
+/**
+ * The one validation of a record's fields, for stores: each maps its raw fields (hash
+ * fields, columns, JSON) to a `RawStoredSession` and gets back the typed record, or what is
+ * wrong with it (a `corrupt` load's detail). Stores need it before the core sees the record:
+ * they compute expiry and touches from these fields, and list them. Never throws. The data
+ * texts are not parsed here (`decodeStored` does, once per request).
+ */
+export function validateStored(raw: RawStoredSession): StoredSession | string {
+  try {
+    return problemOf(raw) ?? (raw as StoredSession);
+  } catch {
+    return 'unreadable record';
+  }
+}
+
 export type DecodedRecord =
   | { readonly ok: true; readonly data: Map<string, unknown> }
   | { readonly ok: false; readonly detail: string };
 
-/** Validate a stored session's metadata and decode its data into a Map. Never throws. */
+/** Validate a stored session (as `validateStored`) and decode its data into a Map. Never throws. */
 export function decodeStored(s: StoredSession): DecodedRecord {
   try {
-    if (s === null || typeof s !== 'object') return { ok: false, detail: 'not an object' };
-    if (s.version !== 1) return { ok: false, detail: `unknown version ${String(s.version)}` };
-    if (typeof s.handle !== 'string' || s.handle.length === 0) return { ok: false, detail: 'bad handle' };
-    if (s.userId !== null && (typeof s.userId !== 'string' || s.userId.length === 0))
-      return { ok: false, detail: 'bad userId' };
-    if (!isFiniteNumber(s.createdAt)) return { ok: false, detail: 'bad createdAt' };
-    if (!isFiniteNumber(s.lastSeenAt)) return { ok: false, detail: 'bad lastSeenAt' };
-    if (!isFiniteNumber(s.idleTimeoutMs)) return { ok: false, detail: 'bad idleTimeoutMs' };
-    if (!isFiniteNumber(s.absoluteExpiresAt)) return { ok: false, detail: 'bad absoluteExpiresAt' };
-    if (s.authenticatedAt !== null && !isFiniteNumber(s.authenticatedAt))
-      return { ok: false, detail: 'bad authenticatedAt' };
-    if (!checkClient(s.client)) return { ok: false, detail: 'bad client' };
-    if (s.data === null || typeof s.data !== 'object') return { ok: false, detail: 'bad data' };
+    const problem = problemOf(s);
+    if (problem !== null) return { ok: false, detail: problem };
     const data = new Map<string, unknown>();
     for (const key of Object.keys(s.data)) {
       if (FORBIDDEN_KEYS.has(key)) return { ok: false, detail: `prototype key "${key}"` };
-      const text = s.data[key];
-      if (typeof text !== 'string') return { ok: false, detail: `data "${key}" is not JSON text` };
-      data.set(key, parseValue(text));
+      data.set(key, parseValue(s.data[key]!));
     }
     return { ok: true, data };
   } catch (error) {

@@ -176,14 +176,8 @@ export class RequestSession<D = SessionData> implements Session<D> {
         this.#rawText = s.data;
       }
     } else {
-      this.#emitRejected(
-        result.status === 'gone' ? 'gone' : result.status === 'corrupt' ? 'corrupt' : 'unknown',
-        handle,
-      );
-      const outcome: LoadOutcome =
-        result.status === 'gone'
-          ? { status: 'gone', reason: result.reason === 'logout' ? 'destroyed' : result.reason }
-          : { status: result.status };
+      this.#emitRejected(result.status === 'corrupt' ? 'corrupt' : 'unknown', handle);
+      const outcome: LoadOutcome = { status: result.status };
       event = { type: 'load', sid: parsed.sid, outcome, clientChanges: [] };
     }
     await this.#apply(event, true);
@@ -692,7 +686,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
     for (const effect of next.effects) {
       const outcome = await this.#run(effect, ctx.now, duringLoad);
       if (outcome === 'gone') {
-        state = transition(state, { type: 'revoked', reason: 'revoked' }, ctx).state;
+        state = transition(state, { type: 'revoked' }, ctx).state;
         this.#setCookie(this.#m.cookie.name, serializeCookie(this.#m.cookie, '', { maxAge: 0 }));
       }
     }
@@ -779,7 +773,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
       }
       case 'store.destroy': {
         const key = this.#keyOf(effect.sid);
-        const op = () => m.store.destroy(key, { now, userId: effect.userId, reason: effect.reason });
+        const op = () => m.store.destroy(key, { now, userId: effect.userId });
         if (duringLoad) {
           // Cleaning up an expired or corrupt record is best effort; the request goes on anonymous.
           await m.call('destroy', handleOf(key), op).catch(() => undefined);

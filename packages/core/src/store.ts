@@ -31,6 +31,7 @@
  * get/set/delete; it declares `atomicMerge: false, atomicRotate: false`.
  */
 
+import { SessionError } from './errors.js';
 import type { DataLimits } from './limits.js';
 
 /** Identifies a stored session. Contains no secret. */
@@ -99,19 +100,25 @@ export interface SessionPatch {
   readonly unset: readonly string[];
 }
 
-/** Why a session that once existed is gone, for stores that keep tombstones (`reportsGone`). */
-export type GoneReason = 'revoked' | 'evicted' | 'logout';
+/** The options every store call takes: the core's clock reading (see "Conventions" above). */
+export interface StoreCallOptions {
+  /** ms since the Unix epoch, from the manager's clock; the store's only notion of time. */
+  readonly now: number;
+}
 
+/**
+ * What `load` found. A store keeps no tombstones: a session that was destroyed, revoked,
+ * evicted or never existed is `missing` alike (the core's events say why a session ended,
+ * where it ended).
+ */
 export type LoadResult =
   /** `touched` is true when this load extended the idle deadline (and wrote). */
   | { readonly status: 'found'; readonly session: StoredSession; readonly touched: boolean }
   | { readonly status: 'missing' }
-  | { readonly status: 'gone'; readonly reason: GoneReason }
   /** The stored bytes could not be decoded. The core reports it and destroys the key. */
   | { readonly status: 'corrupt'; readonly detail: string };
 
-export interface LoadOptions {
-  readonly now: number;
+export interface LoadOptions extends StoreCallOptions {
   /**
    * Touch when `now - lastSeenAt >= touchIntervalMs` and the session is still valid:
    * set `lastSeenAt = now` and extend the expiry to `expiresAtOf(updated)` (never past
@@ -122,8 +129,7 @@ export interface LoadOptions {
 
 export type UpdateResult = 'ok' | 'missing';
 
-export interface RotateInput {
-  readonly now: number;
+export interface RotateInput extends StoreCallOptions {
   /**
    * The session being replaced, or `null` when there is none stored. When given, it must
    * still exist: the store deletes it and removes it from `userId`'s index in the same
@@ -154,12 +160,35 @@ export type RotateResult =
   | { readonly status: 'limit' }
   | { readonly status: 'conflict' };
 
-export interface DestroyOptions {
-  readonly now: number;
+export interface DestroyOptions extends StoreCallOptions {
   /** Owner, so the index entry goes too. */
   readonly userId: string | null;
-  /** Recorded in a tombstone by stores that keep them. */
-  readonly reason: GoneReason | 'expired' | 'corrupt';
+}
+
+/**
+ * Which of a user's sessions `revokeUserSessions` ends. At most one of `only` and `except`:
+ * neither revokes them all.
+ */
+export interface RevokeOptions extends StoreCallOptions {
+  /** Revoke just the session with this public handle (if it is the user's). */
+  readonly only?: string;
+  /** Revoke all but this one (the caller's own session, for "log out other devices"). */
+  readonly except?: SessionKey;
+}
+
+/**
+ * Rejects, with `invalid_state` (a programming error), `RevokeOptions` that name both `only`
+ * and `except`, or an `only` that is not a non-empty string: a store that read `''` as "no
+ * `only`" would revoke every session. Stores call it first, so a bad call changes nothing.
+ */
+export function checkRevokeOptions(options: RevokeOptions): void {
+  const { only, except } = options;
+  if (only !== undefined && except !== undefined) {
+    throw new SessionError('invalid_state', 'revokeUserSessions takes `only` or `except`, not both.');
+  }
+  if (only !== undefined && (typeof only !== 'string' || only.length === 0)) {
+    throw new SessionError('invalid_state', 'revokeUserSessions: `only` must be a non-empty handle.');
+  }
 }
 
 /** One entry of a user's session list. */
@@ -188,8 +217,10 @@ export function userSessionInfoOf(session: StoredSession, key: SessionKey): User
 }
 
 /**
- * What the store guarantees, declared rather than guessed. The conformance kit runs the
- * cases a flag promises; the core documents what it cannot promise when a flag is false.
+ * What the store guarantees, declared rather than guessed. A flag exists only because the
+ * conformance kit runs the cases it promises. Other properties (may the store evict live
+ * sessions, do sessions survive a restart, is the per-user index exact) are the store's
+ * README's to state in prose: no code branches on them.
  */
 export interface StoreCapabilities {
   /** Concurrent `update`s of different keys of one session never lose each other. */
@@ -198,14 +229,6 @@ export interface StoreCapabilities {
   readonly atomicRotate: boolean;
   /** `update` never recreates a session that was destroyed, revoked, evicted or expired. */
   readonly noResurrect: boolean;
-  /** The per-user index is exact: every live session is listed and revocable. */
-  readonly exactIndex: boolean;
-  /** `load` can answer `gone` with the reason (tombstones). */
-  readonly reportsGone: boolean;
-  /** May drop live sessions on its own (memory pressure, LRU): the app must tolerate it. */
-  readonly mayEvict: boolean;
-  /** Sessions survive a restart of the application process. */
-  readonly persistent: boolean;
 }
 
 export interface SessionStore {
@@ -246,7 +269,7 @@ export interface SessionStore {
    * the record as written (storing nothing is fine), and the key stays free. Rejects with
    * `session_too_large` (writing nothing) when `session.data` is over `limits`.
    */
-  create(key: SessionKey, session: StoredSession, options: { readonly now: number }): Promise<boolean>;
+  create(key: SessionKey, session: StoredSession, options: StoreCallOptions): Promise<boolean>;
 
   /**
    * Apply a delta to an existing session in ONE round trip: set and remove only the keys
@@ -255,7 +278,7 @@ export interface SessionStore {
    * Rejects with `session_too_large` (writing nothing) when the patch sets keys and the
    * stored data after it, concurrent writes included, would be over `limits`.
    */
-  update(key: SessionKey, patch: SessionPatch, options: { readonly now: number }): Promise<UpdateResult>;
+  update(key: SessionKey, patch: SessionPatch, options: StoreCallOptions): Promise<UpdateResult>;
 
   /**
    * Login, privilege change or regenerate, atomically. See `RotateInput`. One round trip where
@@ -268,19 +291,17 @@ export interface SessionStore {
   destroy(key: SessionKey, options: DestroyOptions): Promise<boolean>;
 
   /** A user's live sessions, oldest first. Prunes expired index entries it meets. */
-  listUserSessions(userId: string, options: { readonly now: number }): Promise<readonly UserSessionInfo[]>;
-
-  /** Revoke one of a user's sessions by public handle. Answers whether one was revoked. */
-  revokeUserSession(userId: string, handle: string, options: { readonly now: number }): Promise<boolean>;
+  listUserSessions(userId: string, options: StoreCallOptions): Promise<readonly UserSessionInfo[]>;
 
   /**
-   * Revoke all of a user's sessions, except `except` when given, atomically (sessions
-   * created by a login that completed before this call never survive it). Answers how many.
+   * Revoke a user's sessions in ONE round trip and answer how many it revoked: the one whose
+   * public handle is `only` (0 or 1; a handle of another user's session revokes nothing),
+   * all but `except`, or all of them. Revoking all (or all but one) is atomic: sessions
+   * created by a login that completed before this call never survive it. Rejects with
+   * `invalid_state`, changing nothing, when both `only` and `except` are given
+   * (`checkRevokeOptions`).
    */
-  revokeUserSessions(
-    userId: string,
-    options: { readonly now: number; readonly except?: SessionKey },
-  ): Promise<number>;
+  revokeUserSessions(userId: string, options: RevokeOptions): Promise<number>;
 
   /** Release what the store opened itself. Never closes a client the user passed in. */
   close?(): Promise<void>;

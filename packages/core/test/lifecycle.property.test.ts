@@ -114,7 +114,7 @@ describe('lifecycle invariants (fast-check)', () => {
                 stored.delete(state.sid);
                 dead.add(state.sid);
               }
-              event = { type: 'revoked', reason: 'revoked' };
+              event = { type: 'revoked' };
               break;
             case 'commit':
               event = { type: 'commit', dirty: s.dirty };

@@ -79,7 +79,7 @@ describe('MemoryStore eviction', () => {
     expect(s.size).toBe(5);
     expect(await live(second)).toBe(false);
     expect(await live(first)).toBe(true);
-    expect((await s.load(second, { now: NOW, touchIntervalMs: 0 })).status).toBe('gone');
+    expect((await s.load(second, { now: NOW, touchIntervalMs: 0 })).status).toBe('missing');
   });
 
   it('signed-in sessions may fill maxEntries: anonymous ones go first, then the least recently used signed-in one', async () => {

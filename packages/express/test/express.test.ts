@@ -27,7 +27,6 @@ function slowStore(inner: SessionStore, delay: { ms: number; fail: boolean }): S
     rotate: (...a) => later(() => inner.rotate(...a)),
     destroy: (...a) => inner.destroy(...a),
     listUserSessions: (...a) => inner.listUserSessions(...a),
-    revokeUserSession: (...a) => inner.revokeUserSession(...a),
     revokeUserSessions: (...a) => inner.revokeUserSessions(...a),
   };
 }

@@ -10,11 +10,13 @@
  */
 import {
   checkDataLimits,
+  checkRevokeOptions,
   type DataLimits,
   type DestroyOptions,
   expiresAtOf,
   type LoadOptions,
   type LoadResult,
+  type RevokeOptions,
   type RotateInput,
   type RotateResult,
   resolveDataLimits,
@@ -23,6 +25,7 @@ import {
   type SessionPatch,
   type SessionStore,
   type ShardTags,
+  type StoreCallOptions,
   type StoreCapabilities,
   type StoredSession,
   shardTags,
@@ -72,12 +75,6 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   atomicMerge: true,
   atomicRotate: true,
   noResurrect: true,
-  // memcached may evict the index item or lose its server: then the index under-reports.
-  exactIndex: false,
-  reportsGone: false,
-  mayEvict: true,
-  // Sessions live outside the app process; a restart of memcached itself loses them all.
-  persistent: true,
 });
 
 const WHO = '[tessera] [memcached] ';
@@ -168,7 +165,7 @@ export class MemcachedStore implements SessionStore {
     return { status: 'found', session: last!, touched: false };
   }
 
-  async create(key: SessionKey, session: StoredSession, options: { readonly now: number }): Promise<boolean> {
+  async create(key: SessionKey, session: StoredSession, options: StoreCallOptions): Promise<boolean> {
     checkDataLimits(session.data, this.limits, WHO);
     const ttl = exptimeOf(expiresAtOf(session), options.now);
     // Already expired: created, and gone at once (the contract's one rule; not a collision).
@@ -182,11 +179,7 @@ export class MemcachedStore implements SessionStore {
     return r!.code === 'HD';
   }
 
-  async update(
-    key: SessionKey,
-    patch: SessionPatch,
-    options: { readonly now: number },
-  ): Promise<UpdateResult> {
+  async update(key: SessionKey, patch: SessionPatch, options: StoreCallOptions): Promise<UpdateResult> {
     const { now } = options;
     const server = this.#server(key);
     const item = sessionItemKey(this.#ctx.prefix, key.id);
@@ -244,19 +237,15 @@ export class MemcachedStore implements SessionStore {
     return r!.code === 'HD';
   }
 
-  listUserSessions(userId: string, options: { readonly now: number }): Promise<readonly UserSessionInfo[]> {
+  listUserSessions(userId: string, options: StoreCallOptions): Promise<readonly UserSessionInfo[]> {
     return this.#index.list(userId, options.now);
   }
 
-  revokeUserSession(userId: string, handle: string, options: { readonly now: number }): Promise<boolean> {
-    return this.#index.revokeOne(userId, handle, options.now);
-  }
-
-  revokeUserSessions(
-    userId: string,
-    options: { readonly now: number; readonly except?: SessionKey },
-  ): Promise<number> {
-    return this.#index.revokeAll(userId, options.now, options.except);
+  async revokeUserSessions(userId: string, options: RevokeOptions): Promise<number> {
+    checkRevokeOptions(options);
+    const { now, only, except } = options;
+    if (only !== undefined) return (await this.#index.revokeOne(userId, only, now)) ? 1 : 0;
+    return this.#index.revokeAll(userId, now, except);
   }
 
   async close(): Promise<void> {

@@ -37,7 +37,7 @@ describe.skipIf(noMemcached)('corrupt items', () => {
       const r = await store.load(key, { now: Date.now(), touchIntervalMs: 0 });
       expect(r.status).toBe('corrupt');
       expect(await store.update(key, { set: { a: '1' }, unset: [] }, { now: Date.now() })).toBe('missing');
-      expect(await store.destroy(key, { now: Date.now(), userId: null, reason: 'corrupt' })).toBe(true);
+      expect(await store.destroy(key, { now: Date.now(), userId: null })).toBe(true);
     });
   }
 

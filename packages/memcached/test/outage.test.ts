@@ -95,7 +95,7 @@ describe.skipIf(noMemcached || externalServers)('memcached going away and coming
       single.load(key, { now, touchIntervalMs: MIN }),
       single.create(key, storedSession({ now }), { now }),
       single.update(key, { set: {}, unset: [] }, { now }),
-      single.destroy(key, { now, userId: 'u1', reason: 'logout' }),
+      single.destroy(key, { now, userId: 'u1' }),
       single.rotate({
         now,
         from: null,

@@ -8,11 +8,13 @@
  */
 import {
   checkDataLimits,
+  checkRevokeOptions,
   type DataLimits,
   type DestroyOptions,
   expiresAtOf,
   type LoadOptions,
   type LoadResult,
+  type RevokeOptions,
   type RotateInput,
   type RotateResult,
   resolveDataLimits,
@@ -20,6 +22,7 @@ import {
   type SessionKey,
   type SessionPatch,
   type SessionStore,
+  type StoreCallOptions,
   type StoreCapabilities,
   type StoredSession,
   type UpdateResult,
@@ -74,10 +77,6 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   atomicMerge: true,
   atomicRotate: true,
   noResurrect: true,
-  exactIndex: true,
-  reportsGone: false,
-  mayEvict: false,
-  persistent: true,
 });
 
 interface Statements {
@@ -181,7 +180,7 @@ export class PostgresStore implements SessionStore {
     return { status: 'found', session, touched: row.touched === true };
   }
 
-  async create(key: SessionKey, session: StoredSession, options: { readonly now: number }): Promise<boolean> {
+  async create(key: SessionKey, session: StoredSession, options: StoreCallOptions): Promise<boolean> {
     checkDataLimits(session.data, this.limits, WHO);
     const rows = await this.#run(this.#sql.create, [
       ...rowParams(key, session, expiresAtOf(session)),
@@ -190,11 +189,7 @@ export class PostgresStore implements SessionStore {
     return rows.length > 0;
   }
 
-  async update(
-    key: SessionKey,
-    patch: SessionPatch,
-    options: { readonly now: number },
-  ): Promise<UpdateResult> {
+  async update(key: SessionKey, patch: SessionPatch, options: StoreCallOptions): Promise<UpdateResult> {
     const keys = Object.keys(patch.set);
     const [row] = await this.#run<{ found: boolean; ok: boolean }>(this.#sql.update, [
       key.id,
@@ -237,10 +232,7 @@ export class PostgresStore implements SessionStore {
     return rows[0]?.live === true;
   }
 
-  async listUserSessions(
-    userId: string,
-    options: { readonly now: number },
-  ): Promise<readonly UserSessionInfo[]> {
+  async listUserSessions(userId: string, options: StoreCallOptions): Promise<readonly UserSessionInfo[]> {
     const rows = await this.#run<SessionRow>(this.#sql.list, [userId, options.now]);
     const out: UserSessionInfo[] = [];
     for (const row of rows) {
@@ -252,23 +244,13 @@ export class PostgresStore implements SessionStore {
     return out;
   }
 
-  async revokeUserSession(
-    userId: string,
-    handle: string,
-    options: { readonly now: number },
-  ): Promise<boolean> {
-    return (await this.#run(this.#sql.revokeOne, [userId, handle, options.now])).length > 0;
-  }
-
-  async revokeUserSessions(
-    userId: string,
-    options: { readonly now: number; readonly except?: SessionKey },
-  ): Promise<number> {
-    const rows = await this.#run<{ n: number }>(this.#sql.revokeAll, [
-      userId,
-      options.except?.id ?? null,
-      options.now,
-    ]);
+  async revokeUserSessions(userId: string, options: RevokeOptions): Promise<number> {
+    checkRevokeOptions(options);
+    const { now, only, except } = options;
+    // One session needs no lock against logins: a plain DELETE. All (or all but one) goes
+    // through the function that takes the logins' per-user lock. Either way one statement.
+    if (only !== undefined) return (await this.#run(this.#sql.revokeOne, [userId, only, now])).length;
+    const rows = await this.#run<{ n: number }>(this.#sql.revokeAll, [userId, except?.id ?? null, now]);
     return rows[0]?.n ?? 0;
   }
 }

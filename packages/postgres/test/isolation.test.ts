@@ -142,8 +142,8 @@ describe.skipIf(postgresMissing())('isolation levels (real server)', () => {
     const r = await store.load(anon, { now: now + 1, touchIntervalMs: 0 });
     expect(r.status === 'found' && r.session.data).toEqual({ a: '1' });
     expect(await store.listUserSessions(user, { now })).toHaveLength(1);
-    expect(await store.revokeUserSession(user, s.session.handle, { now })).toBe(true);
-    expect(await store.destroy(anon, { now, userId: null, reason: 'logout' })).toBe(true);
+    expect(await store.revokeUserSessions(user, { now, only: s.session.handle })).toBe(1);
+    expect(await store.destroy(anon, { now, userId: null })).toBe(true);
   });
 
   it('an explicit REPEATABLE READ transaction on a Client is refused; after it, READ COMMITTED works', async () => {

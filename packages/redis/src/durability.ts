@@ -11,7 +11,7 @@ import { SessionError } from '@tessera/session-core';
 export interface DurabilityShortfall {
   /**
    * `'login'` (a rotate that wrote), `'logout'` (a destroy that removed a session) or
-   * `'revoke'` (`revokeUserSession(s)` that removed at least one).
+   * `'revoke'` (`revokeUserSessions` that removed at least one).
    */
   readonly operation: 'login' | 'logout' | 'revoke';
   /** Replicas that acknowledged the write within `timeoutMs`. */

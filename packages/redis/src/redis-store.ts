@@ -8,11 +8,13 @@
  */
 import {
   checkDataLimits,
+  checkRevokeOptions,
   type DataLimits,
   type DestroyOptions,
   expiresAtOf,
   type LoadOptions,
   type LoadResult,
+  type RevokeOptions,
   type RotateInput,
   type RotateResult,
   resolveDataLimits,
@@ -21,6 +23,7 @@ import {
   type SessionPatch,
   type SessionStore,
   type ShardTags,
+  type StoreCallOptions,
   type StoreCapabilities,
   type StoredSession,
   shardTags,
@@ -102,14 +105,6 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   atomicMerge: true,
   atomicRotate: true,
   noResurrect: true,
-  exactIndex: true,
-  // No tombstones: a removed session reads as `missing`. Keeping them would cost a key
-  // per logout/revocation for their lifetime; the core's events already record why.
-  reportsGone: false,
-  // Only if the server's maxmemory-policy may evict keys; `noeviction` or `volatile-*` with
-  // enough memory never drops sessions. Declared true because the store cannot know.
-  mayEvict: true,
-  persistent: true,
 });
 
 function isScriptClient(client: unknown): client is ScriptClient {
@@ -280,7 +275,7 @@ class RedisStore implements SessionStore {
     return { status: 'found', session, touched: reply.charCodeAt(0) === 49 /* '1' */ };
   }
 
-  async create(key: SessionKey, session: StoredSession, options: { readonly now: number }): Promise<boolean> {
+  async create(key: SessionKey, session: StoredSession, options: StoreCallOptions): Promise<boolean> {
     this.#checkTag(key);
     checkDataLimits(session.data, this.limits, WHO);
     const ttl = expiresAtOf(session) - options.now;
@@ -296,11 +291,7 @@ class RedisStore implements SessionStore {
     return reply === 1;
   }
 
-  async update(
-    key: SessionKey,
-    patch: SessionPatch,
-    options: { readonly now: number },
-  ): Promise<UpdateResult> {
+  async update(key: SessionKey, patch: SessionPatch, options: StoreCallOptions): Promise<UpdateResult> {
     if (!this.#validTag(key.tag)) return 'missing';
     const reply = await this.#changing([key], null, () =>
       this.#runner.run(
@@ -435,10 +426,7 @@ class RedisStore implements SessionStore {
     ];
   }
 
-  async listUserSessions(
-    userId: string,
-    options: { readonly now: number },
-  ): Promise<readonly UserSessionInfo[]> {
+  async listUserSessions(userId: string, options: StoreCallOptions): Promise<readonly UserSessionInfo[]> {
     const tag = this.#tags.of(userId);
     const reply = await this.#runner.run(SCRIPTS.list, [this.#base(tag)], [userId, String(options.now)]);
     const out: UserSessionInfo[] = [];
@@ -453,33 +441,17 @@ class RedisStore implements SessionStore {
     return out;
   }
 
-  async revokeUserSession(
-    userId: string,
-    handle: string,
-    options: { readonly now: number },
-  ): Promise<boolean> {
+  async revokeUserSessions(userId: string, options: RevokeOptions): Promise<number> {
+    checkRevokeOptions(options);
+    const { only, except } = options;
+    const [mode, arg] =
+      only !== undefined ? ['only', only] : except !== undefined ? ['except', except.id] : ['all', ''];
     const reply = await this.#changing([], userId, () =>
       this.#write(
         'revoke',
-        SCRIPTS.revokeOne,
+        SCRIPTS.revoke,
         [this.#base(this.#tags.of(userId))],
-        [userId, handle, String(options.now)],
-        (r) => r === 1,
-      ),
-    );
-    return reply === 1;
-  }
-
-  async revokeUserSessions(
-    userId: string,
-    options: { readonly now: number; readonly except?: SessionKey },
-  ): Promise<number> {
-    const reply = await this.#changing([], userId, () =>
-      this.#write(
-        'revoke',
-        SCRIPTS.revokeAll,
-        [this.#base(this.#tags.of(userId))],
-        [userId, String(options.now), options.except?.id ?? ''],
+        [userId, String(options.now), mode, arg],
         (r) => typeof r === 'number' && r > 0,
       ),
     );

@@ -114,7 +114,7 @@ describe.skipIf(noRedis)('durability on a standalone master', () => {
       const replicaClient = new Redis({ port: replicaPort, host: '127.0.0.1', lazyConnect: true });
       clients.push(replicaClient);
       expect(await replicaClient.exists(`tessera:{${key.tag}}s:${key.id}`)).toBe(1);
-      expect(await store.destroy(key, { now: Date.now(), userId: 'dora', reason: 'logout' })).toBe(true);
+      expect(await store.destroy(key, { now: Date.now(), userId: 'dora' })).toBe(true);
       expect(await replicaClient.exists(`tessera:{${key.tag}}s:${key.id}`)).toBe(0);
       replicaClient.disconnect();
     }
@@ -150,7 +150,7 @@ describe.skipIf(noRedis)('durability on a standalone master', () => {
       const handle = (await store.listUserSessions('ida', { now: Date.now() })).find(
         (s) => s.key.id === first!.id,
       )!.handle;
-      expect(await store.revokeUserSession('ida', handle, { now: Date.now() })).toBe(true);
+      expect(await store.revokeUserSessions('ida', { now: Date.now(), only: handle })).toBe(1);
       // No sleep: the answer only came after the replica acknowledged.
       expect(await onReplica(first!)).toBe(0);
       expect(await store.revokeUserSessions('ida', { now: Date.now() })).toBe(2);
@@ -171,7 +171,7 @@ describe.skipIf(noRedis)('durability on a standalone master', () => {
     expect((error as Error).message).toMatch(/only 1 of 2 replica/);
     expect((await store.load(key, { now, touchIntervalMs: 60_000 })).status).toBe('found');
     // A logout that removes nothing has nothing to lose: no shortfall.
-    expect(await store.destroy(keyFor(store, 'eve'), { now, userId: 'eve', reason: 'logout' })).toBe(false);
+    expect(await store.destroy(keyFor(store, 'eve'), { now, userId: 'eve' })).toBe(false);
     // A revocation that removed sessions is refused the same way (and stands on the master).
     const revoke = await rejectionOf(store.revokeUserSessions('eve', { now }));
     expect(isSessionError(revoke, 'store_unavailable')).toBe(true);
@@ -179,7 +179,7 @@ describe.skipIf(noRedis)('durability on a standalone master', () => {
     expect((await store.load(key, { now, touchIntervalMs: 60_000 })).status).toBe('missing');
     // Nothing left to revoke: nothing to lose, no shortfall.
     expect(await store.revokeUserSessions('eve', { now })).toBe(0);
-    expect(await store.revokeUserSession('eve', 'no-such-handle', { now })).toBe(false);
+    expect(await store.revokeUserSessions('eve', { now, only: 'no-such-handle' })).toBe(0);
   });
 
   it('onShortfall reports instead of throwing', async () => {
@@ -192,10 +192,10 @@ describe.skipIf(noRedis)('durability on a standalone master', () => {
     });
     const { key, result } = await login(store, 'fay');
     expect(result.status).toBe('ok');
-    expect(await store.destroy(key, { now: Date.now(), userId: 'fay', reason: 'logout' })).toBe(true);
+    expect(await store.destroy(key, { now: Date.now(), userId: 'fay' })).toBe(true);
     await login(store, 'fay');
     const [only] = await store.listUserSessions('fay', { now: Date.now() });
-    expect(await store.revokeUserSession('fay', only!.handle, { now: Date.now() })).toBe(true);
+    expect(await store.revokeUserSessions('fay', { now: Date.now(), only: only!.handle })).toBe(1);
     await login(store, 'fay');
     expect(await store.revokeUserSessions('fay', { now: Date.now() })).toBe(1);
     expect(seen).toEqual([
@@ -252,7 +252,7 @@ describe.skipIf(noRedis || noCluster)('durability on a local Cluster (3 masters 
       const userId = `cluster-user-${i}`;
       const { key, result } = await login(store, userId);
       expect(result.status).toBe('ok');
-      expect(await store.destroy(key, { now: Date.now(), userId, reason: 'logout' })).toBe(true);
+      expect(await store.destroy(key, { now: Date.now(), userId })).toBe(true);
       await login(store, userId);
       expect(await store.revokeUserSessions(userId, { now: Date.now() })).toBe(1);
     }

@@ -88,7 +88,7 @@ describe.skipIf(noRedis)('redis store: TTLs and races', () => {
     );
     await Promise.all([
       ...updates.slice(0, 25),
-      store.destroy(key, { now, userId: u, reason: 'logout' }),
+      store.destroy(key, { now, userId: u }),
       ...updates.slice(25),
     ]);
     expect(await redis.exists(name(key))).toBe(0);

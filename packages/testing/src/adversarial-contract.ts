@@ -1003,7 +1003,7 @@ export function describeAdversarialContract(options: AdversarialContractOptions)
             expect(found.status).toBe('found');
             if (found.status !== 'found') return;
             // Written through the store's own API, so it lands in the store's real layout.
-            await inner.destroy(key, { now, userId: null, reason: 'corrupt' });
+            await inner.destroy(key, { now, userId: null });
             expect(await inner.create(key, corrupt(found.session), { now })).toBe(true);
             events.length = 0;
             store.reset();

@@ -12,7 +12,6 @@ export type StoreOperation =
   | 'rotate'
   | 'destroy'
   | 'listUserSessions'
-  | 'revokeUserSession'
   | 'revokeUserSessions';
 
 /** Every SessionStore method that talks to the backend, in contract order. */
@@ -23,7 +22,6 @@ export const STORE_OPERATIONS: readonly StoreOperation[] = Object.freeze([
   'rotate',
   'destroy',
   'listUserSessions',
-  'revokeUserSession',
   'revokeUserSessions',
 ]);
 

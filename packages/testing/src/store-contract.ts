@@ -200,9 +200,9 @@ export function describeStoreContract(options: StoreContractOptions): void {
         const now = Date.now();
         const key = keyFor(store);
         await store.create(key, storedSession({ now }), { now });
-        expect(await store.destroy(key, { now, userId: null, reason: 'logout' })).toBe(true);
-        expect(['missing', 'gone']).toContain((await load(key, now)).status);
-        expect(await store.destroy(key, { now, userId: null, reason: 'logout' })).toBe(false);
+        expect(await store.destroy(key, { now, userId: null })).toBe(true);
+        expect((await load(key, now)).status).toBe('missing');
+        expect(await store.destroy(key, { now, userId: null })).toBe(false);
       });
 
       it.runIf(Boolean(options.corrupt))(
@@ -459,17 +459,31 @@ export function describeStoreContract(options: StoreContractOptions): void {
         expect(await live(key, now)).toBe(false);
       });
 
-      it('revokes one session by handle, and only for its owner', async () => {
+      it('revokes one session by handle (`only`), and only for its owner', async () => {
         const u = user();
         const a = await login(u, 5, 'evict-oldest');
         const b = await login(u, 5, 'evict-oldest');
         const now = Date.now();
-        expect(await store.revokeUserSession('someone-else', a.session.handle, { now })).toBe(false);
+        const only = a.session.handle;
+        expect(await store.revokeUserSessions('someone-else', { now, only })).toBe(0);
         expect(await live(a.key)).toBe(true);
-        expect(await store.revokeUserSession(u, a.session.handle, { now })).toBe(true);
+        expect(await store.revokeUserSessions(u, { now, only })).toBe(1);
         expect(await live(a.key)).toBe(false);
         expect(await live(b.key)).toBe(true);
-        expect(await store.revokeUserSession(u, a.session.handle, { now })).toBe(false);
+        expect(await store.revokeUserSessions(u, { now, only })).toBe(0);
+        expect((await store.listUserSessions(u, { now })).map((s) => s.handle)).toEqual([b.session.handle]);
+      });
+
+      it('one way to revoke (issue #15): `only` with `except` is refused and revokes nothing', async () => {
+        const u = user();
+        const a = await login(u, 5, 'evict-oldest');
+        const b = await login(u, 5, 'evict-oldest');
+        const now = Date.now();
+        await expect(
+          store.revokeUserSessions(u, { now, only: a.session.handle, except: b.key }),
+        ).rejects.toMatchObject({ code: 'invalid_state' });
+        expect(await live(a.key)).toBe(true);
+        expect(await live(b.key)).toBe(true);
       });
 
       it('revokes all, or all but one', async () => {
@@ -489,7 +503,7 @@ export function describeStoreContract(options: StoreContractOptions): void {
         const u = user();
         const a = await login(u, 5, 'evict-oldest');
         const now = Date.now();
-        await store.destroy(a.key, { now, userId: u, reason: 'logout' });
+        await store.destroy(a.key, { now, userId: u });
         expect(await store.listUserSessions(u, { now })).toEqual([]);
       });
     });
@@ -546,7 +560,7 @@ export function describeStoreContract(options: StoreContractOptions): void {
         const now = Date.now();
         const u = user();
         const { key } = await login(u, 5, 'evict-oldest', now);
-        await store.destroy(key, { now, userId: u, reason: 'logout' });
+        await store.destroy(key, { now, userId: u });
         expect(await store.update(key, { set: { late: '1' }, unset: [] }, { now })).toBe('missing');
         expect(await live(key, now)).toBe(false);
         expect(await store.listUserSessions(u, { now })).toEqual([]);
@@ -588,15 +602,7 @@ export function describeStoreContract(options: StoreContractOptions): void {
 
     it('declares every capability as a boolean', () => {
       const c = store.capabilities;
-      for (const flag of [
-        'atomicMerge',
-        'atomicRotate',
-        'noResurrect',
-        'exactIndex',
-        'reportsGone',
-        'mayEvict',
-        'persistent',
-      ] as const) {
+      for (const flag of ['atomicMerge', 'atomicRotate', 'noResurrect'] as const) {
         expect(typeof c[flag]).toBe('boolean');
       }
     });

@@ -3,7 +3,7 @@
  * items. Decoding is strict: anything unexpected is `corrupt`, never patched up.
  */
 import { createHash } from 'node:crypto';
-import { SessionError, type StoredClient, type StoredSession } from '@tessera/session-core';
+import { SessionError, type StoredSession, validateStored } from '@tessera/session-core';
 
 /** memcached's own limit is 250 bytes; keys are ASCII here, so characters = bytes. */
 export const MAX_KEY_BYTES = 249;
@@ -53,15 +53,17 @@ type Decoded<T> = { ok: true; value: T } | { ok: false; detail: string };
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 
-function decodeClient(v: unknown): StoredClient | null | undefined {
-  if (v === null) return null;
-  if (typeof v !== 'object') return undefined;
-  const c = v as Record<string, unknown>;
-  if (!isStr(c.ip) || !isStr(c.ipPrefix) || !isStr(c.userAgent) || !isStr(c.uaHash)) return undefined;
-  return { ip: c.ip, ipPrefix: c.ipPrefix, userAgent: c.userAgent, uaHash: c.uaHash };
+/** A copy with a null prototype, so a stored key named "__proto__" stays a plain key. */
+function dataOf(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = Object.create(null);
+  for (const k of Object.keys(value)) out[k] = (value as Record<string, unknown>)[k];
+  return out;
 }
 
-export function decodeSession(bytes: Buffer): Decoded<StoredSession> {
+/** Parse the item's JSON; the core's `validateStored` judges the fields. */ export function decodeSession(
+  bytes: Buffer,
+): Decoded<StoredSession> {
   let raw: unknown;
   try {
     raw = JSON.parse(bytes.toString('utf8'));
@@ -71,46 +73,19 @@ export function decodeSession(bytes: Buffer): Decoded<StoredSession> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     return { ok: false, detail: 'not an object' };
   const r = raw as Record<string, unknown>;
-  if (r.version !== 1) return { ok: false, detail: `unknown record version ${String(r.version)}` };
-  const client = decodeClient(r.client);
-  if (
-    !isStr(r.handle) ||
-    !(r.userId === null || isStr(r.userId)) ||
-    !isNum(r.createdAt) ||
-    !isNum(r.lastSeenAt) ||
-    !isNum(r.idleTimeoutMs) ||
-    !isNum(r.absoluteExpiresAt) ||
-    !(r.authenticatedAt === null || isNum(r.authenticatedAt)) ||
-    client === undefined ||
-    typeof r.data !== 'object' ||
-    r.data === null ||
-    Array.isArray(r.data)
-  ) {
-    return { ok: false, detail: 'session item has missing or mistyped fields' };
-  }
-  // Null prototype: a data key named "__proto__" stays a plain key.
-  const data: Record<string, string> = Object.create(null);
-  const src = r.data as Record<string, unknown>;
-  for (const k of Object.keys(src)) {
-    const v = src[k];
-    if (!isStr(v)) return { ok: false, detail: 'session data value is not JSON text' };
-    data[k] = v;
-  }
-  return {
-    ok: true,
-    value: {
-      version: 1,
-      handle: r.handle,
-      userId: r.userId,
-      createdAt: r.createdAt,
-      lastSeenAt: r.lastSeenAt,
-      idleTimeoutMs: r.idleTimeoutMs,
-      absoluteExpiresAt: r.absoluteExpiresAt,
-      authenticatedAt: r.authenticatedAt,
-      client,
-      data,
-    },
-  };
+  const session = validateStored({
+    version: r.version,
+    handle: r.handle,
+    userId: r.userId,
+    createdAt: r.createdAt,
+    lastSeenAt: r.lastSeenAt,
+    idleTimeoutMs: r.idleTimeoutMs,
+    absoluteExpiresAt: r.absoluteExpiresAt,
+    authenticatedAt: r.authenticatedAt,
+    client: r.client,
+    data: dataOf(r.data),
+  });
+  return typeof session === 'string' ? { ok: false, detail: session } : { ok: true, value: session };
 }
 
 /** One entry of a user's index item. `exp` is the absolute deadline (it never moves). */

@@ -3,7 +3,12 @@
  * in SQL (`to_timestamp(ms / 1000)` in, `extract(epoch) * 1000` out): exact to the ms, and
  * independent of the driver's date parsing and of the session time zone.
  */
-import type { EncodedData, SessionKey, StoredClient, StoredSession } from '@tessera/session-core';
+import {
+  type SessionKey,
+  type StoredClient,
+  type StoredSession,
+  validateStored,
+} from '@tessera/session-core';
 
 /** `$n` as a timestamptz from ms since the epoch. */
 export const ts = (n: number): string => `to_timestamp($${n}::float8 / 1000)`;
@@ -110,58 +115,34 @@ export function rowValues(first: number): string[] {
   ];
 }
 
-const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const str = (v: unknown): v is string => typeof v === 'string';
-
-function decodeClient(row: SessionRow): StoredClient | null | undefined {
-  const {
-    client_ip: ip,
-    client_ip_prefix: ipPrefix,
-    client_user_agent: userAgent,
-    client_ua_hash: uaHash,
-  } = row;
+/** The four client columns as one value: null when all are NULL (the core checks the rest). */
+function clientOf(row: SessionRow): Record<keyof StoredClient, unknown> | null {
+  const { client_ip: ip, client_ip_prefix: ipPrefix, client_user_agent: userAgent } = row;
+  const uaHash = row.client_ua_hash;
   if (ip === null && ipPrefix === null && userAgent === null && uaHash === null) return null;
-  if (!str(ip) || !str(ipPrefix) || !str(userAgent) || !str(uaHash)) return undefined;
   return { ip, ipPrefix, userAgent, uaHash };
 }
 
-function decodeData(value: unknown): EncodedData | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  // Null prototype: a stored key named "__proto__" stays a plain key.
-  const out: Record<string, string> = Object.create(null);
-  for (const k of Object.keys(value)) {
-    const v = Object.getOwnPropertyDescriptor(value, k)?.value;
-    if (!str(v)) return undefined;
-    out[k] = v;
-  }
+/** A copy with a null prototype, so a stored key named "__proto__" stays a plain key. */
+function dataOf(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = Object.create(null);
+  for (const k of Object.keys(value)) out[k] = Object.getOwnPropertyDescriptor(value, k)?.value;
   return out;
 }
 
-/** A row as a `StoredSession`, or a reason why it cannot be one. */
+/** A row as a `StoredSession` (validated by the core's `validateStored`), or what is wrong with it. */
 export function decodeRow(row: SessionRow): StoredSession | string {
-  if (row.version !== 1) return `unknown record version ${JSON.stringify(row.version)}`;
-  const { handle, user_id: userId, created_at: createdAt, last_seen_at: lastSeenAt } = row;
-  const { idle_timeout_ms: idleTimeoutMs, absolute_expires_at: absoluteExpiresAt } = row;
-  const authenticatedAt = row.authenticated_at;
-  if (!str(handle) || handle.length === 0) return 'missing handle';
-  if (userId !== null && !str(userId)) return 'bad user id';
-  if (!num(createdAt) || !num(lastSeenAt) || !num(absoluteExpiresAt)) return 'bad timestamps';
-  if (!num(idleTimeoutMs) || idleTimeoutMs < 0) return 'bad idle timeout';
-  if (authenticatedAt !== null && !num(authenticatedAt)) return 'bad authenticatedAt';
-  const client = decodeClient(row);
-  if (client === undefined) return 'bad client metadata';
-  const data = decodeData(row.data);
-  if (data === undefined) return 'data is not an object of JSON texts';
-  return {
-    version: 1,
-    handle,
-    userId,
-    createdAt,
-    lastSeenAt,
-    idleTimeoutMs,
-    absoluteExpiresAt,
-    authenticatedAt,
-    client,
-    data,
-  };
+  return validateStored({
+    version: row.version,
+    handle: row.handle,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    idleTimeoutMs: row.idle_timeout_ms,
+    absoluteExpiresAt: row.absolute_expires_at,
+    authenticatedAt: row.authenticated_at,
+    client: clientOf(row),
+    data: dataOf(row.data),
+  });
 }

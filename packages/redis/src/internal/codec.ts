@@ -3,7 +3,12 @@
  * listpack encoding; data keys get a `d:` prefix so a delta is HSET/HDEL of just those
  * fields and can never collide with the metadata fields.
  */
-import type { EncodedData, SessionPatch, StoredClient, StoredSession } from '@tessera/session-core';
+import {
+  type SessionPatch,
+  type StoredClient,
+  type StoredSession,
+  validateStored,
+} from '@tessera/session-core';
 
 export const DATA_PREFIX = 'd:';
 
@@ -85,7 +90,11 @@ function chunkIndex(field: string): number {
   return n === undefined ? -1 : n;
 }
 
-/** Decode HGETALL output. Returns the session, or a string saying what is wrong. */
+/**
+ * Decode HGETALL output: parse the fields' strings, and leave judging the values to the
+ * core's `validateStored` (an absent or malformed number reaches it as undefined). Returns
+ * the session, or a string saying what is wrong.
+ */
 export function decodeSession(flat: readonly unknown[]): StoredSession | string {
   const data: Record<string, string> = Object.create(null);
   let v: string | undefined;
@@ -150,36 +159,18 @@ export function decodeSession(flat: readonly unknown[]): StoredSession | string 
       }
     }
   }
-  if (v !== '1') return `unknown record version ${JSON.stringify(v ?? null)}`;
-  const createdAt = int(c);
-  const lastSeenAt = int(l);
-  const idleTimeoutMs = int(i);
-  const absoluteExpiresAt = int(x);
-  const authenticatedAt = t === undefined ? null : int(t);
-  const client = decodeClient(ip, ipPrefix, uaHash, chunks);
-  if (
-    !h ||
-    createdAt === undefined ||
-    lastSeenAt === undefined ||
-    idleTimeoutMs === undefined ||
-    absoluteExpiresAt === undefined ||
-    authenticatedAt === undefined ||
-    client === undefined
-  ) {
-    return 'missing or malformed metadata field';
-  }
-  return {
-    version: 1,
+  return validateStored({
+    version: int(v),
     handle: h,
     userId: u ?? null,
-    createdAt,
-    lastSeenAt,
-    idleTimeoutMs,
-    absoluteExpiresAt,
-    authenticatedAt,
-    client,
-    data: data as EncodedData,
-  };
+    createdAt: int(c),
+    lastSeenAt: int(l),
+    idleTimeoutMs: int(i),
+    absoluteExpiresAt: int(x),
+    authenticatedAt: t === undefined ? null : int(t),
+    client: decodeClient(ip, ipPrefix, uaHash, chunks),
+    data,
+  });
 }
 
 function decodeClient(

@@ -225,34 +225,31 @@ end
 return out
 `;
 
-/** ARGV: userId, handle, now. Returns 1 when a live session with that handle was revoked. */
-const REVOKE_ONE = `
-local idx = KEYS[1] .. 'u:' .. ARGV[1]
-local now = tonumber(ARGV[3])
-for _, m in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
-  local mk = KEYS[1] .. 's:' .. m
-  local alive = live(mk, now)
-  if not alive or redis.call('HGET', mk, 'h') == ARGV[2] then
-    redis.call('ZREM', idx, m)
-    redis.call('DEL', mk)
-    if alive then return 1 end
-  end
-end
-return 0
-`;
-
-/** ARGV: userId, now, exceptId or ''. Returns how many live sessions were revoked. */
-const REVOKE_ALL = `
+/**
+ * ARGV: userId, now, mode, arg. Mode 'only': revoke the session whose handle is arg;
+ * 'except': all but the session id arg; 'all': all (arg ''). The mode is explicit so that an
+ * empty arg can never widen a one-session revoke into revoke-all. Prunes dead entries it
+ * meets. Returns how many live sessions were revoked.
+ */
+const REVOKE = `
 local idx = KEYS[1] .. 'u:' .. ARGV[1]
 local now = tonumber(ARGV[2])
+local mode, arg = ARGV[3], ARGV[4]
 local n = 0
 for _, m in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
   local mk = KEYS[1] .. 's:' .. m
   local alive = live(mk, now)
-  if not alive or m ~= ARGV[3] then
-    if alive then n = n + 1 end
+  local hit
+  if mode == 'only' then hit = redis.call('HGET', mk, 'h') == arg
+  elseif mode == 'except' then hit = m ~= arg
+  else hit = mode == 'all' end
+  if not alive or hit then
     redis.call('ZREM', idx, m)
     redis.call('DEL', mk)
+    if alive then
+      n = n + 1
+      if mode == 'only' then return n end
+    end
   end
 end
 return n
@@ -271,6 +268,5 @@ export const SCRIPTS = Object.freeze({
   rotate: script('rotate', ROTATE),
   consume: script('consume', CONSUME),
   list: script('list', LIST),
-  revokeOne: script('revokeOne', REVOKE_ONE),
-  revokeAll: script('revokeAll', REVOKE_ALL),
+  revoke: script('revoke', REVOKE),
 });

@@ -20,7 +20,6 @@ function wrap(overrides: Overrides, extra: Partial<SessionStore> = {}): SessionS
     destroy: (k, o) => inner.destroy(k, o),
     rotate: (i) => inner.rotate(i),
     listUserSessions: (u, o) => inner.listUserSessions(u, o),
-    revokeUserSession: (u, h, o) => inner.revokeUserSession(u, h, o),
     revokeUserSessions: (u, o) => inner.revokeUserSessions(u, o),
     close: async () => {},
   };
@@ -35,7 +34,7 @@ export const BROKEN: ReadonlyArray<{ readonly name: string; make(): SessionStore
     make: () =>
       wrap((inner) => ({
         create: async (k, s, o) => {
-          await inner.destroy(k, { now: o.now, userId: null, reason: 'logout' });
+          await inner.destroy(k, { now: o.now, userId: null });
           return inner.create(k, s, o);
         },
       })),
@@ -98,6 +97,21 @@ export const BROKEN: ReadonlyArray<{ readonly name: string; make(): SessionStore
     make: () =>
       wrap((inner) => ({
         revokeUserSessions: async (u, o) => (await inner.listUserSessions(u, o)).length,
+      })),
+  },
+  {
+    name: 'revoke by handle revokes them all',
+    make: () =>
+      wrap((inner) => ({
+        revokeUserSessions: (u, o) => inner.revokeUserSessions(u, { now: o.now }),
+      })),
+  },
+  {
+    name: 'revoke takes both only and except',
+    make: () =>
+      wrap((inner) => ({
+        revokeUserSessions: (u, o) =>
+          inner.revokeUserSessions(u, o.only === undefined ? o : { now: o.now, only: o.only }),
       })),
   },
   {
