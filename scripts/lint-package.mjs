@@ -35,7 +35,9 @@ try {
   const list = spawnSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' });
   const files = spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).stdout.split('\n');
   const problems = [];
-  if (list.stdout.includes('@tessera/source'))
+  // The exports map, not the whole text: a dev script may name the condition on its command line.
+  const manifest = JSON.parse(list.stdout);
+  if (JSON.stringify(manifest.exports ?? null).includes('@tessera/source'))
     problems.push('the packed package.json still has the workspace-only @tessera/source condition');
   for (const file of files) if (/\.test\.[jt]s$|\/test\//.test(file)) problems.push(`ships a test: ${file}`);
   for (const line of problems) console.error(`lint:package: ${line}`);
