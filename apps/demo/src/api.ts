@@ -125,13 +125,13 @@ export async function listSessions(s: DemoSession): Promise<Reply> {
 
 export async function revokeSession(s: DemoSession, handle: string): Promise<Reply> {
   if (!s.authenticated) return unauthenticated();
-  const done = await s.revoke(handle);
+  const done = await s.revokeSession(handle);
   return done ? noContent : { status: 404, json: { error: 'not_found' } };
 }
 
 export async function revokeOthers(s: DemoSession): Promise<Reply> {
   if (!s.authenticated) return unauthenticated();
-  return ok({ revoked: await s.revokeOthers() });
+  return ok({ revoked: await s.revokeOtherSessions() });
 }
 
 export async function home(s: DemoSession): Promise<Reply> {

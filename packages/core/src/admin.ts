@@ -53,7 +53,14 @@ export async function revokeSession(m: AdminDeps, userId: string, handle: string
   return done;
 }
 
-export async function revokeAll(m: AdminDeps, userId: string, except?: SessionKey): Promise<number> {
+/** The key of `userId`'s live session with public handle `handle`, or null (one store call). */
+export async function keyOfHandle(m: AdminDeps, userId: string, handle: string): Promise<SessionKey | null> {
+  const list = await m.call('list', null, () => m.store.listUserSessions(userId, { now: m.clock.now() }));
+  return list.find((s) => s.handle === handle)?.key ?? null;
+}
+
+/** Revoke all of `userId`'s sessions, or all but the one under `except`. */
+export async function revokeSessions(m: AdminDeps, userId: string, except?: SessionKey): Promise<number> {
   const now = m.clock.now();
   const n = await m.call('revoke-all', null, () =>
     m.store.revokeUserSessions(userId, except ? { now, except } : { now }),

@@ -3,7 +3,24 @@
  * hash), never the token.
  */
 
-export type ExpiryReason = 'idle' | 'absolute';
+/**
+ * Why a session ended: the one list, used by `Session.endedReason` and the events.
+ * - `idle`, `absolute`: it expired (the idle or the absolute deadline passed);
+ * - `logout`: the user logged out (this request);
+ * - `revoked`: it ended elsewhere while this request ran (revoked, evicted or logged out
+ *   by another request: the store keeps no tombstones to say which);
+ * - `anomaly`: the client changed under `clientBinding: 'reject'`;
+ * - `corrupt`: the stored record could not be read;
+ * - `unknown`: the store does not know the presented token (never existed, or ended before).
+ */
+export type EndReason = 'idle' | 'absolute' | 'logout' | 'revoked' | 'anomaly' | 'corrupt' | 'unknown';
+
+/**
+ * Why a presented token was refused before any session was read (the `rejected` event):
+ * the cookie header was over its limits (`oversized`) or carried the cookie twice
+ * (`duplicate`), the token was `malformed` or its signature `forged`, or the lookup found
+ * nothing usable (`unknown`, `corrupt`: the same words as `EndReason`).
+ */
 export type RejectReason = 'malformed' | 'forged' | 'unknown' | 'duplicate' | 'oversized' | 'corrupt';
 
 interface Base {
@@ -30,9 +47,9 @@ export type SessionEvent =
       readonly type: 'expired';
       readonly handle: string;
       readonly userId: string | null;
-      readonly reason: ExpiryReason;
+      readonly reason: Extract<EndReason, 'idle' | 'absolute'>;
     })
-  | (Base & { readonly type: 'destroyed'; readonly handle: string; readonly userId: string | null })
+  | (Base & { readonly type: 'logout'; readonly handle: string; readonly userId: string | null })
   | (Base & {
       readonly type: 'revoked';
       readonly handle: string;

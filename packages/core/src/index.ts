@@ -27,7 +27,7 @@ export { type CsrfFailure, type CsrfResult, isSafeMethod } from './csrf.js';
 export { type CsrfFormSource, readFormToken } from './csrf-form.js';
 export { errorBodyOf, httpStatusOf, isSessionError, SessionError, type SessionErrorCode } from './errors.js';
 export {
-  type ExpiryReason,
+  type EndReason,
   type RejectReason,
   type SessionEvent,
   type SessionEventListener,
@@ -39,19 +39,6 @@ export { assertAuthorized, type RequireAuthOptions, validateRequireAuth } from '
 export type { IsJson, JsonCompatible, JsonPrimitive, JsonValue } from './json.js';
 export { fromKeyValueStore, type KeyValueStore, type KeyValueStoreOptions } from './kv-store.js';
 export {
-  ANONYMOUS,
-  type Effect,
-  type EndReason,
-  expiryOf,
-  type LifecycleEvent,
-  type LifecycleState,
-  type LoadOutcome,
-  type SessionMeta,
-  type Transition,
-  type TransitionContext,
-  transition,
-} from './lifecycle.js';
-export {
   checkDataLimits,
   type DataLimits,
   type DataSize,
@@ -61,7 +48,12 @@ export {
   tooLarge,
 } from './limits.js';
 export type { Logger } from './logger.js';
-export { createSessionManager, SessionManager, type SessionManagerOptions } from './manager.js';
+export {
+  createSessionManager,
+  type RevokeAllOptions,
+  SessionManager,
+  type SessionManagerOptions,
+} from './manager.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { type NodeReadableBody, peekBody } from './node-body.js';
 export {
@@ -75,13 +67,13 @@ export {
 } from './policy.js';
 export { resolveClientIp, type TrustProxy, validateTrustProxy } from './proxy.js';
 export {
-  decodeStored,
   encodeValue,
   MAX_DEPTH,
   type RawStoredSession,
   validateStored,
 } from './record.js';
-export { RequestSession, type ResponseHeaders, type SessionRequest } from './request.js';
+// A type only: adapters hold the request's session; only the manager's begin() makes one.
+export type { RequestSession, ResponseHeaders, SessionRequest } from './request.js';
 export type {
   DataKey,
   DataValue,
@@ -110,9 +102,9 @@ export {
   type StoreCapabilities,
   type StoredClient,
   type StoredSession,
+  type StoredSessionInfo,
+  storedSessionInfoOf,
   type UpdateResult,
-  type UserSessionInfo,
-  userSessionInfoOf,
 } from './store.js';
 export { withTimeout } from './timeout.js';
 export {

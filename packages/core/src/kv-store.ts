@@ -26,10 +26,10 @@ import type {
   SessionStore,
   StoreCapabilities,
   StoredSession,
+  StoredSessionInfo,
   UpdateResult,
-  UserSessionInfo,
 } from './store.js';
-import { checkRevokeOptions, expiresAtOf, userSessionInfoOf } from './store.js';
+import { checkRevokeOptions, expiresAtOf, storedSessionInfoOf } from './store.js';
 
 export interface KeyValueStore {
   /** The value, or null/undefined when absent or expired. */
@@ -209,11 +209,11 @@ export function fromKeyValueStore(kv: KeyValueStore, options: KeyValueStoreOptio
       return existed;
     },
 
-    async listUserSessions(userId, { now }): Promise<readonly UserSessionInfo[]> {
-      const out: UserSessionInfo[] = [];
+    async listUserSessions(userId, { now }): Promise<readonly StoredSessionInfo[]> {
+      const out: StoredSessionInfo[] = [];
       for (const e of await readIndex(userId, now)) {
         const s = await live(e.id, now);
-        if (s) out.push(userSessionInfoOf(s, { id: e.id, tag: e.tag }));
+        if (s) out.push(storedSessionInfoOf(s, { id: e.id, tag: e.tag }));
       }
       return out.sort((a, b) => a.createdAt - b.createdAt);
     },

@@ -11,19 +11,12 @@
  * - a sid that has ended (destroyed, revoked, evicted, expired) never becomes active again.
  */
 import type { ClientChange } from './client.js';
-import type { ExpiryReason, SessionEvent } from './events.js';
+import type { EndReason, SessionEvent } from './events.js';
 import type { Policy } from './policy.js';
 import type { StoredClient, StoredSession } from './store.js';
 
 /** What the machine knows of a session besides its data: the stored record without data and version. */
 export type SessionMeta = Omit<StoredSession, 'version' | 'data'>;
-
-/**
- * Why the request's session ended. A presented token the store does not know is `unknown`,
- * whatever ended it before (logout, revoke, eviction elsewhere: stores keep no tombstones);
- * `revoked` is a session that ended elsewhere while this request ran.
- */
-export type EndReason = ExpiryReason | 'revoked' | 'destroyed' | 'anomaly' | 'corrupt' | 'unknown';
 
 export type LifecycleState =
   /** No session: nothing stored, nothing to send. */
@@ -108,7 +101,7 @@ export interface Transition {
 export const ANONYMOUS: LifecycleState = Object.freeze({ kind: 'anonymous' });
 
 /** Why a stored session is no longer valid at `now`, or null while it is. */
-export function expiryOf(meta: SessionMeta, now: number): ExpiryReason | null {
+export function expiryOf(meta: SessionMeta, now: number): Extract<EndReason, 'idle' | 'absolute'> | null {
   if (now >= meta.absoluteExpiresAt) return 'absolute';
   if (meta.idleTimeoutMs > 0 && now >= meta.lastSeenAt + meta.idleTimeoutMs) return 'idle';
   return null;
@@ -206,19 +199,19 @@ export function transition(state: LifecycleState, event: LifecycleEvent, ctx: Tr
     case 'logout':
       if (state.kind === 'active') {
         return {
-          state: { kind: 'ended', sid: state.sid, reason: 'destroyed', userId: state.meta.userId },
+          state: { kind: 'ended', sid: state.sid, reason: 'logout', userId: state.meta.userId },
           effects: [
             { type: 'store.destroy', sid: state.sid, userId: state.meta.userId },
             { type: 'cookie.clear' },
             {
               type: 'emit',
-              event: { type: 'destroyed', handle: state.meta.handle, userId: state.meta.userId },
+              event: { type: 'logout', handle: state.meta.handle, userId: state.meta.userId },
             },
           ],
         };
       }
       if (state.kind === 'pending')
-        return same({ kind: 'ended', sid: state.sid, reason: 'destroyed', userId: null });
+        return same({ kind: 'ended', sid: state.sid, reason: 'logout', userId: null });
       return same(state);
 
     case 'revoked':

@@ -3,7 +3,14 @@
  * hand it a framework-neutral request and get back a `RequestSession` whose `commit()`
  * answers the headers to set. The admin API (list / revoke a user's sessions) lives here.
  */
-import { type AdminDeps, listSessions, revokeAll, revokeSession, type SessionInfo } from './admin.js';
+import {
+  type AdminDeps,
+  keyOfHandle,
+  listSessions,
+  revokeSession,
+  revokeSessions,
+  type SessionInfo,
+} from './admin.js';
 import { type Clock, systemClock } from './clock.js';
 import {
   type CookieLimits,
@@ -18,7 +25,7 @@ import { type Logger, resolveLogger } from './logger.js';
 import { type Policy, type PolicyOptions, resolvePolicy } from './policy.js';
 import { RequestSession, type SessionRequest } from './request.js';
 import type { SessionData } from './session.js';
-import type { SessionKey, SessionStore, StoredClient } from './store.js';
+import type { SessionStore, StoredClient } from './store.js';
 import { StoreHealth } from './store-health.js';
 import { withTimeout } from './timeout.js';
 import { TokenCodec, type TokenOptions } from './token.js';
@@ -49,6 +56,12 @@ export interface SessionManagerOptions extends PolicyOptions, TokenOptions {
    * silence (the `store-error` events still fire). @default console
    */
   readonly logger?: Logger | false;
+}
+
+/** Options of `SessionManager.revokeAllSessions`. */
+export interface RevokeAllOptions {
+  /** Public handle of the one session to keep (usually the caller's own). @default undefined (revoke all) */
+  readonly except?: string;
 }
 
 /** Internals a RequestSession needs; not part of the public API. */
@@ -184,9 +197,19 @@ export class SessionManager<D extends SessionData = SessionData> {
     return revokeSession(this.#internals, userId, handle);
   }
 
-  /** Revoke every session of a user ("log out everywhere"), or all but `except`. */
-  revokeAll(userId: string, except?: SessionKey): Promise<number> {
-    return revokeAll(this.#internals, userId, except);
+  /**
+   * Revoke every session of a user ("log out everywhere"), or all but the one whose public
+   * handle is `except` (one more store call, to find it; a handle that is none of the user's
+   * live sessions spares nothing). Answers how many were revoked. A malformed `except` throws
+   * `invalid_data` (400) and revokes nothing.
+   */
+  async revokeAllSessions(userId: string, options: RevokeAllOptions = {}): Promise<number> {
+    const except = options.except;
+    if (except === undefined) return revokeSessions(this.#internals, userId);
+    if (typeof except !== 'string' || except.length === 0 || except.length > 64)
+      throw new SessionError('invalid_data', '`except` must be a session handle.');
+    const key = await keyOfHandle(this.#internals, userId, except);
+    return revokeSessions(this.#internals, userId, key ?? undefined);
   }
 
   /** Close the store if it opened resources of its own. */

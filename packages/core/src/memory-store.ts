@@ -31,10 +31,10 @@ import type {
   StoreCallOptions,
   StoreCapabilities,
   StoredSession,
+  StoredSessionInfo,
   UpdateResult,
-  UserSessionInfo,
 } from './store.js';
-import { checkRevokeOptions, expiresAtOf, userSessionInfoOf } from './store.js';
+import { checkRevokeOptions, expiresAtOf, storedSessionInfoOf } from './store.js';
 
 export interface MemoryStoreOptions {
   /**
@@ -192,9 +192,9 @@ export class MemoryStore implements SessionStore {
     return existed;
   }
 
-  async listUserSessions(userId: string, options: StoreCallOptions): Promise<readonly UserSessionInfo[]> {
+  async listUserSessions(userId: string, options: StoreCallOptions): Promise<readonly StoredSessionInfo[]> {
     return this.#userSessions(userId, options.now)
-      .map(({ id, entry }) => userSessionInfoOf(entry.session, { id, tag: entry.tag }))
+      .map(({ id, entry }) => storedSessionInfoOf(entry.session, { id, tag: entry.tag }))
       .sort((a, b) => a.createdAt - b.createdAt);
   }
 

@@ -3,7 +3,7 @@
  * (effects.ts), and at `commit()` writes what changed (changes.ts) and answers the headers to
  * send. It is also the handle handlers use (typed as `Session<D>`).
  */
-import { listSessions, revokeAll, revokeSession, type SessionInfo } from './admin.js';
+import { listSessions, revokeSession, revokeSessions, type SessionInfo } from './admin.js';
 import { DataChanges } from './changes.js';
 import { clientOf } from './client.js';
 import { readCookie, serializeCookie } from './cookie.js';
@@ -11,9 +11,9 @@ import type { CsrfResult } from './csrf.js';
 import { type CsrfFormSource, readFormToken } from './csrf-form.js';
 import { type EffectHost, runTransition } from './effects.js';
 import { SessionError } from './errors.js';
+import type { EndReason } from './events.js';
 import {
   ANONYMOUS,
-  type EndReason,
   type LifecycleEvent,
   type LifecycleState,
   type SessionMeta,
@@ -223,10 +223,6 @@ export class RequestSession<D = SessionData> implements Session<D> {
     if (this.#m.clearSiteData) this.#headers().set('clear-site-data', '"cookies"');
   }
 
-  destroy(): Promise<void> {
-    return this.logout();
-  }
-
   async regenerate(): Promise<void> {
     this.#assertOpen();
     const s = this.#state;
@@ -339,14 +335,14 @@ export class RequestSession<D = SessionData> implements Session<D> {
     return listSessions(this.#m, userId, this.handle);
   }
 
-  async revoke(handle: string): Promise<boolean> {
+  async revokeSession(handle: string): Promise<boolean> {
     const userId = this.#requireUser();
     return revokeSession(this.#m, userId, handle);
   }
 
-  async revokeOthers(): Promise<number> {
+  async revokeOtherSessions(): Promise<number> {
     const userId = this.#requireUser();
-    return revokeAll(this.#m, userId, this.#key()!);
+    return revokeSessions(this.#m, userId, this.#key()!);
   }
 
   get #meta(): SessionMeta | undefined {

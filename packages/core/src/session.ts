@@ -7,9 +7,10 @@
  *     interface SessionData { cart: string[]; counter: number }
  *   }
  */
+
+import type { SessionInfo } from './admin.js';
+import type { EndReason } from './events.js';
 import type { IsJson } from './json.js';
-import type { EndReason } from './lifecycle.js';
-import type { SessionInfo } from './manager.js';
 
 /**
  * Augment this interface to type session data. Unlisted keys are `unknown`. Values are JSON:
@@ -80,10 +81,8 @@ export interface Session<D = SessionData> {
 
   /** Authenticate: a new token, the old one destroyed atomically; the cap enforced. Rejects `session_limit` at the cap with `reject`. */
   login(userId: string, options?: LoginOptions): Promise<void>;
-  /** Destroy the session server-side and expire the cookie. */
+  /** Log out: end the session (its record deleted from the store) and expire the cookie. */
   logout(): Promise<void>;
-  /** Same as logout (express-session naming). */
-  destroy(): Promise<void>;
   /** A new token for the same session (same user, same data, same absolute deadline). */
   regenerate(): Promise<void>;
   /** Write pending changes now rather than at the end of the request. */
@@ -91,8 +90,8 @@ export interface Session<D = SessionData> {
 
   /** The signed-in user's sessions ("your devices"), current one marked. */
   listSessions(): Promise<SessionInfo[]>;
-  /** Revoke one of the signed-in user's sessions by handle. */
-  revoke(handle: string): Promise<boolean>;
-  /** Log out the user's other devices; answers how many were revoked. */
-  revokeOthers(): Promise<number>;
+  /** Revoke one of the signed-in user's sessions by its public handle; answers whether it did. */
+  revokeSession(handle: string): Promise<boolean>;
+  /** Log out the user's other devices (all sessions but this one); answers how many were revoked. */
+  revokeOtherSessions(): Promise<number>;
 }

@@ -192,7 +192,7 @@ export function checkRevokeOptions(options: RevokeOptions): void {
 }
 
 /** One entry of a user's session list. */
-export interface UserSessionInfo {
+export interface StoredSessionInfo {
   readonly handle: string;
   readonly createdAt: number;
   readonly lastSeenAt: number;
@@ -204,7 +204,7 @@ export interface UserSessionInfo {
 }
 
 /** The list entry for a stored session (what `listUserSessions` answers per session). */
-export function userSessionInfoOf(session: StoredSession, key: SessionKey): UserSessionInfo {
+export function storedSessionInfoOf(session: StoredSession, key: SessionKey): StoredSessionInfo {
   return {
     handle: session.handle,
     createdAt: session.createdAt,
@@ -291,7 +291,7 @@ export interface SessionStore {
   destroy(key: SessionKey, options: DestroyOptions): Promise<boolean>;
 
   /** A user's live sessions, oldest first. Prunes expired index entries it meets. */
-  listUserSessions(userId: string, options: StoreCallOptions): Promise<readonly UserSessionInfo[]>;
+  listUserSessions(userId: string, options: StoreCallOptions): Promise<readonly StoredSessionInfo[]>;
 
   /**
    * Revoke a user's sessions in ONE round trip and answer how many it revoked: the one whose

@@ -2,15 +2,15 @@
 // clock, effects applied to a model store, invariants checked after every step.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { resolvePolicy } from '../src/index.js';
 import {
   type Effect,
   expiryOf,
   type LifecycleEvent,
   type LifecycleState,
-  resolvePolicy,
   type SessionMeta,
   transition,
-} from '../src/index.js';
+} from '../src/lifecycle.js';
 
 const policy = resolvePolicy({ idleTimeoutMs: 10_000, absoluteTimeoutMs: 50_000, touchIntervalMs: 1_000 });
 const client = { ip: '', ipPrefix: '', userAgent: '', uaHash: '' };

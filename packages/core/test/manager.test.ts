@@ -419,12 +419,38 @@ describe('per-user cap and devices', () => {
     expect(list[0]).toMatchObject({ ip: '203.0.113.9', userAgent: '' });
     const other = list.find((d) => !d.current)!;
     expect(other.handle).not.toContain(b.slice(11, 20));
-    expect(await rs.session.revoke(other.handle)).toBe(true);
+    expect(await rs.session.revokeSession(other.handle)).toBe(true);
     expect((await manager.begin(request(b))).session.authenticated).toBe(false);
     const c = await login('alice');
     const d = await login('alice');
-    expect(await (await manager.begin(request(a))).session.revokeOthers()).toBe(2);
+    expect(await (await manager.begin(request(a))).session.revokeOtherSessions()).toBe(2);
     for (const x of [c, d]) expect((await manager.begin(request(x))).session.authenticated).toBe(false);
+    expect((await manager.begin(request(a))).session.authenticated).toBe(true);
+  });
+
+  // Issue #15: the admin API took a store key (`revokeAll(userId, except?: SessionKey)`),
+  // which an application never holds; it takes the public handle now.
+  it('revokeAllSessions spares the session named by its public handle, never a store key', async () => {
+    const { manager, login } = setup();
+    const a = await login('alice');
+    const b = await login('alice');
+    const c = await login('alice');
+    const keep = (await manager.begin(request(a))).session.handle!;
+    expect(await manager.revokeAllSessions('alice', { except: keep })).toBe(2);
+    for (const x of [b, c]) expect((await manager.begin(request(x))).session.authenticated).toBe(false);
+    expect((await manager.begin(request(a))).session.authenticated).toBe(true);
+    expect(await manager.revokeAllSessions('alice')).toBe(1);
+    expect((await manager.begin(request(a))).session.authenticated).toBe(false);
+  });
+
+  it('revokeAllSessions refuses a malformed `except` with invalid_data and revokes nothing', async () => {
+    const { manager, login } = setup();
+    const a = await login('alice');
+    for (const except of ['', 'x'.repeat(65), 42 as unknown as string]) {
+      await expect(manager.revokeAllSessions('alice', { except })).rejects.toMatchObject({
+        code: 'invalid_data',
+      });
+    }
     expect((await manager.begin(request(a))).session.authenticated).toBe(true);
   });
 });
@@ -604,7 +630,7 @@ describe('events and handle', () => {
     await manager.begin(request('__Host-sid=garbage'));
     const token = cookie.split('=')[1]!;
     expect(JSON.stringify(events)).not.toContain(token);
-    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['login', 'destroyed', 'rejected']));
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['login', 'logout', 'rejected']));
   });
 
   it('refuses prototype keys and non-JSON values; the handle is read-only after commit', async () => {

@@ -63,7 +63,7 @@ describe('hono adapter', () => {
     app.get('/boom', () => {
       throw new Error('handler failed');
     });
-    app.get('/revoke', async (c) => c.json(await c.get('session').revokeOthers()));
+    app.get('/revoke', async (c) => c.json(await c.get('session').revokeOtherSessions()));
     const s = await listen(app);
     try {
       const boom = await fetch(`${s.url}/boom`);
@@ -163,7 +163,7 @@ describe('hono adapter: failed commits and handler errors after a change', () =>
     });
     app.get('/session-error-after-set', async (c) => {
       c.get('session').set('thrown', 2);
-      return c.json(await c.get('session').revokeOthers()); // anonymous: 401 unauthenticated
+      return c.json(await c.get('session').revokeOtherSessions()); // anonymous: 401 unauthenticated
     });
     server = await listen(app);
   });

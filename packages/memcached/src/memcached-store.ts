@@ -28,9 +28,9 @@ import {
   type StoreCallOptions,
   type StoreCapabilities,
   type StoredSession,
+  type StoredSessionInfo,
   shardTags,
   type UpdateResult,
-  type UserSessionInfo,
 } from '@tessera/session-core';
 import { decodeSession, encodeSession, exptimeOf, sessionItemKey } from './internal/codec.js';
 import { IndexStore } from './internal/index-store.js';
@@ -237,7 +237,7 @@ export class MemcachedStore implements SessionStore {
     return r!.code === 'HD';
   }
 
-  listUserSessions(userId: string, options: StoreCallOptions): Promise<readonly UserSessionInfo[]> {
+  listUserSessions(userId: string, options: StoreCallOptions): Promise<readonly StoredSessionInfo[]> {
     return this.#index.list(userId, options.now);
   }
 

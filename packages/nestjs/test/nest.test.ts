@@ -402,7 +402,7 @@ describe('a session change after the response has gone, and a throw after a chan
     @Get('session-error-after-set')
     async sessionErrorAfterSet(@CurrentSession() session: Session<Data>) {
       session.set('counter', 8);
-      return session.revokeOthers(); // anonymous: 401 unauthenticated
+      return session.revokeOtherSessions(); // anonymous: 401 unauthenticated
     }
   }
 

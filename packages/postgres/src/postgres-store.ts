@@ -25,9 +25,9 @@ import {
   type StoreCallOptions,
   type StoreCapabilities,
   type StoredSession,
+  type StoredSessionInfo,
+  storedSessionInfoOf,
   type UpdateResult,
-  type UserSessionInfo,
-  userSessionInfoOf,
 } from '@tessera/session-core';
 import type { PostgresClient, TableOptions } from './client.js';
 import { resolveNames } from './internal/identifiers.js';
@@ -232,14 +232,14 @@ export class PostgresStore implements SessionStore {
     return rows[0]?.live === true;
   }
 
-  async listUserSessions(userId: string, options: StoreCallOptions): Promise<readonly UserSessionInfo[]> {
+  async listUserSessions(userId: string, options: StoreCallOptions): Promise<readonly StoredSessionInfo[]> {
     const rows = await this.#run<SessionRow>(this.#sql.list, [userId, options.now]);
-    const out: UserSessionInfo[] = [];
+    const out: StoredSessionInfo[] = [];
     for (const row of rows) {
       const s = decodeRow(row);
       // A corrupt row is not listed; loading it reports it and the core destroys it.
       if (typeof s === 'string') continue;
-      out.push(userSessionInfoOf(s, { id: row.id, tag: row.tag }));
+      out.push(storedSessionInfoOf(s, { id: row.id, tag: row.tag }));
     }
     return out;
   }

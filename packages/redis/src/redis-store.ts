@@ -26,10 +26,10 @@ import {
   type StoreCallOptions,
   type StoreCapabilities,
   type StoredSession,
+  type StoredSessionInfo,
   shardTags,
+  storedSessionInfoOf,
   type UpdateResult,
-  type UserSessionInfo,
-  userSessionInfoOf,
 } from '@tessera/session-core';
 import type { Cluster, Redis } from 'ioredis';
 import {
@@ -426,17 +426,17 @@ class RedisStore implements SessionStore {
     ];
   }
 
-  async listUserSessions(userId: string, options: StoreCallOptions): Promise<readonly UserSessionInfo[]> {
+  async listUserSessions(userId: string, options: StoreCallOptions): Promise<readonly StoredSessionInfo[]> {
     const tag = this.#tags.of(userId);
     const reply = await this.#runner.run(SCRIPTS.list, [this.#base(tag)], [userId, String(options.now)]);
-    const out: UserSessionInfo[] = [];
+    const out: StoredSessionInfo[] = [];
     for (const row of Array.isArray(reply) ? (reply as unknown[]) : []) {
       if (!Array.isArray(row) || typeof row[0] !== 'string' || !Array.isArray(row[1])) continue;
       const s = decodeSession(row[1] as unknown[]);
       // The script only returns records it could judge live, so this always parses; an
       // unparsable one is left out rather than guessed at.
       if (typeof s === 'string') continue;
-      out.push(userSessionInfoOf(s, { id: row[0], tag }));
+      out.push(storedSessionInfoOf(s, { id: row[0], tag }));
     }
     return out;
   }

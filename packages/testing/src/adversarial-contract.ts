@@ -875,7 +875,7 @@ export function describeAdversarialContract(options: AdversarialContractOptions)
             const racers = [client(), client()];
             for (const b of racers) await b.state();
             const [revoked, ...replies] = await Promise.all([
-              manager.revokeAll(id),
+              manager.revokeAllSessions(id),
               ...racers.map((b) => b.send('POST', '/login', { json: { userId: id } })),
             ]);
             expect(revoked).toBeGreaterThanOrEqual(0);

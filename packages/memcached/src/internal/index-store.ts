@@ -20,8 +20,8 @@ import {
   SessionError,
   type SessionKey,
   type StoredSession,
-  type UserSessionInfo,
-  userSessionInfoOf,
+  type StoredSessionInfo,
+  storedSessionInfoOf,
 } from '@tessera/session-core';
 import type { MetaCommand, MetaResponse } from '../meta-client.js';
 import {
@@ -121,16 +121,16 @@ export class IndexStore {
     });
   }
 
-  async list(userId: string, now: number): Promise<readonly UserSessionInfo[]> {
+  async list(userId: string, now: number): Promise<readonly StoredSessionInfo[]> {
     const read = await this.#read(userId);
     const sessions = await readSessions(this.ctx, read.entries);
-    const out: UserSessionInfo[] = [];
+    const out: StoredSessionInfo[] = [];
     const keep: IndexEntry[] = [];
     read.entries.forEach((e, i) => {
       const s = sessions[i];
       if (!s || s.userId !== userId || now >= expiresAtOf(s)) return;
       keep.push(e);
-      out.push(userSessionInfoOf(s, { id: e.id, tag: e.tag }));
+      out.push(storedSessionInfoOf(s, { id: e.id, tag: e.tag }));
     });
     // Best-effort prune: one CAS attempt; a conflict means someone else rewrote it anyway.
     if (keep.length < read.entries.length) await this.#write(userId, read, keep, now);
