@@ -1,7 +1,7 @@
 // The adversarial suite's HTTP client: the contract's Browser, recording every status it saw.
 import { expect } from 'vitest';
-import { Browser, type Reply } from './adapter-contract.js';
 import { SID } from './adversarial-context.js';
+import { Browser, type Reply } from './test-browser.js';
 
 /** The Browser of the contract suite, recording every status it saw (5xx fails the test). */
 export class Client extends Browser {

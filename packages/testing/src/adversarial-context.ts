@@ -8,10 +8,10 @@ import type {
   SessionStore,
   TokenCodec,
 } from '@tessera/session-core';
-import type { TestServer } from './adapter-contract.js';
 import type { Client } from './adversarial-client.js';
 import type { CsrfCaseContext } from './adversarial-csrf.js';
 import type { Gate } from './adversarial-gate.js';
+import type { TestServer } from './contract-types.js';
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;

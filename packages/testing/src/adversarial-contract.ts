@@ -25,7 +25,6 @@ import {
   TokenCodec,
 } from '@tessera/session-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vitest';
-import type { ContractStore, TestServer } from './adapter-contract.js';
 import { Client } from './adversarial-client.js';
 import {
   ABSOLUTE,
@@ -49,6 +48,7 @@ import { describeLifecycleAttacks } from './adversarial-lifecycle.js';
 import { describeSignatureAttacks } from './adversarial-signatures.js';
 import { describeTokenRevealAttacks } from './adversarial-token-reveal.js';
 import { describeTokenSourceAttacks } from './adversarial-token-source.js';
+import type { ContractStore, TestServer } from './contract-types.js';
 import { randomId } from './fixtures.js';
 import { type InstrumentedStore, instrumentStore } from './instrumented-store.js';
 

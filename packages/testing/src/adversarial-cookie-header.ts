@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { type AdversarialContext, SID, type StateBody } from './adversarial-context.js';
 
-export function describeCookieHeaderAttacks(ctx: AdversarialContext): void {
-  const { timeout, client, anonymousWith, rejected, store, app, events } = ctx;
+export function describeCookieHeaderAttacks(suite: AdversarialContext): void {
+  const { timeout, client, anonymousWith, rejected, store, app, events } = suite;
 
   describe('the Cookie header', () => {
     it(

@@ -3,8 +3,8 @@ import type { StoredSession } from '@tessera/session-core';
 import { describe, expect, it } from 'vitest';
 import { type AdversarialContext, MIN } from './adversarial-context.js';
 
-export function describeCorruptRecordAttacks(ctx: AdversarialContext): void {
-  const { timeout, client, rejected, keyOfToken, store, inner, events, clock } = ctx;
+export function describeCorruptRecordAttacks(suite: AdversarialContext): void {
+  const { timeout, client, rejected, keyOfToken, store, inner, events, clock } = suite;
 
   describe('corrupt stored records', () => {
     const kinds: [string, (s: StoredSession) => StoredSession][] = [
@@ -55,13 +55,13 @@ export function describeCorruptRecordAttacks(ctx: AdversarialContext): void {
       );
     }
 
-    it.runIf(Boolean(ctx.corrupt))(
+    it.runIf(Boolean(suite.corrupt))(
       "garbage in the store's own layout (raw write): treated as absent, reported, deleted",
       async () => {
         const b = client();
         const token = await b.anonymous();
         const key = keyOfToken(token);
-        await ctx.corrupt!(key);
+        await suite.corrupt!(key);
         events.length = 0;
         const r = await b.state();
         expect(r.body).toMatchObject({ authenticated: false, data: {} });

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AdversarialContext } from './adversarial-context.js';
 
-export function describeCsrfTokenAttacks(ctx: AdversarialContext): void {
-  const { timeout, client, user, store } = ctx;
+export function describeCsrfTokenAttacks(suite: AdversarialContext): void {
+  const { timeout, client, user, store } = suite;
 
   describe('CSRF', () => {
     it(

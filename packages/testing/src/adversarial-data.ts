@@ -3,8 +3,8 @@ import { sizeOfData } from '@tessera/session-core';
 import { describe, expect, it } from 'vitest';
 import { type AdversarialContext, HOUR } from './adversarial-context.js';
 
-export function describeDataAttacks(ctx: AdversarialContext): void {
-  const { timeout, client, keyOfToken, store, inner, events, gate, clock } = ctx;
+export function describeDataAttacks(suite: AdversarialContext): void {
+  const { timeout, client, keyOfToken, store, inner, events, gate, clock } = suite;
 
   describe('session data keys', () => {
     it(

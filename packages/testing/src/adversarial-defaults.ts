@@ -3,8 +3,8 @@ import { MemoryStore } from '@tessera/session-core';
 import { describe, expect, it } from 'vitest';
 import { type AdversarialContext, K1, SID } from './adversarial-context.js';
 
-export function describeDefaultsAttacks(ctx: AdversarialContext): void {
-  const { timeout, client, user, authenticatedWith, start, managerWith } = ctx;
+export function describeDefaultsAttacks(suite: AdversarialContext): void {
+  const { timeout, client, user, authenticatedWith, start, managerWith } = suite;
 
   describe('defaults an attacker would abuse', () => {
     it(

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AdversarialContext, K1, K2, SID } from './adversarial-context.js';
 
-export function describeKeyRingAttacks(ctx: AdversarialContext): void {
+export function describeKeyRingAttacks(suite: AdversarialContext): void {
   const {
     timeout,
     client,
@@ -15,7 +15,7 @@ export function describeKeyRingAttacks(ctx: AdversarialContext): void {
     events,
     start,
     managerWith,
-  } = ctx;
+  } = suite;
 
   describe('key ring', () => {
     it(

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ABSOLUTE, type AdversarialContext, CAP, HOUR, IDLE, MIN, SID } from './adversarial-context.js';
 
-export function describeLifecycleAttacks(ctx: AdversarialContext): void {
+export function describeLifecycleAttacks(suite: AdversarialContext): void {
   const {
     timeout,
     client,
@@ -16,7 +16,7 @@ export function describeLifecycleAttacks(ctx: AdversarialContext): void {
     manager,
     gate,
     clock,
-  } = ctx;
+  } = suite;
 
   describe('lifecycle attacks', () => {
     it(

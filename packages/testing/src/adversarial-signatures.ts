@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { type AdversarialContext, MIN, SID, type StateBody } from './adversarial-context.js';
 import { flipAt } from './adversarial-token-helpers.js';
 
-export function describeSignatureAttacks(ctx: AdversarialContext): void {
+export function describeSignatureAttacks(suite: AdversarialContext): void {
   const {
     timeout,
     client,
@@ -17,7 +17,7 @@ export function describeSignatureAttacks(ctx: AdversarialContext): void {
     events,
     clock,
     codec,
-  } = ctx;
+  } = suite;
 
   describe('signatures and unknown tokens', () => {
     it(

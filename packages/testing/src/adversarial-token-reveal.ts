@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { AdversarialContext } from './adversarial-context.js';
 import { tagOf, unkeyedHashesOf } from './adversarial-token-helpers.js';
 
-export function describeTokenRevealAttacks(ctx: AdversarialContext): void {
-  const { timeout, client, user, inner } = ctx;
+export function describeTokenRevealAttacks(suite: AdversarialContext): void {
+  const { timeout, client, user, inner } = suite;
 
   describe('what a token reveals', () => {
     it(

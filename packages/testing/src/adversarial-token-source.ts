@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { type AdversarialContext, SID, type StateBody } from './adversarial-context.js';
 
-export function describeTokenSourceAttacks(ctx: AdversarialContext): void {
-  const { timeout, client, user, store } = ctx;
+export function describeTokenSourceAttacks(suite: AdversarialContext): void {
+  const { timeout, client, user, store } = suite;
 
   describe('where a token may come from', () => {
     it(
