@@ -17,7 +17,6 @@ import {
   type RevokeOptions,
   type RotateInput,
   type RotateResult,
-  resolveDataLimits,
   SessionError,
   type SessionKey,
   type SessionPatch,
@@ -27,79 +26,19 @@ import {
   type StoreCapabilities,
   type StoredSession,
   type StoredSessionInfo,
-  shardTags,
   storedSessionInfoOf,
   type UpdateResult,
 } from '@tessera/session-core';
-import type { Cluster, Redis } from 'ioredis';
-import {
-  checkAcknowledged,
-  type DurabilityShortfall,
-  type RedisDurability,
-  validateDurability,
-} from './durability.js';
+import { checkAcknowledged, type DurabilityShortfall, type RedisDurability } from './durability.js';
 import { decodeSession, encodePatch, encodeSession } from './internal/codec.js';
-import { baseKey, isValidTag, validatePrefix } from './internal/keys.js';
-import { type ScriptClient, ScriptRunner } from './internal/runner.js';
+import { baseKey, isValidTag } from './internal/keys.js';
+import { parseLoadReply, parseRotate } from './internal/replies.js';
+import { ScriptRunner } from './internal/runner.js';
 import { SCRIPTS, type Script } from './internal/scripts.js';
-import { type NearCache, type NearCacheOptions, openNearCache } from './near-cache.js';
+import { StoreNearCache } from './near-cache-binding.js';
+import { type RedisStoreOptions, resolveRedisOptions, WHO } from './redis-options.js';
 
-export interface RedisStoreOptions {
-  /**
-   * An ioredis `Redis` (standalone or Sentinel) or `Cluster` instance. The store never
-   * closes it. Recommended settings: see the README ("Configuring ioredis").
-   */
-  readonly client: Redis | Cluster;
-  /**
-   * Prepended to every key (after the client's own `keyPrefix`, if any). No `{`, `}` or
-   * whitespace: braces would override the hash tag that keeps a user's keys in one slot.
-   * @default 'tessera:'
-   */
-  readonly keyPrefix?: string;
-  /**
-   * Longest wait for one store call, ms, including waiting for a reconnecting client.
-   * Past it the call fails with `SessionError('store_unavailable')` (503 in the adapters).
-   * @default 2000
-   */
-  readonly timeoutMs?: number;
-  /**
-   * Durable login/logout/revocation: after the rotate (login), destroy (logout) and revoke
-   * scripts, send `WAIT replicas timeoutMs` in the same round trip, and throw
-   * `store_unavailable` (or call `onShortfall`) when fewer replicas acknowledged. See the
-   * README ("Durable login, logout and revocation").
-   * @default undefined (no WAIT: a failover may lose the last acknowledged writes)
-   */
-  readonly durability?: RedisDurability;
-  /**
-   * Secret for the routing tag in tokens: a user's tag is HMAC-SHA-256(tagSecret, userId)
-   * truncated to 4 base36 characters, so a token reveals nothing about its user. At least
-   * 32 bytes (a string is taken as UTF-8); keep it like a signing key. Required on Cluster
-   * (a user's sessions and index must share a slot). Changing it signs every user out.
-   * See the README ("Routing tags").
-   * @default undefined (no tag in tokens: standalone and Sentinel only)
-   */
-  readonly tagSecret?: string | Uint8Array;
-  /**
-   * Most bytes of data one session may hold (UTF-8 bytes of every key plus its JSON text):
-   * create, login and update refuse a record past it with `SessionError('session_too_large')`,
-   * the update inside its script, so concurrent writers and other apps on this Redis cannot
-   * grow one either. The core's `maxDataBytes` may not be above it. @default 65536 (64 KiB)
-   */
-  readonly maxDataBytes?: number;
-  /** Most top-level data keys one session may hold; past it like `maxDataBytes`. @default 256 */
-  readonly maxKeys?: number;
-  /**
-   * Keep recently read sessions in this process, so a read inside the touch interval makes
-   * no round trip; kept correct by Redis' server-assisted invalidation (one connection of the
-   * store's own per master, closed by `close()`). `{}` for the defaults. Revocation by
-   * another process then takes effect here within `maxStalenessMs` at worst. See the README
-   * ("Near cache") and SECURITY.md.
-   * @default undefined (off: every read is one round trip)
-   */
-  readonly nearCache?: NearCacheOptions;
-}
-
-export const REDIS_STORE_DEFAULTS = Object.freeze({ keyPrefix: 'tessera:', timeoutMs: 2000 });
+export { REDIS_STORE_DEFAULTS, type RedisStoreOptions } from './redis-options.js';
 
 const CAPABILITIES: StoreCapabilities = Object.freeze({
   atomicMerge: true,
@@ -107,35 +46,10 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   noResurrect: true,
 });
 
-function isScriptClient(client: unknown): client is ScriptClient {
-  const c = client as Partial<ScriptClient> | null;
-  return (
-    typeof c === 'object' &&
-    c !== null &&
-    typeof c.evalsha === 'function' &&
-    typeof c.eval === 'function' &&
-    typeof c.once === 'function' &&
-    typeof c.status === 'string'
-  );
-}
-
-/** The LOAD script's reply: '0' or '1', then the record's fields as a JSON array. */
-function parseLoadReply(reply: string): unknown[] | undefined {
-  if (reply[0] !== '0' && reply[0] !== '1') return undefined;
-  try {
-    const flat: unknown = JSON.parse(reply.slice(1));
-    return Array.isArray(flat) ? flat : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Create the Redis store. Options are validated here, once. */
 export function redisStore(options: RedisStoreOptions): SessionStore {
   return new RedisStore(options);
 }
-
-const WHO = '[tessera] [redis] ';
 
 class RedisStore implements SessionStore {
   readonly name = 'redis';
@@ -147,68 +61,32 @@ class RedisStore implements SessionStore {
   readonly #cluster: boolean;
   readonly #tags: ShardTags;
   readonly #durability: RedisDurability | undefined;
-  /** The client's own keyPrefix: invalidations name keys as the server sees them. */
-  readonly #clientPrefix: string;
-  readonly #near: NearCache | undefined;
-  readonly #closeNear: (() => Promise<void>) | undefined;
+  readonly #near: StoreNearCache | undefined;
 
   constructor(options: RedisStoreOptions) {
-    if (!isScriptClient(options?.client)) {
-      throw new SessionError(
-        'invalid_config',
-        '[tessera] [redis] `client` must be an ioredis Redis or Cluster instance (new Redis(url) or new Cluster(nodes))',
-      );
-    }
-    this.#prefix = validatePrefix(options.keyPrefix ?? REDIS_STORE_DEFAULTS.keyPrefix, '`keyPrefix`');
-    const clientPrefix = (options.client as { options?: { keyPrefix?: unknown } }).options?.keyPrefix;
-    if (typeof clientPrefix === 'string' && clientPrefix !== '')
-      validatePrefix(clientPrefix, "the client's `keyPrefix`");
-    this.#clientPrefix = typeof clientPrefix === 'string' ? clientPrefix : '';
-    const timeoutMs = options.timeoutMs ?? REDIS_STORE_DEFAULTS.timeoutMs;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw new SessionError(
-        'invalid_config',
-        `[tessera] [redis] \`timeoutMs\` must be a positive number of milliseconds, got ${timeoutMs}`,
-      );
-    }
-    this.#durability = validateDurability(options.durability);
-    if (this.#durability && typeof (options.client as { pipeline?: unknown }).pipeline !== 'function') {
-      throw new SessionError(
-        'invalid_config',
-        '[tessera] [redis] `durability` needs a client with pipeline() (ioredis)',
-      );
-    }
-    this.limits = resolveDataLimits(options, WHO);
+    const resolved = resolveRedisOptions(options);
+    this.#prefix = resolved.prefix;
+    this.#durability = resolved.durability;
+    this.limits = resolved.limits;
     this.#limitArgs = [String(this.limits.maxDataBytes), String(this.limits.maxKeys)];
-    this.#cluster = options.client.isCluster === true;
-    this.#tags = shardTags({
-      store: 'redis',
-      secret: options.tagSecret,
-      neededFor: this.#cluster ? 'a Redis Cluster' : undefined,
-    });
-    this.#runner = new ScriptRunner(options.client, timeoutMs);
-    if (options.nearCache !== undefined) {
-      const near = openNearCache(options.nearCache, options.client, this.#clientPrefix + this.#prefix);
-      this.#near = near.cache;
-      this.#closeNear = near.close;
-    }
+    this.#cluster = resolved.cluster;
+    this.#tags = resolved.tags;
+    this.#runner = new ScriptRunner(resolved.client, resolved.timeoutMs);
+    if (options.nearCache !== undefined)
+      this.#near = new StoreNearCache(
+        options.nearCache,
+        resolved.client,
+        resolved.clientPrefix,
+        resolved.prefix,
+      );
   }
 
   /** Closes the near cache's own connections, if any; never the client. */
   async close(): Promise<void> {
-    await this.#closeNear?.();
+    await this.#near?.close();
   }
 
-  /** The session hash's name as the server (and so an invalidation message) spells it. */
-  #cacheKey(key: SessionKey): string {
-    return `${this.#clientPrefix}${this.#base(key.tag)}s:${key.id}`;
-  }
-
-  /**
-   * A write through this store: its keys (and, for `userId`, every session of that user) are
-   * dropped before it is sent, so no request here is served the old value while it runs,
-   * and again when it settles, so no read that raced it caches what it replaced.
-   */
+  /** A write through this store, with the near cache (if on) dropping what it changes. */
   async #changing<T>(
     keys: readonly SessionKey[],
     userId: string | null,
@@ -216,16 +94,7 @@ class RedisStore implements SessionStore {
   ): Promise<T> {
     const near = this.#near;
     if (near === undefined) return write();
-    const drop = () => {
-      for (const k of keys) near.invalidate(this.#cacheKey(k));
-      if (userId !== null) near.invalidateUser(userId);
-    };
-    drop();
-    try {
-      return await write();
-    } finally {
-      drop();
-    }
+    return near.changing(keys, userId, write);
   }
 
   shardTag(userId: string | null): string {
@@ -240,20 +109,7 @@ class RedisStore implements SessionStore {
     if (!this.#validTag(key.tag)) return { status: 'missing' };
     const near = this.#near;
     if (near === undefined) return this.#load(key, options);
-    const cacheKey = this.#cacheKey(key);
-    const cached = near.get(cacheKey);
-    // A touch that is due is a write: it goes to Redis, as without the cache. The core
-    // checks the idle and absolute deadlines from the cached timestamps, as from any read.
-    if (cached !== undefined && options.now - cached.lastSeenAt < options.touchIntervalMs)
-      return { status: 'found', session: cached, touched: false };
-    const ticket = near.begin(cacheKey);
-    let result: LoadResult | undefined;
-    try {
-      result = await this.#load(key, options);
-      return result;
-    } finally {
-      near.end(ticket, result?.status === 'found' ? result.session : undefined);
-    }
+    return near.load(key, options, () => this.#load(key, options));
   }
 
   async #load(key: SessionKey, options: LoadOptions): Promise<LoadResult> {
@@ -470,15 +326,4 @@ class RedisStore implements SessionStore {
       );
     }
   }
-}
-
-function parseRotate(reply: unknown): RotateResult {
-  if (!Array.isArray(reply)) return { status: 'conflict' };
-  if (reply[0] === 'limit') return { status: 'limit' };
-  if (reply[0] !== 'ok') return { status: 'conflict' };
-  const handles = Array.isArray(reply[1]) ? (reply[1] as unknown[]) : [];
-  return {
-    status: 'ok',
-    evicted: handles.filter((h): h is string => typeof h === 'string').map((handle) => ({ handle })),
-  };
 }

@@ -5,8 +5,8 @@
  */
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { Browser } from './adapter-contract.js';
 import type { InstrumentedStore } from './instrumented-store.js';
+import { Browser } from './test-browser.js';
 
 export interface CsrfCaseContext {
   /** Base URL of the suite's main app (key ring, default CSRF). */

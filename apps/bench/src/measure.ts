@@ -1,0 +1,55 @@
+// One measured phase: a warm-up, then a timed load on one server, with its CPU and store commands per request.
+import { config, sleep } from './cli.js';
+import { type Contender, ROUTES, type Scenario } from './contenders.js';
+import { USER_AGENT } from './http.js';
+import type { Loader, ServerProcess } from './procs.js';
+import { commandStats, diffStats, total } from './redis-stats.js';
+import type { Sample } from './report.js';
+import type { Services } from './services.js';
+
+export async function measure(
+  s: Services,
+  loader: Loader,
+  srv: ServerProcess,
+  c: Contender,
+  scenario: Scenario,
+  cookies: readonly string[],
+  durationSec: number,
+  warmupSec = config.warmupSec,
+): Promise<Sample> {
+  const route = ROUTES[scenario];
+  const job = {
+    url: srv.url,
+    method: route.method,
+    path: route.path,
+    cookies: route.cookie ? cookies : null,
+    connections: config.connections,
+    userAgent: USER_AGENT,
+  };
+  await loader.run({ ...job, durationSec: warmupSec });
+  await sleep(30);
+  const s0 = await srv.stats();
+  const r0 = c.store === 'redis' ? await commandStats(s.admin) : null;
+  const res = await loader.run({ ...job, durationSec });
+  await sleep(50);
+  const s1 = await srv.stats();
+  const r1 = r0 ? await commandStats(s.admin) : null;
+  const requests = Math.max(1, s1.requests - s0.requests);
+  const executed = r0 && r1 ? diffStats(r0, r1) : null;
+  const perReq = executed
+    ? Object.fromEntries(
+        Object.entries(executed).map(([k, v]) => [k, Math.round((v / requests) * 100) / 100]),
+      )
+    : null;
+  return {
+    reqPerSec: res.reqPerSec,
+    p50Ms: res.p50Ms,
+    p99Ms: res.p99Ms,
+    cpuUsPerReq: (s1.cpuUs - s0.cpuUs) / requests,
+    storeCmdsPerReq:
+      c.store === 'postgres' || c.store === 'memcached' ? (s1.storeCalls - s0.storeCalls) / requests : null,
+    redisExecutedPerReq: executed ? total(executed) / requests : null,
+    redisCommands: perReq,
+    failures: res.non2xx + res.errors,
+  };
+}

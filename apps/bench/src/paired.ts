@@ -1,0 +1,87 @@
+// The target ratios measured as pairs: Tessera and its peer in short read-only slices, back to back.
+import { log, quick } from './cli.js';
+import { contenderNamed } from './contenders.js';
+import { measure } from './measure.js';
+import type { Loader, ServerProcess } from './procs.js';
+import { median, type Sample } from './report.js';
+import type { Services } from './services.js';
+
+/** The throughput targets: Tessera on each framework against the peer it is compared with. */
+export const TARGET_PAIRS = [
+  { tessera: 'tessera-express+redis', peer: 'express-session+connect-redis', want: 1.5 },
+  { tessera: 'tessera-hono+redis', peer: 'hono-sessions+redis', want: 2 },
+  { tessera: 'tessera-koa+redis', peer: 'koa-session+koa-redis', want: 1.2 },
+] as const;
+
+export interface Paired {
+  readonly tessera: string;
+  readonly peer: string;
+  readonly want: number;
+  readonly slices: number;
+  readonly sliceSec: number;
+  /** Median over the slice pairs of Tessera's req/s over the peer's. */
+  readonly reqPerSecRatio: number;
+  /** Median over the slice pairs of the peer's server CPU per request over Tessera's. */
+  readonly cpuRatio: number;
+  readonly tesseraCpuUsPerReq: number;
+  readonly peerCpuUsPerReq: number;
+}
+
+/**
+ * The target ratios, measured as pairs: short read-only slices of Tessera and its peer back
+ * to back, in ABBA order, several times; each pair gives one ratio and the median is
+ * reported. Two servers measured seconds apart see the same machine, so on a shared box
+ * whose speed drifts by tens of percent this is far steadier than a ratio of two medians.
+ */
+export async function pairedRatios(
+  servers: ReadonlyMap<string, { srv: ServerProcess; cookies: string[] }>,
+  services: Services,
+  loader: Loader,
+): Promise<Paired[]> {
+  const slices = quick ? 2 : 6;
+  const sliceSec = quick ? 0.4 : 0.8;
+  const out: Paired[] = [];
+  for (const pair of TARGET_PAIRS) {
+    const t = servers.get(pair.tessera);
+    const p = servers.get(pair.peer);
+    if (!t || !p) continue;
+    const run = (name: string, entry: { srv: ServerProcess; cookies: string[] }) =>
+      measure(services, loader, entry.srv, contenderNamed(name), 'read', entry.cookies, sliceSec, 0.2);
+    const rps: number[] = [];
+    const cpu: number[] = [];
+    const tCpu: number[] = [];
+    const pCpu: number[] = [];
+    for (let i = 0; i < slices; i++) {
+      // ABBA...: Tessera first on even slices, the peer first on odd ones.
+      let tessera: Sample;
+      let peer: Sample;
+      if (i % 2 === 0) {
+        tessera = await run(pair.tessera, t);
+        peer = await run(pair.peer, p);
+      } else {
+        peer = await run(pair.peer, p);
+        tessera = await run(pair.tessera, t);
+      }
+      rps.push(tessera.reqPerSec / peer.reqPerSec);
+      cpu.push(peer.cpuUsPerReq / tessera.cpuUsPerReq);
+      tCpu.push(tessera.cpuUsPerReq);
+      pCpu.push(peer.cpuUsPerReq);
+    }
+    const result: Paired = {
+      ...pair,
+      slices,
+      sliceSec,
+      reqPerSecRatio: round2(median(rps)),
+      cpuRatio: round2(median(cpu)),
+      tesseraCpuUsPerReq: Math.round(median(tCpu)),
+      peerCpuUsPerReq: Math.round(median(pCpu)),
+    };
+    log(
+      `  paired ${pair.tessera} / ${pair.peer}: ${result.reqPerSecRatio}× req/s, ${result.cpuRatio}× less CPU per request (${slices} slice pairs)`,
+    );
+    out.push(result);
+  }
+  return out;
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;

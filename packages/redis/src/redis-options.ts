@@ -1,0 +1,143 @@
+// The Redis store's options: what each one means and defaults to, and their validation, once, into what the store runs on.
+import {
+  type DataLimits,
+  resolveDataLimits,
+  SessionError,
+  type ShardTags,
+  shardTags,
+} from '@tessera/session-core';
+import type { Cluster, Redis } from 'ioredis';
+import { type RedisDurability, validateDurability } from './durability.js';
+import { validatePrefix } from './internal/keys.js';
+import type { ScriptClient } from './internal/runner.js';
+import type { NearCacheOptions } from './near-cache.js';
+
+export interface RedisStoreOptions {
+  /**
+   * An ioredis `Redis` (standalone or Sentinel) or `Cluster` instance. The store never
+   * closes it. Recommended settings: see the README ("Configuring ioredis").
+   */
+  readonly client: Redis | Cluster;
+  /**
+   * Prepended to every key (after the client's own `keyPrefix`, if any). No `{`, `}` or
+   * whitespace: braces would override the hash tag that keeps a user's keys in one slot.
+   * @default 'tessera:'
+   */
+  readonly keyPrefix?: string;
+  /**
+   * Longest wait for one store call, ms, including waiting for a reconnecting client.
+   * Past it the call fails with `SessionError('store_unavailable')` (503 in the adapters).
+   * @default 2000
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Durable login/logout/revocation: after the rotate (login), destroy (logout) and revoke
+   * scripts, send `WAIT replicas timeoutMs` in the same round trip, and throw
+   * `store_unavailable` (or call `onShortfall`) when fewer replicas acknowledged. See the
+   * README ("Durable login, logout and revocation").
+   * @default undefined (no WAIT: a failover may lose the last acknowledged writes)
+   */
+  readonly durability?: RedisDurability;
+  /**
+   * Secret for the routing tag in tokens: a user's tag is HMAC-SHA-256(tagSecret, userId)
+   * truncated to 4 base36 characters, so a token reveals nothing about its user. At least
+   * 32 bytes (a string is taken as UTF-8); keep it like a signing key. Required on Cluster
+   * (a user's sessions and index must share a slot). Changing it signs every user out.
+   * See the README ("Routing tags").
+   * @default undefined (no tag in tokens: standalone and Sentinel only)
+   */
+  readonly tagSecret?: string | Uint8Array;
+  /**
+   * Most bytes of data one session may hold (UTF-8 bytes of every key plus its JSON text):
+   * create, login and update refuse a record past it with `SessionError('session_too_large')`,
+   * the update inside its script, so concurrent writers and other apps on this Redis cannot
+   * grow one either. The core's `maxDataBytes` may not be above it. @default 65536 (64 KiB)
+   */
+  readonly maxDataBytes?: number;
+  /** Most top-level data keys one session may hold; past it like `maxDataBytes`. @default 256 */
+  readonly maxKeys?: number;
+  /**
+   * Keep recently read sessions in this process, so a read inside the touch interval makes
+   * no round trip; kept correct by Redis' server-assisted invalidation (one connection of the
+   * store's own per master, closed by `close()`). `{}` for the defaults. Revocation by
+   * another process then takes effect here within `maxStalenessMs` at worst. See the README
+   * ("Near cache") and SECURITY.md.
+   * @default undefined (off: every read is one round trip)
+   */
+  readonly nearCache?: NearCacheOptions;
+}
+
+export const REDIS_STORE_DEFAULTS = Object.freeze({ keyPrefix: 'tessera:', timeoutMs: 2000 });
+
+/** The prefix of the store's messages. */
+export const WHO = '[tessera] [redis] ';
+
+function isScriptClient(client: unknown): client is ScriptClient {
+  const c = client as Partial<ScriptClient> | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.evalsha === 'function' &&
+    typeof c.eval === 'function' &&
+    typeof c.once === 'function' &&
+    typeof c.status === 'string'
+  );
+}
+
+/** Every option checked and resolved; what RedisStore is built from. */
+export interface ResolvedRedisOptions {
+  readonly client: Redis | Cluster;
+  readonly prefix: string;
+  /** The client's own keyPrefix: invalidations name keys as the server sees them. */
+  readonly clientPrefix: string;
+  readonly timeoutMs: number;
+  readonly durability: RedisDurability | undefined;
+  readonly limits: DataLimits;
+  readonly cluster: boolean;
+  readonly tags: ShardTags;
+}
+
+/** Check every option, in the order the store always checked them; a bad one throws `invalid_config`. */
+export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisOptions {
+  if (!isScriptClient(options?.client)) {
+    throw new SessionError(
+      'invalid_config',
+      '[tessera] [redis] `client` must be an ioredis Redis or Cluster instance (new Redis(url) or new Cluster(nodes))',
+    );
+  }
+  const prefix = validatePrefix(options.keyPrefix ?? REDIS_STORE_DEFAULTS.keyPrefix, '`keyPrefix`');
+  const clientPrefix = (options.client as { options?: { keyPrefix?: unknown } }).options?.keyPrefix;
+  if (typeof clientPrefix === 'string' && clientPrefix !== '')
+    validatePrefix(clientPrefix, "the client's `keyPrefix`");
+  const timeoutMs = options.timeoutMs ?? REDIS_STORE_DEFAULTS.timeoutMs;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new SessionError(
+      'invalid_config',
+      `[tessera] [redis] \`timeoutMs\` must be a positive number of milliseconds, got ${timeoutMs}`,
+    );
+  }
+  const durability = validateDurability(options.durability);
+  if (durability && typeof (options.client as { pipeline?: unknown }).pipeline !== 'function') {
+    throw new SessionError(
+      'invalid_config',
+      '[tessera] [redis] `durability` needs a client with pipeline() (ioredis)',
+    );
+  }
+  const limits = resolveDataLimits(options, WHO);
+  const cluster = options.client.isCluster === true;
+  const tags = shardTags({
+    store: 'redis',
+    secret: options.tagSecret,
+    neededFor: cluster ? 'a Redis Cluster' : undefined,
+  });
+  return {
+    client: options.client,
+    prefix,
+    clientPrefix: typeof clientPrefix === 'string' ? clientPrefix : '',
+    timeoutMs,
+    durability,
+    limits,
+    cluster,
+    tags,
+  };
+}
