@@ -25,6 +25,7 @@ function roleOf(name) {
       '@tessera/session-koa',
       '@tessera/session-express',
       '@tessera/session-nestjs',
+      '@tessera/session-fastify',
     ].includes(name)
   )
     return 'adapter';
@@ -39,7 +40,7 @@ function packageOf(spec) {
   return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
 
-const FRAMEWORKS = /^(hono|koa|express|@nestjs\/.*|@hono\/.*)$/;
+const FRAMEWORKS = /^(hono|koa|express|fastify|fastify-plugin|@fastify\/.*|@nestjs\/.*|@hono\/.*)$/;
 const STORE_CLIENTS = /^(ioredis|redis|pg|@electric-sql\/pglite|memcached|memjs)$/;
 
 const article = (role) => `${role === 'adapter' ? 'an' : 'a'} ${role}`;

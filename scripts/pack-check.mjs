@@ -16,6 +16,7 @@ const PEERS = [
   'hono@^4',
   'koa@^3',
   'express@^5',
+  'fastify@^5',
   '@nestjs/common@^11',
   '@nestjs/core@^11',
   '@nestjs/platform-express@^11',

@@ -1,7 +1,7 @@
 /** The demo's settings, from the environment, validated once at start-up. */
 import type { OnLimit } from '@tessera/session-core';
 
-export type Framework = 'hono' | 'koa' | 'express' | 'nestjs';
+export type Framework = 'hono' | 'koa' | 'express' | 'nestjs' | 'fastify';
 export type StoreKind = 'memory' | 'pglite' | 'redis' | 'postgres' | 'memcached';
 
 export interface DemoConfig {
@@ -47,7 +47,12 @@ function int(name: string, value: string | undefined): number | undefined {
 export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
   return {
     port: int('PORT', env.PORT) ?? 3000,
-    framework: oneOf('DEMO_FRAMEWORK', env.DEMO_FRAMEWORK, ['hono', 'koa', 'express', 'nestjs'], 'hono'),
+    framework: oneOf(
+      'DEMO_FRAMEWORK',
+      env.DEMO_FRAMEWORK,
+      ['hono', 'koa', 'express', 'nestjs', 'fastify'],
+      'hono',
+    ),
     store: oneOf(
       'SESSION_STORE',
       env.SESSION_STORE,

@@ -53,77 +53,80 @@ async function signIn(page: Page, url: string, username: string, password: strin
   expect(await page.textContent('#user')).toBe(username);
 }
 
-describe.skipIf(missing).each<Framework>(['hono', 'express'])('demo in Chromium on %s', (framework) => {
-  let demo: RunningDemo;
-  let laptop: BrowserContext;
-  let phone: BrowserContext;
-  beforeAll(async () => {
-    demo = await startDemo(framework);
-    if (!browser) throw new Error('browser did not start');
-    laptop = await browser.newContext({ viewport: VIEWPORT, userAgent: 'Laptop (Chromium, test A)' });
-    phone = await browser.newContext({ viewport: VIEWPORT, userAgent: 'Phone (Chromium, test B)' });
-  });
-  afterAll(async () => {
-    await laptop?.close();
-    await phone?.close();
-    await demo?.close();
-  });
-
-  it('signs in, counts, revokes the other device, logs out; cookies are the secure defaults', async () => {
-    const a = await laptop.newPage();
-    await a.goto(demo.url);
-    expect(await a.title()).toContain('Sign in');
-    // The login form's pre-session CSRF cookie is secure too.
-    const pre = (await laptop.cookies()).find((c) => c.name === '__Host-csrf');
-    expect(pre).toMatchObject({
-      httpOnly: true,
-      secure: true,
-      sameSite: 'Lax',
-      path: '/',
-      domain: 'localhost',
+describe.skipIf(missing).each<Framework>(['hono', 'express', 'fastify'])(
+  'demo in Chromium on %s',
+  (framework) => {
+    let demo: RunningDemo;
+    let laptop: BrowserContext;
+    let phone: BrowserContext;
+    beforeAll(async () => {
+      demo = await startDemo(framework);
+      if (!browser) throw new Error('browser did not start');
+      laptop = await browser.newContext({ viewport: VIEWPORT, userAgent: 'Laptop (Chromium, test A)' });
+      phone = await browser.newContext({ viewport: VIEWPORT, userAgent: 'Phone (Chromium, test B)' });
+    });
+    afterAll(async () => {
+      await laptop?.close();
+      await phone?.close();
+      await demo?.close();
     });
 
-    await signIn(a, demo.url, 'alice', 'wonderland');
-    await submit(a, '#count button');
-    await submit(a, '#count button');
-    expect(await a.textContent('#counter')).toBe('2');
+    it('signs in, counts, revokes the other device, logs out; cookies are the secure defaults', async () => {
+      const a = await laptop.newPage();
+      await a.goto(demo.url);
+      expect(await a.title()).toContain('Sign in');
+      // The login form's pre-session CSRF cookie is secure too.
+      const pre = (await laptop.cookies()).find((c) => c.name === '__Host-csrf');
+      expect(pre).toMatchObject({
+        httpOnly: true,
+        secure: true,
+        sameSite: 'Lax',
+        path: '/',
+        domain: 'localhost',
+      });
 
-    const jar = await laptop.cookies();
-    // Host-only (no Domain attribute: the exact host, no leading dot), a browser-session cookie.
-    expect(jar.find((c) => c.name === '__Host-sid')).toMatchObject({
-      httpOnly: true,
-      secure: true,
-      sameSite: 'Lax',
-      path: '/',
-      domain: 'localhost',
-      expires: -1,
+      await signIn(a, demo.url, 'alice', 'wonderland');
+      await submit(a, '#count button');
+      await submit(a, '#count button');
+      expect(await a.textContent('#counter')).toBe('2');
+
+      const jar = await laptop.cookies();
+      // Host-only (no Domain attribute: the exact host, no leading dot), a browser-session cookie.
+      expect(jar.find((c) => c.name === '__Host-sid')).toMatchObject({
+        httpOnly: true,
+        secure: true,
+        sameSite: 'Lax',
+        path: '/',
+        domain: 'localhost',
+        expires: -1,
+      });
+      expect(jar.map((c) => c.name)).toEqual(['__Host-sid']); // login cleared the pre-session cookie
+
+      const b = await phone.newPage();
+      await signIn(b, demo.url, 'alice', 'wonderland');
+      await a.reload();
+      expect(await a.locator('#devices tbody tr').count()).toBe(2);
+      expect(await a.locator('#devices tbody tr', { hasText: 'this device' }).textContent()).toContain(
+        'Laptop',
+      );
+
+      const shot = `${SHOTS}${framework}-signed-in.png`;
+      await a.screenshot({ path: shot });
+      if (framework === 'hono' && (!existsSync(README_SHOT) || process.env.UPDATE_SCREENSHOT === '1')) {
+        copyFileSync(shot, README_SHOT);
+      }
+
+      await submit(a, '#devices tbody tr:has-text("Phone") button.danger');
+      expect(await a.locator('#devices tbody tr').count()).toBe(1);
+
+      // The phone learns it on its next request: back to the sign-in form, its cookie expired.
+      await b.reload();
+      expect(await b.locator('#login').count()).toBe(1);
+      expect((await phone.cookies()).find((c) => c.name === '__Host-sid')).toBeUndefined();
+
+      await submit(a, '#logout button');
+      expect(await a.locator('#login').count()).toBe(1);
+      expect((await laptop.cookies()).find((c) => c.name === '__Host-sid')).toBeUndefined();
     });
-    expect(jar.map((c) => c.name)).toEqual(['__Host-sid']); // login cleared the pre-session cookie
-
-    const b = await phone.newPage();
-    await signIn(b, demo.url, 'alice', 'wonderland');
-    await a.reload();
-    expect(await a.locator('#devices tbody tr').count()).toBe(2);
-    expect(await a.locator('#devices tbody tr', { hasText: 'this device' }).textContent()).toContain(
-      'Laptop',
-    );
-
-    const shot = `${SHOTS}${framework}-signed-in.png`;
-    await a.screenshot({ path: shot });
-    if (framework === 'hono' && (!existsSync(README_SHOT) || process.env.UPDATE_SCREENSHOT === '1')) {
-      copyFileSync(shot, README_SHOT);
-    }
-
-    await submit(a, '#devices tbody tr:has-text("Phone") button.danger');
-    expect(await a.locator('#devices tbody tr').count()).toBe(1);
-
-    // The phone learns it on its next request: back to the sign-in form, its cookie expired.
-    await b.reload();
-    expect(await b.locator('#login').count()).toBe(1);
-    expect((await phone.cookies()).find((c) => c.name === '__Host-sid')).toBeUndefined();
-
-    await submit(a, '#logout button');
-    expect(await a.locator('#login').count()).toBe(1);
-    expect((await laptop.cookies()).find((c) => c.name === '__Host-sid')).toBeUndefined();
-  });
-});
+  },
+);

@@ -4,13 +4,14 @@ import { CookieJar, type InstrumentedStore, instrumentStore, readBody } from '@t
 import type { Framework } from '../src/config.js';
 import type { StartApp } from '../src/frameworks/types.js';
 
-export const FRAMEWORKS: readonly Framework[] = ['hono', 'koa', 'express', 'nestjs'];
+export const FRAMEWORKS: readonly Framework[] = ['hono', 'koa', 'express', 'nestjs', 'fastify'];
 
 export const STARTERS: Record<Framework, () => Promise<{ start: StartApp }>> = {
   hono: () => import('../src/frameworks/hono.js'),
   koa: () => import('../src/frameworks/koa.js'),
   express: () => import('../src/frameworks/express.js'),
   nestjs: () => import('../src/frameworks/nestjs.js'),
+  fastify: () => import('../src/frameworks/fastify.js'),
 };
 
 export interface RunningDemo {

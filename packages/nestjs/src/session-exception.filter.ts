@@ -18,8 +18,9 @@ export class SessionExceptionFilter implements ExceptionFilter<SessionError> {
   catch(error: SessionError, args: ArgumentsHost): void {
     const res = args.switchToHttp().getResponse<unknown>();
     const adapter = this.host.httpAdapter;
-    // On Express, a response ended while held for the commit is sent too (headersSent lags).
-    if (adapter.isHeadersSent(res) || responseSent(res as ServerResponse)) {
+    // A response ended while held for the commit is sent too (headersSent lags). The hold is on
+    // the Node response: Fastify's reply wraps it as `raw`.
+    if (adapter.isHeadersSent(res) || responseSent(nodeResponseOf(res))) {
       // Nothing can be answered any more (a change after `@Res()` res.json() is refused with
       // invalid_state): report the SessionError itself, not "Cannot set headers after they are sent".
       logger.error(`${error.code}: ${error.message}`, error.stack);
@@ -28,6 +29,10 @@ export class SessionExceptionFilter implements ExceptionFilter<SessionError> {
     }
     adapter.reply(res, errorBodyOf(error), httpStatusOf(error.code));
   }
+}
+
+function nodeResponseOf(res: unknown): ServerResponse {
+  return ((res as { raw?: ServerResponse }).raw ?? res) as ServerResponse;
 }
 
 /** Whether the response was ended: a Node response, or one wrapping it as `raw` (Fastify). */

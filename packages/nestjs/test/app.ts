@@ -19,6 +19,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { SessionManager } from '@tessera/session-core';
 import type { TestServer } from '@tessera/session-testing';
 import {
@@ -95,19 +96,43 @@ export class TestController {
   }
 }
 
-/** Start a Nest app on 127.0.0.1:0 with the given module metadata (and app options: a logger...). */
+/** The two HTTP platforms Nest ships; every suite here runs on both. */
+export const PLATFORMS = ['express', 'fastify'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+function fastifyAdapter(): FastifyAdapter {
+  const adapter = new FastifyAdapter({ bodyLimit: 100 * 1024 });
+  // What @fastify/multipart (Nest's upload support on Fastify) does: accept the type and leave
+  // the stream to the handler, so a multipart body reaches the guards unread (no Fastify 415).
+  adapter.getInstance().addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
+  return adapter;
+}
+
+/**
+ * Start a Nest app on 127.0.0.1:0 with the given module metadata (and app options: a logger...),
+ * on Nest's Express platform or on its Fastify one (body limit 100 KiB, as Express's parsers).
+ */
 export async function listen(
   metadata: ModuleMetadata,
   options: NestApplicationOptions = {},
+  platform: Platform = 'express',
 ): Promise<TestServer & { app: INestApplication }> {
   @Module(metadata)
   class AppModule {}
-  const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false, ...options });
+  const appOptions = { logger: false as const, abortOnError: false, ...options };
+  const app =
+    platform === 'fastify'
+      ? await NestFactory.create(AppModule, fastifyAdapter(), appOptions)
+      : await NestFactory.create(AppModule, appOptions);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
 
-export function testApp(manager: SessionManager): Promise<TestServer> {
-  return listen({ imports: [SessionModule.forRoot({ manager })], controllers: [TestController] });
+export function testApp(manager: SessionManager, platform: Platform = 'express'): Promise<TestServer> {
+  return listen(
+    { imports: [SessionModule.forRoot({ manager })], controllers: [TestController] },
+    {},
+    platform,
+  );
 }

@@ -21,6 +21,7 @@ import {
 } from '@tessera/session-core';
 import { CookieJar, instrumentStore, readBody, sleep } from '@tessera/session-testing';
 import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import {
   CurrentSession,
@@ -31,9 +32,30 @@ import {
   SessionModule,
   SkipCsrf,
 } from '../src/index.js';
-import { listen } from './app.js';
+import { listen, PLATFORMS } from './app.js';
 
 type Data = { counter: number; roles: string[] };
+
+/** What `@Res()` injects: Express's response, or Fastify's reply on Nest's Fastify platform. */
+type AnyResponse = Response | FastifyReply;
+const isReply = (res: AnyResponse): res is FastifyReply => 'hijack' in res;
+const raw = {
+  redirect303(res: AnyResponse, url: string): void {
+    if (isReply(res)) void res.redirect(url, 303);
+    else res.redirect(303, url);
+  },
+  json(res: AnyResponse, body: unknown): void {
+    if (isReply(res)) void res.send(body);
+    else res.json(body);
+  },
+  /** Headers out, body still open. */
+  writePartial(res: AnyResponse, text: string): void {
+    if (!isReply(res)) return void res.status(200).type('text/plain').write(text);
+    res.hijack();
+    res.raw.setHeader('content-type', 'text/plain');
+    res.raw.write(text);
+  },
+};
 
 /** Cookies by hand over fetch, and the CSRF token from GET /me. */
 class Client {
@@ -95,10 +117,10 @@ class MeController {
   async loginRaw(
     @CurrentSession() session: Session<Data>,
     @Body() body: { userId: string },
-    @Res() res: Response,
+    @Res() res: AnyResponse,
   ) {
     await session.login(body.userId);
-    res.redirect(303, '/me');
+    raw.redirect303(res, '/me');
   }
 
   @Post('hook')
@@ -156,21 +178,25 @@ class ConfigService implements Config {
 @Module({ providers: [ConfigService, { provide: CONFIG, useExisting: ConfigService }], exports: [CONFIG] })
 class ConfigModule {}
 
-describe('SessionModule.forRootAsync with an injected config provider', () => {
+describe.each(PLATFORMS)('SessionModule.forRootAsync with an injected config provider (%s)', (platform) => {
   let server: Awaited<ReturnType<typeof listen>>;
   let config: ConfigService;
 
   beforeAll(async () => {
-    server = await listen({
-      imports: [
-        SessionModule.forRootAsync({
-          imports: [ConfigModule],
-          inject: [CONFIG],
-          useFactory: (c: Config) => ({ store: c.store, clock: c.clock, idleTimeoutMs: c.idleTimeoutMs }),
-        }),
-      ],
-      controllers: [MeController, AccountController],
-    });
+    server = await listen(
+      {
+        imports: [
+          SessionModule.forRootAsync({
+            imports: [ConfigModule],
+            inject: [CONFIG],
+            useFactory: (c: Config) => ({ store: c.store, clock: c.clock, idleTimeoutMs: c.idleTimeoutMs }),
+          }),
+        ],
+        controllers: [MeController, AccountController],
+      },
+      {},
+      platform,
+    );
     config = server.app.get(ConfigService);
   });
   afterAll(() => server?.close());
@@ -265,7 +291,7 @@ describe('options are validated at start-up', () => {
   });
 });
 
-describe('SessionErrors thrown in handlers', () => {
+describe.each(PLATFORMS)('SessionErrors thrown in handlers (%s)', (platform) => {
   const store = instrumentStore(new MemoryStore({ warnInProduction: false }));
 
   @Controller()
@@ -292,10 +318,14 @@ describe('SessionErrors thrown in handlers', () => {
   beforeAll(async () => {
     vi.resetModules();
     secondCore = await import('@tessera/session-core');
-    server = await listen({
-      imports: [SessionModule.forRoot({ store })],
-      controllers: [MeController, FlakyController],
-    });
+    server = await listen(
+      {
+        imports: [SessionModule.forRoot({ store })],
+        controllers: [MeController, FlakyController],
+      },
+      {},
+      platform,
+    );
   });
   afterAll(() => server?.close());
 
@@ -319,149 +349,185 @@ describe('SessionErrors thrown in handlers', () => {
   });
 });
 
-describe("store outages go to Nest's Logger by default (issue #13.6: a 503 printed nothing)", () => {
-  const logged: unknown[][] = [];
-  const capture = (...args: unknown[]) => void logged.push(args);
-  const logger = { log() {}, debug() {}, verbose() {}, fatal: capture, warn: capture, error: capture };
-  const store = instrumentStore(new MemoryStore({ warnInProduction: false }));
-  let server: Awaited<ReturnType<typeof listen>>;
-  beforeAll(async () => {
-    server = await listen(
-      { imports: [SessionModule.forRoot({ store })], controllers: [MeController] },
-      { logger },
-    );
-  });
-  afterAll(() => server?.close());
+describe.each(PLATFORMS)(
+  "store outages go to Nest's Logger by default (issue #13.6: a 503 printed nothing) (%s)",
+  (platform) => {
+    const logged: unknown[][] = [];
+    const capture = (...args: unknown[]) => void logged.push(args);
+    const logger = { log() {}, debug() {}, verbose() {}, fatal: capture, warn: capture, error: capture };
+    const store = instrumentStore(new MemoryStore({ warnInProduction: false }));
+    let server: Awaited<ReturnType<typeof listen>>;
+    beforeAll(async () => {
+      server = await listen(
+        { imports: [SessionModule.forRoot({ store })], controllers: [MeController] },
+        { logger },
+        platform,
+      );
+    });
+    afterAll(() => server?.close());
 
-  it("the first failure and the recovery, once each, in the app's log with the context 'Tessera'", async () => {
-    const c = new Client(server.url);
-    await c.me();
-    await c.send('POST', '/login', { userId: 'logged' });
-    logged.length = 0;
-    store.mode = 'reject';
-    try {
-      for (let i = 0; i < 3; i++) expect((await c.send('GET', '/me')).status).toBe(503);
-    } finally {
-      store.mode = 'up';
-    }
-    expect(await c.me()).toMatchObject({ userId: 'logged' });
-    // Nest's Logger passes error(message, stack, context); no stack: the message says it all.
-    expect(logged).toEqual([
-      [expect.stringMatching(/^\[tessera\] \[memory\] load failed: store is down/), undefined, 'Tessera'],
-      [
-        expect.stringMatching(/^\[tessera\] \[memory\] the store answers again, after 3 failed calls/),
-        'Tessera',
-      ],
-    ]);
-  });
-});
-
-describe('a session change after the response has gone, and a throw after a change', () => {
-  const logged: string[] = [];
-  const capture = (...args: unknown[]) => void logged.push(args.map(String).join(' | '));
-  const logger = { log() {}, warn() {}, debug() {}, verbose() {}, fatal: capture, error: capture };
-  let refused: unknown;
-
-  @Controller()
-  class LateController {
-    /** Answers through @Res(), then changes the session: the change is refused. */
-    @Get('late')
-    async late(@CurrentSession() session: Session, @Res() res: Response) {
-      res.json({ ok: true });
-      await sleep(10);
+    it("the first failure and the recovery, once each, in the app's log with the context 'Tessera'", async () => {
+      const c = new Client(server.url);
+      await c.me();
+      await c.send('POST', '/login', { userId: 'logged' });
+      logged.length = 0;
+      store.mode = 'reject';
       try {
+        for (let i = 0; i < 3; i++) expect((await c.send('GET', '/me')).status).toBe(503);
+      } finally {
+        store.mode = 'up';
+      }
+      expect(await c.me()).toMatchObject({ userId: 'logged' });
+      // Nest's Logger passes error(message, stack, context); no stack: the message says it all.
+      expect(logged).toEqual([
+        [expect.stringMatching(/^\[tessera\] \[memory\] load failed: store is down/), undefined, 'Tessera'],
+        [
+          expect.stringMatching(/^\[tessera\] \[memory\] the store answers again, after 3 failed calls/),
+          'Tessera',
+        ],
+      ]);
+    });
+  },
+);
+
+describe.each(PLATFORMS)(
+  'a session change after the response has gone, and a throw after a change (%s)',
+  (platform) => {
+    const logged: string[] = [];
+    const capture = (...args: unknown[]) => void logged.push(args.map(String).join(' | '));
+    const logger = { log() {}, warn() {}, debug() {}, verbose() {}, fatal: capture, error: capture };
+    let refused: unknown;
+
+    @Controller()
+    class LateController {
+      /** Answers through @Res(), then changes the session: the change is refused. */
+      @Get('late')
+      async late(@CurrentSession() session: Session, @Res() res: AnyResponse) {
+        raw.json(res, { ok: true });
+        await sleep(10);
+        try {
+          session.set('late', 1);
+        } catch (error) {
+          refused = error;
+          throw error;
+        }
+      }
+
+      /** Answers, then changes the session at once: the response is still held for the commit. */
+      @Get('late-held')
+      lateHeld(@CurrentSession() session: Session, @Res() res: AnyResponse): void {
+        session.set('a', 1);
+        raw.json(res, { ok: true });
+        session.set('b', 2);
+      }
+
+      /** Headers sent, body still open when the refused change is thrown. */
+      @Get('late-open')
+      async lateOpen(@CurrentSession() session: Session, @Res() res: AnyResponse) {
+        raw.writePartial(res, 'partial');
+        await sleep(10);
         session.set('late', 1);
-      } catch (error) {
-        refused = error;
-        throw error;
+      }
+
+      @Get('throw-after-set')
+      throwAfterSet(@CurrentSession() session: Session<Data>): never {
+        session.set('counter', 7);
+        throw new Error('handler failed');
+      }
+
+      @Get('session-error-after-set')
+      async sessionErrorAfterSet(@CurrentSession() session: Session<Data>) {
+        session.set('counter', 8);
+        return session.revokeOtherSessions(); // anonymous: 401 unauthenticated
       }
     }
 
-    /** Answers, then changes the session at once: the response is still held for the commit. */
-    @Get('late-held')
-    lateHeld(@CurrentSession() session: Session, @Res() res: Response): void {
-      session.set('a', 1);
-      res.json({ ok: true });
-      session.set('b', 2);
-    }
+    let server: Awaited<ReturnType<typeof listen>>;
+    beforeAll(async () => {
+      server = await listen(
+        {
+          imports: [SessionModule.forRoot({ store: new MemoryStore({ warnInProduction: false }) })],
+          controllers: [MeController, LateController],
+        },
+        { logger },
+        platform,
+      );
+    });
+    afterAll(() => server?.close());
+    beforeEach(() => {
+      logged.length = 0;
+      refused = undefined;
+    });
 
-    /** Headers sent, body still open when the refused change is thrown. */
-    @Get('late-open')
-    async lateOpen(@CurrentSession() session: Session, @Res() res: Response) {
-      res.status(200).type('text/plain').write('partial');
-      await sleep(10);
-      session.set('late', 1);
-    }
+    it('a change after @Res() res.json(): the client keeps its answer, the invalid_state is logged', async () => {
+      const r = await fetch(`${server.url}/late`);
+      expect(r.status).toBe(200);
+      expect(await r.json()).toEqual({ ok: true });
+      await vi.waitFor(() => expect(logged).toHaveLength(1));
+      expect(refused).toMatchObject({ code: 'invalid_state' });
+      expect(logged[0]).toMatch(/^invalid_state: \[tessera\] the response has already been sent/);
+      expect(logged.join('\n')).not.toMatch(/Cannot set headers/);
+    });
 
-    @Get('throw-after-set')
-    throwAfterSet(@CurrentSession() session: Session<Data>): never {
-      session.set('counter', 7);
-      throw new Error('handler failed');
-    }
+    it('a change while the answer is held for the commit: the client keeps its answer, the invalid_state is logged', async () => {
+      const r = await fetch(`${server.url}/late-held`);
+      expect(r.status).toBe(200);
+      expect(await r.json()).toEqual({ ok: true });
+      expect(r.headers.getSetCookie()).toHaveLength(1);
+      await vi.waitFor(() => expect(logged).toHaveLength(1));
+      expect(logged[0]).toMatch(/^invalid_state: /);
+    });
 
-    @Get('session-error-after-set')
-    async sessionErrorAfterSet(@CurrentSession() session: Session<Data>) {
-      session.set('counter', 8);
-      return session.revokeOtherSessions(); // anonymous: 401 unauthenticated
-    }
+    it('a refused change while the response is still open: logged, and the response is ended', async () => {
+      const r = await fetch(`${server.url}/late-open`);
+      expect(r.status).toBe(200);
+      expect(await r.text()).toBe('partial');
+      await vi.waitFor(() => expect(logged).toHaveLength(1));
+      expect(logged[0]).toMatch(/^invalid_state: /);
+    });
+
+    it('a handler that throws after a change: the change is committed, the error response carries the session cookie', async () => {
+      for (const [path, status, counter] of [
+        ['/throw-after-set', 500, 7],
+        ['/session-error-after-set', 401, 8],
+      ] as const) {
+        const c = new Client(server.url);
+        const r = await c.send('GET', path);
+        expect(r.status, path).toBe(status);
+        expect(
+          r.headers.getSetCookie().some((l) => l.startsWith('__Host-sid=')),
+          path,
+        ).toBe(true);
+        expect(await c.me(), path).toMatchObject({ counter });
+      }
+    });
+  },
+);
+
+describe.each(PLATFORMS)('trustProxy decides whether X-Forwarded-Proto counts (%s)', (platform) => {
+  const servers: Awaited<ReturnType<typeof listen>>[] = [];
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+  });
+
+  /** A TLS-terminating proxy in front: the browser's Origin is https, the socket is http. */
+  async function behindTls(trustProxy: number): Promise<number> {
+    const store = new MemoryStore({ warnInProduction: false });
+    const server = await listen(
+      { imports: [SessionModule.forRoot({ store, trustProxy })], controllers: [MeController] },
+      {},
+      platform,
+    );
+    servers.push(server);
+    const c = new Client(server.url);
+    await c.me();
+    const origin = server.url.replace('http:', 'https:');
+    const r = await c.send('POST', '/count', undefined, { origin, 'x-forwarded-proto': 'https' });
+    return r.status;
   }
 
-  let server: Awaited<ReturnType<typeof listen>>;
-  beforeAll(async () => {
-    server = await listen(
-      {
-        imports: [SessionModule.forRoot({ store: new MemoryStore({ warnInProduction: false }) })],
-        controllers: [MeController, LateController],
-      },
-      { logger },
-    );
-  });
-  afterAll(() => server?.close());
-  beforeEach(() => {
-    logged.length = 0;
-    refused = undefined;
-  });
-
-  it('a change after @Res() res.json(): the client keeps its answer, the invalid_state is logged', async () => {
-    const r = await fetch(`${server.url}/late`);
-    expect(r.status).toBe(200);
-    expect(await r.json()).toEqual({ ok: true });
-    await vi.waitFor(() => expect(logged).toHaveLength(1));
-    expect(refused).toMatchObject({ code: 'invalid_state' });
-    expect(logged[0]).toMatch(/^invalid_state: \[tessera\] the response has already been sent/);
-    expect(logged.join('\n')).not.toMatch(/Cannot set headers/);
-  });
-
-  it('a change while the answer is held for the commit: the client keeps its answer, the invalid_state is logged', async () => {
-    const r = await fetch(`${server.url}/late-held`);
-    expect(r.status).toBe(200);
-    expect(await r.json()).toEqual({ ok: true });
-    expect(r.headers.getSetCookie()).toHaveLength(1);
-    await vi.waitFor(() => expect(logged).toHaveLength(1));
-    expect(logged[0]).toMatch(/^invalid_state: /);
-  });
-
-  it('a refused change while the response is still open: logged, and the response is ended', async () => {
-    const r = await fetch(`${server.url}/late-open`);
-    expect(r.status).toBe(200);
-    expect(await r.text()).toBe('partial');
-    await vi.waitFor(() => expect(logged).toHaveLength(1));
-    expect(logged[0]).toMatch(/^invalid_state: /);
-  });
-
-  it('a handler that throws after a change: the change is committed, the error response carries the session cookie', async () => {
-    for (const [path, status, counter] of [
-      ['/throw-after-set', 500, 7],
-      ['/session-error-after-set', 401, 8],
-    ] as const) {
-      const c = new Client(server.url);
-      const r = await c.send('GET', path);
-      expect(r.status, path).toBe(status);
-      expect(
-        r.headers.getSetCookie().some((l) => l.startsWith('__Host-sid=')),
-        path,
-      ).toBe(true);
-      expect(await c.me(), path).toMatchObject({ counter });
-    }
+  it('regression: trustProxy 0 trusts no proxy, so a client-written X-Forwarded-Proto is not believed', async () => {
+    expect(await behindTls(1)).toBe(204);
+    expect(await behindTls(0)).toBe(403);
   });
 });

@@ -1,1 +1,2 @@
+export { NodeSessionRequest } from './request.js';
 export { commitBeforeSend, responseSent, sendSessionError } from './respond.js';

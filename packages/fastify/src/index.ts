@@ -1,0 +1,4 @@
+export type { RequireAuthOptions, Session, SessionData, TrustProxy } from '@tessera/session-core';
+export { csrf, requireAuth, type SessionGuard } from './guards.js';
+export { type FastifySessionOptions, type TesseraRouteConfig, tesseraSession } from './plugin.js';
+export { replySessionError } from './reply.js';
