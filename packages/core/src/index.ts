@@ -65,7 +65,7 @@ export {
   type PolicyOptions,
   resolvePolicy,
 } from './policy.js';
-export { resolveClientIp, type TrustProxy, validateTrustProxy } from './proxy.js';
+export { resolveClientIp, resolveProto, type TrustProxy, validateTrustProxy } from './proxy.js';
 export {
   encodeValue,
   MAX_DEPTH,

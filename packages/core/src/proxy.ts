@@ -54,6 +54,24 @@ export function resolveClientIp(
   return addr;
 }
 
+/**
+ * The protocol the client used, for `selfOrigin`: `X-Forwarded-Proto` only when the socket
+ * peer is a proxy `trust` vouches for (anyone else could write it), else `direct` (what the
+ * connection itself was). Every adapter computes its origin through this, so `trustProxy`
+ * means the same thing everywhere, whatever the framework's own proxy setting says.
+ */
+export function resolveProto(
+  peer: string | null | undefined,
+  forwardedProto: string | null | undefined,
+  trust: TrustProxy,
+  direct: 'http' | 'https',
+): string {
+  if (trust === false || !forwardedProto) return direct;
+  const trusted = typeof trust === 'number' ? trust > 0 : trust(normalize(peer ?? ''), 0);
+  const first = forwardedProto.split(',')[0]!.trim().toLowerCase();
+  return trusted && (first === 'http' || first === 'https') ? first : direct;
+}
+
 function normalize(ip: string): string {
   // Node reports IPv4 peers on dual-stack sockets as ::ffff:a.b.c.d.
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;

@@ -11,17 +11,19 @@ import {
   enforceCsrf,
   isSessionError,
   peekBody,
-  resolveClientIp,
   resolveSessionOptions,
   type Session,
   SessionError,
   type SessionManager,
   type SessionOptions,
-  type SessionRequest,
-  type TrustProxy,
 } from '@tessera/session-core';
-import { commitBeforeSend, responseSent, sendSessionError as send } from '@tessera/session-core/node';
-import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import {
+  commitBeforeSend,
+  NodeSessionRequest,
+  responseSent,
+  sendSessionError as send,
+} from '@tessera/session-core/node';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 
 declare global {
   namespace Express {
@@ -49,7 +51,8 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
   const middleware: RequestHandler = async (req, res, next) => {
     let rs: Awaited<ReturnType<SessionManager['begin']>>;
     try {
-      rs = await manager.begin(new ExpressRequest(req, trust));
+      // The session's trustProxy decides the client IP and origin, not Express's `trust proxy`.
+      rs = await manager.begin(new NodeSessionRequest(req, trust));
     } catch (error) {
       if (!isSessionError(error)) throw error;
       return send(res, error);
@@ -80,28 +83,6 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
     next();
   };
   return Object.assign(middleware, { manager });
-}
-
-/** What the core reads of a request. A class, not an object literal: it stays cheap. */
-class ExpressRequest implements SessionRequest {
-  readonly method: string;
-  readonly ip: string | null;
-  readonly #req: Request;
-
-  constructor(req: Request, trust: TrustProxy) {
-    this.#req = req;
-    this.method = req.method;
-    this.ip = resolveClientIp(req.socket.remoteAddress, req.get('x-forwarded-for'), trust);
-  }
-
-  header(name: string): string | undefined {
-    return this.#req.get(name);
-  }
-
-  /** Only the CSRF check of an unsafe request reads it. */
-  get selfOrigin(): string {
-    return `${this.#req.protocol}://${this.#req.get('host') ?? ''}`;
-  }
 }
 
 /**

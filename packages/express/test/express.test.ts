@@ -272,6 +272,34 @@ describe('express adapter', () => {
     }
   });
 
+  it("regression (#17): the CSRF origin follows the session's trustProxy, not Express's `trust proxy`", async () => {
+    // Express trusts every proxy here; the session does not (its default): a client-written
+    // X-Forwarded-Proto must not make `https://host` pass as this http server's own origin.
+    const m = createSessionManager({ store: new MemoryStore({ warnInProduction: false }) });
+    const app = buildApp(m, (a) => a.set('trust proxy', true));
+    const s = await listen(app);
+    try {
+      const first = await fetch(`${s.url}/state`);
+      const token = ((await first.json()) as { csrfToken: string }).csrfToken;
+      const host = new URL(s.url).host;
+      const post = (headers: Record<string, string>) =>
+        fetch(`${s.url}/set`, {
+          method: 'POST',
+          headers: {
+            cookie: cookieOf(first),
+            'x-csrf-token': token,
+            'content-type': 'application/json',
+            ...headers,
+          },
+          body: JSON.stringify({ key: 'k', value: 1 }),
+        });
+      expect((await post({ origin: `https://${host}`, 'x-forwarded-proto': 'https' })).status).toBe(403);
+      expect((await post({ origin: `http://${host}` })).status).toBe(204);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('an invalid trustProxy is refused at construction', () => {
     expect(() => session({ manager, trustProxy: -1 })).toThrow(/trustProxy/);
   });

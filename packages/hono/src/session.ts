@@ -14,6 +14,7 @@ import {
   isSessionError,
   type ResponseHeaders,
   resolveClientIp,
+  resolveProto,
   resolveSessionOptions,
   type Session,
   type SessionData,
@@ -93,20 +94,31 @@ class HonoRequest implements SessionRequest {
   readonly method: string;
   readonly ip: string | null;
   readonly #c: Context;
+  readonly #peer: string | undefined;
+  readonly #trust: TrustProxy;
 
   constructor(c: Context, connInfo: GetConnInfo, trust: TrustProxy) {
     this.#c = c;
+    this.#trust = trust;
     this.method = c.req.method;
-    this.ip = resolveClientIp(peerOf(connInfo, c), c.req.header('x-forwarded-for'), trust);
+    this.#peer = peerOf(connInfo, c);
+    this.ip = resolveClientIp(this.#peer, c.req.header('x-forwarded-for'), trust);
   }
 
   header(name: string): string | undefined {
     return this.#c.req.header(name);
   }
 
-  /** Only the CSRF check of an unsafe request reads it. */
+  /**
+   * Only the CSRF check of an unsafe request reads it. The URL's scheme is what reached this
+   * server; behind a TLS-terminating proxy the session's `trustProxy` lets X-Forwarded-Proto
+   * say what the browser used (as in every other adapter).
+   */
   get selfOrigin(): string {
-    return new URL(this.#c.req.url).origin;
+    const url = new URL(this.#c.req.url);
+    const direct = url.protocol === 'https:' ? 'https' : 'http';
+    const proto = resolveProto(this.#peer, this.#c.req.header('x-forwarded-proto'), this.#trust, direct);
+    return `${proto}://${url.host}`;
   }
 }
 

@@ -17,17 +17,15 @@ import {
   peekBody,
   type RequestSession,
   type ResponseHeaders,
-  resolveClientIp,
   resolveSessionOptions,
   type Session,
   type SessionData,
   SessionError,
   type SessionManager,
   type SessionOptions,
-  type SessionRequest,
-  type TrustProxy,
 } from '@tessera/session-core';
-import type { Context, Middleware } from 'koa';
+import { NodeSessionRequest } from '@tessera/session-core/node';
+import type { Middleware } from 'koa';
 import { CommitOnFlush, NOT_SAVED, SENT, setHeaders } from './internal/commit-on-flush.js';
 
 declare module 'koa' {
@@ -54,7 +52,8 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
   const middleware: Middleware = async (ctx, next) => {
     let rs: RequestSession;
     try {
-      rs = await manager.begin(new KoaRequest(ctx, trust));
+      // The session's trustProxy decides the client IP and origin, not Koa's `app.proxy`.
+      rs = await manager.begin(new NodeSessionRequest(ctx.req, trust));
     } catch (error) {
       if (!isSessionError(error)) throw error;
       return fail(ctx, error);
@@ -122,28 +121,6 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     else setHeaders(ctx, headers);
   };
   return Object.assign(middleware, { manager });
-}
-
-/** What the core reads of a request. A class, not an object literal: it stays cheap. */
-class KoaRequest implements SessionRequest {
-  readonly method: string;
-  readonly ip: string | null;
-  readonly #ctx: Context;
-
-  constructor(ctx: Context, trust: TrustProxy) {
-    this.#ctx = ctx;
-    this.method = ctx.method;
-    this.ip = resolveClientIp(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for'), trust);
-  }
-
-  header(name: string): string | undefined {
-    return this.#ctx.get(name) || undefined;
-  }
-
-  /** Only the CSRF check of an unsafe request reads it. Not ctx.origin: since Koa 3 that is the request's Origin header. */
-  get selfOrigin(): string {
-    return `${this.#ctx.protocol}://${this.#ctx.host}`;
-  }
 }
 
 /**

@@ -1,12 +1,12 @@
 /**
  * The request the core reads, built from a Node `IncomingMessage`: the one place the Node
- * adapters (Fastify, NestJS) compute the client IP and `selfOrigin`, both from the session's
+ * adapters (Express, Koa, Fastify, NestJS) compute the client IP and `selfOrigin`, both from the session's
  * `trustProxy` and never from a framework's own proxy setting, so one option means the same
  * thing in every adapter.
  */
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { resolveClientIp, type TrustProxy } from '../proxy.js';
+import { resolveClientIp, resolveProto, type TrustProxy } from '../proxy.js';
 import type { SessionRequest } from '../request.js';
 
 /** A class, not an object literal: built on every request, it stays cheap. */
@@ -35,13 +35,8 @@ export class NodeSessionRequest implements SessionRequest {
   get selfOrigin(): string | null {
     const host = this.header('host');
     if (!host) return null;
-    const raw = this.#req.socket.remoteAddress ?? '';
-    // As resolveClientIp hands it to the predicate: IPv4 peers without the ::ffff: prefix.
-    const peer = raw.startsWith('::ffff:') && raw.includes('.') ? raw.slice(7) : raw;
-    const t = this.#trust;
-    const trusted = t === false ? false : typeof t === 'number' ? t > 0 : t(peer, 0);
-    const forwarded = trusted ? this.header('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
-    const proto = forwarded || ((this.#req.socket as TLSSocket).encrypted ? 'https' : 'http');
-    return `${proto}://${host}`;
+    const socket = this.#req.socket;
+    const direct = (socket as TLSSocket).encrypted ? 'https' : 'http';
+    return `${resolveProto(socket.remoteAddress, this.header('x-forwarded-proto'), this.#trust, direct)}://${host}`;
   }
 }
