@@ -7,16 +7,20 @@
  * with a WAIT on the same connection, and say whether the client can take a command now.
  */
 import type { Cluster, Redis } from 'ioredis';
-import type { RedisClientType, RedisClusterType, RedisSentinelType } from 'redis';
 
-/** A node-redis client, whatever its modules, scripts, RESP version or type mapping. */
-export type NodeRedisClient =
-  // biome-ignore lint/suspicious/noExplicitAny: any modules/functions/scripts/RESP/type mapping.
-  | RedisClientType<any, any, any, any, any>
-  // biome-ignore lint/suspicious/noExplicitAny: as above.
-  | RedisClusterType<any, any, any, any, any>
-  // biome-ignore lint/suspicious/noExplicitAny: as above.
-  | RedisSentinelType<any, any, any, any, any>;
+/**
+ * A node-redis client from `createClient()`, `createCluster()` or `createSentinel()`, of any
+ * modules, scripts, RESP version or type mapping. Described by shape rather than imported
+ * from `redis`, so the store's types compile for a project that only has ioredis.
+ */
+export interface NodeRedisClient {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  // biome-ignore lint/suspicious/noExplicitAny: the three shapes' signatures differ.
+  sendCommand(...args: any[]): Promise<unknown>;
+  // biome-ignore lint/suspicious/noExplicitAny: node-redis' EventEmitter signature.
+  once(event: 'ready', listener: (...args: any[]) => void): unknown;
+}
 
 /** What the store accepts as `client`. */
 export type AnyRedisClient = Redis | Cluster | NodeRedisClient;
@@ -79,14 +83,9 @@ interface SendOptions {
 }
 
 /** The slice of node-redis this store uses (the three shapes differ in `sendCommand`). */
-interface NodeRedisLike {
-  readonly isOpen: boolean;
-  readonly isReady: boolean;
+interface NodeRedisLike extends NodeRedisClient {
   readonly options?: { keyPrefix?: unknown };
   readonly _keyPrefix?: unknown;
-  // biome-ignore lint/suspicious/noExplicitAny: the three shapes' signatures differ.
-  sendCommand(...args: any[]): Promise<unknown>;
-  once(event: 'ready', listener: () => void): unknown;
   /** Cluster only. */
   getSlotMaster?: unknown;
   /** Sentinel only: lease one master connection. */
