@@ -28,7 +28,7 @@ for (const kind of CLIENT_KINDS)
       let server: RedisServer;
       let redis: TestConnection;
       let monitor: Redis;
-  let probe: Redis;
+      let probe: Redis;
       let store: SessionStore;
       const seen: Seen[] = [];
       let marks = 0;
@@ -66,7 +66,7 @@ for (const kind of CLIENT_KINDS)
 
       afterAll(async () => {
         monitor?.disconnect();
-    probe?.disconnect();
+        probe?.disconnect();
         await redis?.close();
         await server?.stop();
       });
