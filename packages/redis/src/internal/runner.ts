@@ -28,12 +28,17 @@ export class ScriptRunner {
 
   run(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
     // The hot path (client ready): no async layers, one bounded wait, one catch.
-    const abort = this.client.abortable ? new AbortController() : undefined;
     const ready = this.client.whenReady();
+    // node-redis: every call can be taken back out of the client's queue. Both: a call still
+    // waiting for the client when its time is up must never be sent later.
+    const abort = this.client.abortable || ready !== undefined ? new AbortController() : undefined;
     const work =
       ready === undefined
         ? this.#send(script, keys, args, abort?.signal)
-        : ready.then(() => this.#send(script, keys, args, abort?.signal));
+        : ready.then(() => {
+            if (abort?.signal.aborted) throw new Error('abandoned: the timeout passed first');
+            return this.#send(script, keys, args, abort?.signal);
+          });
     return withTimeout(work, this.timeoutMs, () => {
       abort?.abort();
       return new Timeout(this.timeoutMs);
@@ -54,29 +59,42 @@ export class ScriptRunner {
     replicas: number,
     waitMs: number,
   ): Promise<{ reply: unknown; acknowledged: number }> {
-    return this.#bounded(script, this.timeoutMs + waitMs, async () => {
-      await this.client.whenReady();
-      const send = (lua: string | undefined) =>
-        this.client.scriptAndWait(lua, script.sha, keys, args, replicas, waitMs);
-      let [[scriptError, reply], [waitError, acknowledged]] = await send(undefined);
-      if (isNoScript(scriptError)) {
-        // The script never ran, so the WAIT that followed covered nothing: send both again.
-        [[scriptError, reply], [waitError, acknowledged]] = await send(script.lua);
-      }
-      if (scriptError) throw scriptError;
-      if (waitError) throw waitError;
-      return { reply, acknowledged: typeof acknowledged === 'number' ? acknowledged : 0 };
-    });
+    let late = false;
+    return this.#bounded(
+      script,
+      this.timeoutMs + waitMs,
+      () => {
+        late = true;
+      },
+      async () => {
+        await this.client.whenReady();
+        if (late) throw new Error('abandoned: the timeout passed first');
+        const send = (lua: string | undefined) =>
+          this.client.scriptAndWait(lua, script.sha, keys, args, replicas, waitMs);
+        let [[scriptError, reply], [waitError, acknowledged]] = await send(undefined);
+        if (isNoScript(scriptError)) {
+          // The script never ran, so the WAIT that followed covered nothing: send both again.
+          [[scriptError, reply], [waitError, acknowledged]] = await send(script.lua);
+        }
+        if (scriptError) throw scriptError;
+        if (waitError) throw waitError;
+        return { reply, acknowledged: typeof acknowledged === 'number' ? acknowledged : 0 };
+      },
+    );
   }
 
-  async #bounded<T>(script: Script, ms: number, send: () => Promise<T>): Promise<T> {
+  async #bounded<T>(script: Script, ms: number, onTimeout: () => void, send: () => Promise<T>): Promise<T> {
     try {
-      return await withTimeout(send(), ms, () => new Timeout(ms));
+      return await withTimeout(send(), ms, () => {
+        onTimeout();
+        return new Timeout(ms);
+      });
     } catch (error) {
       throw this.#fail(script, error);
     }
   }
 
+  // The ioredis client ignores `signal`; the node-redis one drops a command still queued.
   #send(
     script: Script,
     keys: readonly string[],
