@@ -60,7 +60,7 @@ export const NODE_REDIS_FAIL_FAST = {
 export async function connect(
   kind: ClientKind,
   url: string,
-  extra: { ioredis?: RedisOptions; nodeRedis?: RedisClientOptions } = {},
+  extra: { ioredis?: RedisOptions; nodeRedis?: Omit<RedisClientOptions, 'RESP'> & { RESP?: 2 | 3 } } = {},
 ): Promise<TestConnection> {
   if (kind === 'ioredis') {
     const c = client(url, extra.ioredis);
