@@ -283,6 +283,35 @@ describe.skipIf(noRedis || noCluster)('durability on a local Cluster (3 masters 
       expect(shortfalls).toEqual([]);
     });
 
+  /** WAIT calls every node has run so far (INFO commandstats). */
+  async function waitsOnAllNodes(): Promise<number> {
+    let sum = 0;
+    for (const { port } of cluster.nodes) {
+      const stats = await redisCommand(port, 'INFO commandstats');
+      sum += Number(/cmdstat_wait:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    }
+    return sum;
+  }
+
+  // node-redis 6 sends a bare WAIT to every shard and answers the lowest count: one master
+  // without a replica then failed every durable login on the others (found by the failover test).
+  for (const kind of CLIENT_KINDS)
+    it(`${kind}: one WAIT per durable write, on the writing master only (not one per shard)`, async () => {
+      const conn = await connectCluster(kind, cluster.nodes);
+      onTestFinished(() => conn.close());
+      const store = redisStore({
+        client: conn.client,
+        keyPrefix: `tessera-waits-${kind}:`,
+        tagSecret: CLUSTER_TAG_SECRET,
+        durability: { replicas: 1, timeoutMs: 500 },
+      });
+      // The scripts cached on every master first, so no NOSCRIPT retry adds a WAIT below.
+      for (let i = 0; i < 10; i++) await login(store, `warm-${kind}-${i}`);
+      const before = await waitsOnAllNodes();
+      for (let i = 0; i < 6; i++) expect((await login(store, `waits-${kind}-${i}`)).result.status).toBe('ok');
+      expect((await waitsOnAllNodes()) - before).toBe(6);
+    });
+
   it('anonymous -> user across slots is acknowledged on both nodes', async () => {
     const store = redisStore({
       client: redis,

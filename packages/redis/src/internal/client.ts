@@ -88,6 +88,8 @@ interface NodeRedisLike extends NodeRedisClient {
   readonly _keyPrefix?: unknown;
   /** Cluster only. */
   getSlotMaster?: unknown;
+  /** Cluster only (node-redis 6): the master connection that serves `key`'s slot. */
+  getNodeClientForKey?(key: string, isReadonly?: boolean): Promise<NodeRedisLike>;
   /** Sentinel only: lease one master connection. */
   use?<T>(fn: (client: NodeRedisLike) => Promise<T>): Promise<T>;
 }
@@ -279,11 +281,12 @@ class NodeRedisStoreClient implements StoreClient {
     );
   }
 
-  // Both commands are queued in the same tick, so node-redis writes them together; on
-  // Cluster both are routed by the script's first key, so the WAIT reaches the master that
-  // took the write; on Sentinel one leased master connection carries both (WAIT counts the
-  // replicas that have this connection's writes).
-  scriptAndWait(
+  // Both commands are queued in the same tick on one connection, so node-redis writes them
+  // together: WAIT counts the replicas that have that connection's writes. On Cluster that
+  // connection is the master of the script's slot: the cluster's own `sendCommand` would
+  // send a bare WAIT to every shard (its command policy for WAIT) and answer the lowest
+  // count. On Sentinel, one leased master connection carries both.
+  async scriptAndWait(
     lua: string | undefined,
     sha: string,
     keys: readonly string[],
@@ -291,13 +294,18 @@ class NodeRedisStoreClient implements StoreClient {
     replicas: number,
     waitMs: number,
   ): Promise<DurableReplies> {
-    const both = (c: NodeRedisLike): Promise<DurableReplies> =>
+    const both = (c: NodeRedisLike, send = this.#send.bind(this)): Promise<DurableReplies> =>
       Promise.all([
-        settle(this.#send(c, this.#args(lua, sha, keys, args), keys[0])),
-        settle(this.#send(c, ['WAIT', String(replicas), String(waitMs)], keys[0])),
+        settle(send(c, this.#args(lua, sha, keys, args), keys[0])),
+        settle(send(c, ['WAIT', String(replicas), String(waitMs)], keys[0])),
       ]);
+    const key = keys[0];
+    if (this.cluster && key !== undefined && this.c.getNodeClientForKey) {
+      const node = await this.c.getNodeClientForKey(key, false);
+      return both(node, (c, command) => c.sendCommand(command));
+    }
     // A leased sentinel client takes `sendCommand(isReadonly, args)` like the sentinel itself.
-    if (this.#sentinel && this.c.use) return this.c.use<DurableReplies>(both);
+    if (this.#sentinel && this.c.use) return this.c.use<DurableReplies>((leased) => both(leased));
     return both(this.c);
   }
 }
