@@ -106,6 +106,7 @@ export async function connectCluster(
   const c = createCluster({
     rootNodes: nodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })),
     defaults: NODE_REDIS_FAIL_FAST,
+    topologyRefreshOnReconnectionAttemptStrategy: 500,
   });
   c.on('error', () => {});
   await c.connect();
