@@ -9,7 +9,7 @@ import {
 import { type RedisDurability, validateDurability } from './durability.js';
 import { type AnyRedisClient, type StoreClient, storeClientOf } from './internal/client.js';
 import { validatePrefix } from './internal/keys.js';
-import type { NearCacheOptions } from './near-cache.js';
+import type { NearCacheOptions } from './near-cache-options.js';
 
 export interface RedisStoreOptions {
   /**

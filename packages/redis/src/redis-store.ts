@@ -76,7 +76,7 @@ class RedisStore implements SessionStore {
     if (options.nearCache !== undefined)
       this.#near = new StoreNearCache(
         options.nearCache,
-        resolved.client as Redis | Cluster,
+        resolved.client as unknown as Redis | Cluster,
         resolved.clientPrefix,
         resolved.prefix,
       );

@@ -6,8 +6,20 @@
  * Everything above this file speaks `StoreClient`: send EVALSHA/EVAL for some keys, send it
  * with a WAIT on the same connection, and say whether the client can take a command now.
  */
-import type { Cluster, Redis } from 'ioredis';
 
+/**
+ * An ioredis `Redis` (standalone or Sentinel) or `Cluster`. Described by shape rather than
+ * imported from `ioredis`, so the store's types compile for a project that only has node-redis.
+ */
+export interface IoRedisClient {
+  readonly status: string;
+  // biome-ignore lint/suspicious/noExplicitAny: ioredis' overloads (callbacks, Buffers).
+  evalsha(...args: any[]): Promise<unknown>;
+  // biome-ignore lint/suspicious/noExplicitAny: as above.
+  eval(...args: any[]): Promise<unknown>;
+  // biome-ignore lint/suspicious/noExplicitAny: ioredis' EventEmitter signature.
+  once(event: 'ready', listener: (...args: any[]) => void): unknown;
+}
 /**
  * A node-redis client from `createClient()`, `createCluster()` or `createSentinel()`, of any
  * modules, scripts, RESP version or type mapping. Described by shape rather than imported
@@ -23,7 +35,7 @@ export interface NodeRedisClient {
 }
 
 /** What the store accepts as `client`. */
-export type AnyRedisClient = Redis | Cluster | NodeRedisClient;
+export type AnyRedisClient = IoRedisClient | NodeRedisClient;
 
 /** `[error, reply]` of the script, then of the WAIT. */
 export type DurableReplies = [[Error | null, unknown], [Error | null, unknown]];
@@ -132,7 +144,7 @@ export function storeClientOf(client: unknown): StoreClient | undefined | 'bad-p
   if (isIoRedis(client)) {
     const p = prefixOf(client.options?.keyPrefix);
     if (p === false) return 'bad-prefix';
-    return new IoRedisClient(client, p ?? '');
+    return new IoRedisStoreClient(client, p ?? '');
   }
   if (isNodeRedis(client)) {
     const p = prefixOf(client.options?.keyPrefix ?? client._keyPrefix);
@@ -142,7 +154,7 @@ export function storeClientOf(client: unknown): StoreClient | undefined | 'bad-p
   return undefined;
 }
 
-class IoRedisClient implements StoreClient {
+class IoRedisStoreClient implements StoreClient {
   readonly kind = 'ioredis';
   readonly cluster: boolean;
   readonly ownPrefix = '';
