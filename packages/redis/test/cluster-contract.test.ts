@@ -6,6 +6,7 @@
 import type { SessionStore } from '@tessera/session-core';
 import { describeStoreContract, keyFor, storedSession } from '@tessera/session-testing';
 import { type RedisCluster, startRedisCluster } from '@tessera/test-support';
+import { createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore } from '../src/index.js';
 import { CLIENT_KINDS, connectCluster, noCluster, noRedis, type TestConnection } from './helpers.js';
@@ -22,6 +23,25 @@ describe.skipIf(noRedis || noCluster)('redis cluster', () => {
     await cluster?.stop();
   });
   for (const kind of CLIENT_KINDS) describe(kind, () => clusterSuite(kind));
+
+  // A node-redis Cluster says it is ready with 'connect', not 'ready': a call made while it
+  // was still connecting waited for an event that never came, and timed out.
+  it('node-redis: a call made while the Cluster is still connecting is answered once it is up', async () => {
+    const c = createCluster({
+      rootNodes: cluster.nodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })),
+    });
+    c.on('error', () => {});
+    const connecting = c.connect();
+    try {
+      const store = redisStore({ client: c, tagSecret: TAG_SECRET, timeoutMs: 1500 });
+      const now = Date.now();
+      expect(c.isReady).toBe(false);
+      expect((await store.load(keyFor(store), { now, touchIntervalMs: 60_000 })).status).toBe('missing');
+    } finally {
+      await connecting;
+      c.destroy();
+    }
+  });
 });
 
 function clusterSuite(kind: (typeof CLIENT_KINDS)[number]): void {

@@ -96,6 +96,7 @@ interface SendOptions {
 
 /** The slice of node-redis this store uses (the three shapes differ in `sendCommand`). */
 interface NodeRedisLike extends NodeRedisClient {
+  once(event: 'ready' | 'connect', listener: () => void): unknown;
   readonly options?: { keyPrefix?: unknown };
   readonly _keyPrefix?: unknown;
   /** Cluster only. */
@@ -257,8 +258,9 @@ class NodeRedisStoreClient implements StoreClient {
       return Promise.reject(
         new Error('the node-redis client is not open (call connect(); or it was closed)'),
       );
+    // A Cluster announces it is ready with 'connect' (its nodes each emit 'ready').
     this.#ready ??= new Promise<void>((resolve) => {
-      c.once('ready', () => {
+      c.once(this.cluster ? 'connect' : 'ready', () => {
         this.#ready = undefined;
         resolve();
       });
