@@ -14,6 +14,8 @@ export interface Contender {
   readonly library: string;
   readonly store: StoreKind;
   readonly kind: Kind;
+  /** Tessera on Redis: the client its store runs on. @default 'ioredis' */
+  readonly redisClient?: 'ioredis' | 'node-redis';
 }
 
 export const CONTENDERS: readonly Contender[] = [
@@ -54,6 +56,15 @@ export const CONTENDERS: readonly Contender[] = [
   },
   { name: 'tessera-koa+redis', framework: 'koa', library: 'tessera', store: 'redis', kind: 'tessera' },
   { name: 'tessera-hono+redis', framework: 'hono', library: 'tessera', store: 'redis', kind: 'tessera' },
+  // The same, on node-redis: the two Redis clients side by side (the store README's choice).
+  {
+    name: 'tessera-hono+node-redis',
+    framework: 'hono',
+    library: 'tessera',
+    store: 'redis',
+    kind: 'tessera',
+    redisClient: 'node-redis',
+  },
   { name: 'tessera-nestjs+redis', framework: 'nestjs', library: 'tessera', store: 'redis', kind: 'tessera' },
   { name: 'tessera-hono+memory', framework: 'hono', library: 'tessera', store: 'memory', kind: 'tessera' },
   {

@@ -100,5 +100,21 @@ function targets(rows: readonly Row[], paired: readonly Paired[]): string[] {
         `${r.name} read: +${r.serverCpuUsPerReq - bare.serverCpuUsPerReq} µs server CPU per request over bare ${r.framework}`,
       );
   }
+  out.push(...redisClients(rows));
+  return out;
+}
+
+/** Tessera on Hono + Redis on each client, side by side: server CPU per request, per scenario. */
+function redisClients(rows: readonly Row[]): string[] {
+  const out: string[] = [];
+  for (const scenario of ['read', 'write', 'login'] as const) {
+    const io = rows.find((r) => r.name === 'tessera-hono+redis' && r.scenario === scenario);
+    const nr = rows.find((r) => r.name === 'tessera-hono+node-redis' && r.scenario === scenario);
+    if (!io || !nr) continue;
+    out.push(
+      `Redis client, Hono ${scenario}: ioredis ${io.serverCpuUsPerReq} µs, node-redis ${nr.serverCpuUsPerReq} µs ` +
+        `server CPU per request (${io.storeCmdsPerReq?.toFixed(2)} vs ${nr.storeCmdsPerReq?.toFixed(2)} commands/request)`,
+    );
+  }
   return out;
 }

@@ -128,3 +128,37 @@ describe.skipIf(skip)('bench harness', () => {
     expect(paired).toContain('target 2× (not met)');
   });
 });
+
+describe.skipIf(skip)('bench harness: Tessera on node-redis (tessera-hono+node-redis)', () => {
+  let redis: RedisServer;
+  let server: Server;
+  let url: string;
+  let cookies: string[];
+  let closeAll: () => Promise<void>;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    process.env.BENCH_REDIS_URL = redis.url;
+    const { honoApp } = await import('../src/server/hono.js');
+    ({ closeAll } = await import('../src/server/stores.js'));
+    server = await honoApp(contenderNamed('tessera-hono+node-redis'));
+    if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    cookies = await createPool(url, 5, 2);
+  });
+
+  afterAll(async () => {
+    server?.closeAllConnections();
+    server?.close();
+    await closeAll?.();
+    await redis?.stop();
+  });
+
+  it('the same budgets as on ioredis: 1 command per read, 2 per change, 0 without a cookie', async () => {
+    await sequential(url, 'read', cookies, 1);
+    await sequential(url, 'write', cookies, 1);
+    expect(await clientCommandsDuring(redis.port, () => sequential(url, 'read', cookies, 10))).toBe(10);
+    expect(await clientCommandsDuring(redis.port, () => sequential(url, 'write', cookies, 5))).toBe(10);
+    expect(await clientCommandsDuring(redis.port, () => sequential(url, 'none', cookies, 5))).toBe(0);
+  });
+});

@@ -3,12 +3,15 @@ import type { OnLimit } from '@tessera/session-core';
 
 export type Framework = 'hono' | 'koa' | 'express' | 'nestjs' | 'fastify';
 export type StoreKind = 'memory' | 'pglite' | 'redis' | 'postgres' | 'memcached';
+export type RedisClientKind = 'ioredis' | 'node-redis';
 
 export interface DemoConfig {
   readonly port: number;
   readonly framework: Framework;
   readonly store: StoreKind;
   readonly redisUrl: string;
+  /** Which Redis client the Redis store runs on (REDIS_CLIENT). */
+  readonly redisClient: RedisClientKind;
   readonly databaseUrl: string | undefined;
   readonly memcachedServers: readonly string[];
   /** The stores' `tagSecret` (SESSION_TAG_SECRET); see stores.ts for the development default. */
@@ -60,6 +63,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
       'memory',
     ),
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    redisClient: oneOf('REDIS_CLIENT', env.REDIS_CLIENT, ['ioredis', 'node-redis'], 'ioredis'),
     databaseUrl: env.DATABASE_URL || undefined,
     memcachedServers: (env.MEMCACHED_SERVERS || '127.0.0.1:11211')
       .split(',')

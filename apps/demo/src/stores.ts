@@ -1,6 +1,7 @@
 /** Builds the session store the environment asks for. Each returns a `close()` for shutdown. */
 import { mkdirSync } from 'node:fs';
 import { MemoryStore, type SessionStore } from '@tessera/session-core';
+import type { RedisStoreOptions } from '@tessera/session-redis';
 import { type DemoConfig, dataLimits } from './config.js';
 
 export interface OpenedStore {
@@ -28,35 +29,18 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
         close: async () => {},
       };
     case 'redis': {
-      const { Redis } = await import('ioredis');
       const { redisStore } = await import('@tessera/session-redis');
-      // Fail fast while Redis is away instead of queueing: the adapters answer 503.
-      const client = new Redis(config.redisUrl, {
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        commandTimeout: 1000,
-      });
-      client.on('error', () => {}); // reconnects by itself; requests see store_unavailable meanwhile
-      // Without the offline queue, commands sent before the first connection fail: wait for it.
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          client.disconnect();
-          reject(
-            new Error(
-              `[demo] Redis at ${config.redisUrl} did not answer within 5 s; start it or set REDIS_URL.`,
-            ),
-          );
-        }, 5000);
-        client.once('ready', () => resolve(clearTimeout(timer)));
-      });
+      const redis = await (config.redisClient === 'node-redis' ? openNodeRedis : openIoredis)(
+        config.redisUrl,
+      );
       return {
         store: redisStore({
-          client,
+          client: redis.client,
           ...dataLimits(config),
           ...(config.tagSecret ? { tagSecret: config.tagSecret } : {}),
         }),
-        label: `redis (${config.redisUrl})`,
-        close: async () => void client.disconnect(),
+        label: `redis (${config.redisClient}, ${config.redisUrl})`,
+        close: redis.close,
       };
     }
     case 'memcached': {
@@ -111,4 +95,49 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
       };
     }
   }
+}
+
+interface OpenedRedis {
+  readonly client: RedisStoreOptions['client'];
+  close(): Promise<void>;
+}
+
+const unreachable = (url: string) =>
+  new Error(`[demo] Redis at ${url} did not answer within 5 s; start it or set REDIS_URL.`);
+
+/** ioredis as the store's README recommends: fail fast while Redis is away instead of queueing. */
+async function openIoredis(url: string): Promise<OpenedRedis> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000 });
+  client.on('error', () => {}); // reconnects by itself; requests see store_unavailable meanwhile
+  // Without the offline queue, commands sent before the first connection fail: wait for it.
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.disconnect();
+      reject(unreachable(url));
+    }, 5000);
+    client.once('ready', () => resolve(clearTimeout(timer)));
+  });
+  return { client, close: async () => void client.disconnect() };
+}
+
+/** node-redis as the store's README recommends: no offline queue, quick reconnects. */
+async function openNodeRedis(url: string): Promise<OpenedRedis> {
+  const { createClient } = await import('redis');
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 5000, reconnectStrategy: (retries) => Math.min(retries * 50, 500) },
+  });
+  // node-redis throws an 'error' event nobody listens to: that would end the process.
+  client.on('error', () => {});
+  const timer = setTimeout(() => void client.destroy(), 5000);
+  try {
+    await client.connect();
+  } catch {
+    throw unreachable(url);
+  } finally {
+    clearTimeout(timer);
+  }
+  return { client, close: async () => void (client.isOpen && client.destroy()) };
 }

@@ -22,6 +22,8 @@ import { type OpenedStore, openStore } from '../src/stores.js';
 import { Client, STARTERS } from './demo.js';
 
 interface Case {
+  /** For the test's name. */
+  readonly label: string;
   readonly store: StoreKind;
   readonly framework: Framework;
   /** Starts the service; answers the environment for readConfig. */
@@ -32,6 +34,7 @@ const stops: Array<() => Promise<void>> = [];
 
 const cases: Case[] = [
   {
+    label: 'redis on ioredis (koa)',
     store: 'redis',
     framework: 'koa',
     env: async () => {
@@ -41,6 +44,17 @@ const cases: Case[] = [
     },
   },
   {
+    label: 'redis on node-redis (hono)',
+    store: 'redis',
+    framework: 'hono',
+    env: async () => {
+      const server = await startRedis();
+      stops.push(() => server.stop());
+      return { REDIS_URL: server.url, REDIS_CLIENT: 'node-redis' };
+    },
+  },
+  {
+    label: 'memcached (express)',
     store: 'memcached',
     framework: 'express',
     env: async () => {
@@ -51,6 +65,7 @@ const cases: Case[] = [
   },
   {
     // Two servers need a tag secret: the demo falls back to its development one.
+    label: 'two memcached servers (hono)',
     store: 'memcached',
     framework: 'hono',
     env: async () => {
@@ -60,6 +75,7 @@ const cases: Case[] = [
     },
   },
   {
+    label: 'postgres (nestjs)',
     store: 'postgres',
     framework: 'nestjs',
     env: async () => ({ DATABASE_URL: process.env.DATABASE_URL ?? '' }),
@@ -76,7 +92,7 @@ afterAll(async () => {
   for (const stop of stops) await stop();
 });
 
-describe.each(cases)('demo on SESSION_STORE=$store ($framework)', (c) => {
+describe.each(cases)('demo on $label', (c) => {
   let opened: OpenedStore;
   let app: { url: string; close(): Promise<void> };
   beforeAll(async () => {
@@ -119,6 +135,16 @@ describe.each(cases)('demo on SESSION_STORE=$store ($framework)', (c) => {
     expect((await phone.send('GET', '/api/protected')).status).toBe(401);
     expect((await laptop.send('POST', '/api/logout')).status).toBe(204);
     expect((await laptop.send('GET', '/api/protected')).status).toBe(401);
+  });
+});
+
+describe('REDIS_CLIENT', () => {
+  it('is ioredis by default, node-redis on request, and anything else is refused at start-up', () => {
+    expect(readConfig({}).redisClient).toBe('ioredis');
+    expect(readConfig({ REDIS_CLIENT: 'node-redis' }).redisClient).toBe('node-redis');
+    expect(() => readConfig({ REDIS_CLIENT: 'redis' })).toThrow(
+      /REDIS_CLIENT must be one of ioredis, node-redis/,
+    );
   });
 });
 

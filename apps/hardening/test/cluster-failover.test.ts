@@ -6,7 +6,8 @@
  *  3. another master SIGKILLed, with the store's `durability: { replicas: 1 }` (WAIT).
  * Each phase counts what acknowledged work the failover undid: counter increments lost,
  * logins lost (a signed-in device found anonymous), logouts undone (a logged-out cookie
- * signed in again). Figures are printed and written to results/cluster-failover.json.
+ * signed in again). Figures are printed and written to results/cluster-failover.json (and
+ * cluster-failover-node-redis.json: the whole run again with the store on node-redis).
  */
 import type { SessionStore } from '@tessera/session-core';
 import { redisStore } from '@tessera/session-redis';
@@ -18,6 +19,7 @@ import {
   startRedisCluster,
 } from '@tessera/test-support';
 import { Cluster } from 'ioredis';
+import { createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownerOf, pidOf, waitClusterOk, waitMaster } from '../src/cluster.js';
 import { type FaultApp, startFaultApp } from '../src/fault-app.js';
@@ -60,238 +62,265 @@ interface Outcome {
 // A Cluster needs keyed routing tags; every store here shares one secret, so a user's slot is the same in all.
 const tagSecret = 'hardening-cluster-tag-secret-0123456789';
 
-describe.skipIf(noCluster)('Redis Cluster failover during load', () => {
-  let cluster: RedisCluster;
-  let client: Cluster;
-  let plain: FaultApp;
-  let durable: FaultApp;
-  const ports = () => cluster.nodes.map((n) => n.port);
-  const figures: Record<string, Outcome> = {};
-
-  beforeAll(async () => {
-    cluster = await startRedisCluster();
-    client = new Cluster([...cluster.nodes], {
-      enableOfflineQueue: false,
-      redisOptions: { maxRetriesPerRequest: 1, commandTimeout: 1000, autoResendUnfulfilledCommands: false },
-      retryDelayOnFailover: 100,
-      retryDelayOnClusterDown: 100,
-    });
-    client.on('error', () => {});
-    client.on('node error', () => {});
-    await new Promise<void>((resolve) => client.once('ready', () => resolve()));
-    plain = await startFaultApp({
-      store: redisStore({ client, tagSecret, timeoutMs: 1000 }),
-      storeTimeoutMs: 2000,
-    });
-    durable = await startFaultApp({
-      store: redisStore({ client, tagSecret, timeoutMs: 1000, durability: { replicas: 1, timeoutMs: 500 } }),
-      storeTimeoutMs: 2000,
-    });
-  }, 90_000);
-  afterAll(async () => {
-    await plain?.close();
-    await durable?.close();
-    client?.disconnect();
-    await cluster?.stop();
-    report('cluster-failover', figures);
+/** The store's client on node-redis, as its README recommends; retrying every 100 ms. */
+async function nodeRedisCluster(nodes: RedisCluster['nodes']) {
+  const c = createCluster({
+    rootNodes: nodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })),
+    defaults: { disableOfflineQueue: true, socket: { connectTimeout: 1000, reconnectStrategy: () => 100 } },
+    // Re-read the topology every 500 ms while a node is unreachable (default 5 s): a promoted
+    // replica is found soon after the failover, not seconds later.
+    topologyRefreshOnReconnectionAttemptStrategy: 500,
   });
+  c.on('error', () => {});
+  await c.connect();
+  return c;
+}
 
-  /** A live node to ask about the topology (a killed one would not answer). */
-  async function anyLive(): Promise<number> {
-    for (const port of ports()) {
-      try {
-        if ((await redisCommand(port, 'PING', 300)) === '+PONG') return port;
-      } catch {}
-    }
-    throw new Error('no live node');
-  }
+for (const kind of ['ioredis', 'node-redis'] as const)
+  describe.skipIf(noCluster)(`Redis Cluster failover during load, on ${kind}`, () => {
+    let cluster: RedisCluster;
+    /** ioredis: the store's client too; node-redis: only asked about the topology. */
+    let client: Cluster;
+    let nodeClient: Awaited<ReturnType<typeof nodeRedisCluster>> | undefined;
+    let plain: FaultApp;
+    let durable: FaultApp;
+    const ports = () => cluster.nodes.map((n) => n.port);
+    const figures: Record<string, Outcome> = {};
 
-  /** `count` user ids whose sessions live on the master serving the slot of `seed`. */
-  async function usersOnMasterOf(store: SessionStore, seed: string, count: number) {
-    const slotOf = async (user: string) =>
-      Number(await client.cluster('KEYSLOT', `tessera:{${store.shardTag!(user)}}`));
-    const { master, replica } = await ownerOf(await anyLive(), await slotOf(seed));
-    const inRange = (slot: number) => master.slots.some(([a, b]) => slot >= a && slot <= b);
-    const users: string[] = [];
-    for (let i = 0; users.length < count && i < 2000; i++) {
-      const u = `${seed}-${i}`;
-      if (inRange(await slotOf(u))) users.push(u);
-    }
-    return { master, replica, users };
-  }
+    beforeAll(async () => {
+      cluster = await startRedisCluster();
+      client = new Cluster([...cluster.nodes], {
+        enableOfflineQueue: false,
+        redisOptions: { maxRetriesPerRequest: 1, commandTimeout: 1000, autoResendUnfulfilledCommands: false },
+        retryDelayOnFailover: 100,
+        retryDelayOnClusterDown: 100,
+      });
+      client.on('error', () => {});
+      client.on('node error', () => {});
+      await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+      if (kind === 'node-redis') nodeClient = await nodeRedisCluster(cluster.nodes);
+      const storeClient = nodeClient ?? client;
+      plain = await startFaultApp({
+        store: redisStore({ client: storeClient, tagSecret, timeoutMs: 1000 }),
+        storeTimeoutMs: 2000,
+      });
+      durable = await startFaultApp({
+        store: redisStore({
+          client: storeClient,
+          tagSecret,
+          timeoutMs: 1000,
+          durability: { replicas: 1, timeoutMs: 500 },
+        }),
+        storeTimeoutMs: 2000,
+      });
+    }, 90_000);
+    afterAll(async () => {
+      await plain?.close();
+      await durable?.close();
+      if (nodeClient?.isOpen) nodeClient.destroy();
+      client?.disconnect();
+      await cluster?.stop();
+      report(kind === 'ioredis' ? 'cluster-failover' : 'cluster-failover-node-redis', figures);
+    });
 
-  /**
-   * Sign every device in, run the load, fire `fault` after 1 s, keep loading until `fault`
-   * resolves (the cluster healed) + 1.5 s, then check what survived.
-   */
-  async function phase(
-    app: FaultApp,
-    users: readonly string[],
-    fault: () => Promise<void>,
-  ): Promise<Outcome> {
-    const devs: Dev[] = users.map((user) => ({
-      device: new Device(app.url),
-      user,
-      signedIn: false,
-      acked: 0,
-      steps: 0,
-      logoutUncertain: false,
-    }));
-    const loggedOut: string[] = [];
-    let lostIncrements = 0;
-    let lostLogins = 0;
-    let landed = 0;
-    /** Count a session found signed out; true when a 503 logout explains it (no loss). */
-    const signedOut = (d: Dev): boolean => {
-      const explained = d.logoutUncertain;
-      if (explained) landed++;
-      else lostLogins++;
-      d.logoutUncertain = false;
-      return explained;
-    };
-    for (const d of devs) {
-      const r = await d.device.send('POST', '/login', { userId: d.user });
-      expect(r.status).toBe(200);
-      d.signedIn = true;
-      d.acked = (r.body as { counter: number }).counter;
+    /** A live node to ask about the topology (a killed one would not answer). */
+    async function anyLive(): Promise<number> {
+      for (const port of ports()) {
+        try {
+          if ((await redisCommand(port, 'PING', 300)) === '+PONG') return port;
+        } catch {}
+      }
+      throw new Error('no live node');
     }
-    let faultAt = 0;
-    let healedAt = 0;
-    const faultDone = (async () => {
-      await sleep(1000);
-      faultAt = Date.now();
-      await fault();
-      healedAt = Date.now();
-    })();
-    const samples: Sample[] = await runLoad({
-      clients: devs,
-      until: Date.now() + 40_000,
-      stop: () => healedAt > 0 && Date.now() > healedAt + 1500,
-      step: async (d, _i, record) => {
-        d.steps++;
-        if (!d.signedIn) {
-          const r = record('login', await d.device.send('POST', '/login', { userId: d.user }));
-          if (r.status === 200) {
-            d.signedIn = true;
-            d.acked = (r.body as { counter: number }).counter;
-          }
-          return;
-        }
-        if (d.steps % 6 === 0) {
-          const cookie = d.device.cookie();
-          const r = record('logout', await d.device.send('POST', '/logout'));
-          if (r.status === 204) {
-            if (cookie) loggedOut.push(cookie);
-            d.signedIn = false;
-          } else d.logoutUncertain = true;
-          return;
-        }
-        const r = record('write', await d.device.send('POST', '/counter'));
-        if (r.status !== 200) return;
-        const { counter, authenticated } = r.body as { counter: number; authenticated: boolean };
-        if (!authenticated) {
-          // The session is gone: lost by the failover, unless a 503 logout had in fact landed.
-          if (!signedOut(d)) lostIncrements += d.acked;
-          d.signedIn = false;
-          d.device.jar.clear();
-          return;
-        }
+
+    /** `count` user ids whose sessions live on the master serving the slot of `seed`. */
+    async function usersOnMasterOf(store: SessionStore, seed: string, count: number) {
+      const slotOf = async (user: string) =>
+        Number(await client.cluster('KEYSLOT', `tessera:{${store.shardTag!(user)}}`));
+      const { master, replica } = await ownerOf(await anyLive(), await slotOf(seed));
+      const inRange = (slot: number) => master.slots.some(([a, b]) => slot >= a && slot <= b);
+      const users: string[] = [];
+      for (let i = 0; users.length < count && i < 2000; i++) {
+        const u = `${seed}-${i}`;
+        if (inRange(await slotOf(u))) users.push(u);
+      }
+      return { master, replica, users };
+    }
+
+    /**
+     * Sign every device in, run the load, fire `fault` after 1 s, keep loading until `fault`
+     * resolves (the cluster healed) + 1.5 s, then check what survived.
+     */
+    async function phase(
+      app: FaultApp,
+      users: readonly string[],
+      fault: () => Promise<void>,
+    ): Promise<Outcome> {
+      const devs: Dev[] = users.map((user) => ({
+        device: new Device(app.url),
+        user,
+        signedIn: false,
+        acked: 0,
+        steps: 0,
+        logoutUncertain: false,
+      }));
+      const loggedOut: string[] = [];
+      let lostIncrements = 0;
+      let lostLogins = 0;
+      let landed = 0;
+      /** Count a session found signed out; true when a 503 logout explains it (no loss). */
+      const signedOut = (d: Dev): boolean => {
+        const explained = d.logoutUncertain;
+        if (explained) landed++;
+        else lostLogins++;
         d.logoutUncertain = false;
-        // What the store held before this increment; anything acknowledged above it is gone.
-        if (counter - 1 < d.acked) lostIncrements += d.acked - (counter - 1);
-        d.acked = counter;
-      },
-    });
-    await faultDone;
-    // After: the current sessions and the logged-out cookies, read once more.
-    for (const d of devs.filter((x) => x.signedIn)) {
-      const s = (await d.device.send('GET', '/state')).body as { authenticated: boolean; counter: number };
-      if (!s.authenticated) {
-        if (!signedOut(d)) lostIncrements += d.acked;
-      } else if (s.counter < d.acked) lostIncrements += d.acked - s.counter;
+        return explained;
+      };
+      for (const d of devs) {
+        const r = await d.device.send('POST', '/login', { userId: d.user });
+        expect(r.status).toBe(200);
+        d.signedIn = true;
+        d.acked = (r.body as { counter: number }).counter;
+      }
+      let faultAt = 0;
+      let healedAt = 0;
+      const faultDone = (async () => {
+        await sleep(1000);
+        faultAt = Date.now();
+        await fault();
+        healedAt = Date.now();
+      })();
+      const samples: Sample[] = await runLoad({
+        clients: devs,
+        until: Date.now() + 40_000,
+        stop: () => healedAt > 0 && Date.now() > healedAt + 1500,
+        step: async (d, _i, record) => {
+          d.steps++;
+          if (!d.signedIn) {
+            const r = record('login', await d.device.send('POST', '/login', { userId: d.user }));
+            if (r.status === 200) {
+              d.signedIn = true;
+              d.acked = (r.body as { counter: number }).counter;
+            }
+            return;
+          }
+          if (d.steps % 6 === 0) {
+            const cookie = d.device.cookie();
+            const r = record('logout', await d.device.send('POST', '/logout'));
+            if (r.status === 204) {
+              if (cookie) loggedOut.push(cookie);
+              d.signedIn = false;
+            } else d.logoutUncertain = true;
+            return;
+          }
+          const r = record('write', await d.device.send('POST', '/counter'));
+          if (r.status !== 200) return;
+          const { counter, authenticated } = r.body as { counter: number; authenticated: boolean };
+          if (!authenticated) {
+            // The session is gone: lost by the failover, unless a 503 logout had in fact landed.
+            if (!signedOut(d)) lostIncrements += d.acked;
+            d.signedIn = false;
+            d.device.jar.clear();
+            return;
+          }
+          d.logoutUncertain = false;
+          // What the store held before this increment; anything acknowledged above it is gone.
+          if (counter - 1 < d.acked) lostIncrements += d.acked - (counter - 1);
+          d.acked = counter;
+        },
+      });
+      await faultDone;
+      // After: the current sessions and the logged-out cookies, read once more.
+      for (const d of devs.filter((x) => x.signedIn)) {
+        const s = (await d.device.send('GET', '/state')).body as { authenticated: boolean; counter: number };
+        if (!s.authenticated) {
+          if (!signedOut(d)) lostIncrements += d.acked;
+        } else if (s.counter < d.acked) lostIncrements += d.acked - s.counter;
+      }
+      let undoneLogouts = 0;
+      for (const cookie of loggedOut) {
+        const replay = new Device(app.url);
+        replay.jar.set('__Host-sid', cookie);
+        const s = (await replay.send('GET', '/state')).body as { authenticated: boolean };
+        if (s.authenticated) undoneLogouts++;
+      }
+      const failures = samples.filter((s) => s.status !== 200 && s.status !== 204);
+      const failuresByOp: Record<string, number> = {};
+      for (const f of failures) failuresByOp[f.op] = (failuresByOp[f.op] ?? 0) + 1;
+      const loginsRefusedAfterHeal = failures.filter(
+        (s) => s.op === 'login' && s.t0 > healedAt + 1000,
+      ).length;
+      return {
+        requests: samples.length,
+        byStatus: byStatus(samples),
+        failures: failures.length,
+        non503Failures: failures.filter((s) => !isStoreUnavailable(s)).length,
+        loginsRefusedAfterHeal,
+        lostIncrements,
+        lostLogins,
+        unconfirmedLogoutsThatLanded: landed,
+        undoneLogouts,
+        failuresByOp,
+        outageMs: healedAt - faultAt,
+      };
     }
-    let undoneLogouts = 0;
-    for (const cookie of loggedOut) {
-      const replay = new Device(app.url);
-      replay.jar.set('__Host-sid', cookie);
-      const s = (await replay.send('GET', '/state')).body as { authenticated: boolean };
-      if (s.authenticated) undoneLogouts++;
-    }
-    const failures = samples.filter((s) => s.status !== 200 && s.status !== 204);
-    const failuresByOp: Record<string, number> = {};
-    for (const f of failures) failuresByOp[f.op] = (failuresByOp[f.op] ?? 0) + 1;
-    const loginsRefusedAfterHeal = failures.filter((s) => s.op === 'login' && s.t0 > healedAt + 1000).length;
-    return {
-      requests: samples.length,
-      byStatus: byStatus(samples),
-      failures: failures.length,
-      non503Failures: failures.filter((s) => !isStoreUnavailable(s)).length,
-      loginsRefusedAfterHeal,
-      lostIncrements,
-      lostLogins,
-      unconfirmedLogoutsThatLanded: landed,
-      undoneLogouts,
-      failuresByOp,
-      outageMs: healedAt - faultAt,
-    };
-  }
 
-  it('graceful CLUSTER FAILOVER: sessions survive on the promoted replica, nothing acknowledged is lost', async () => {
-    const { master, replica, users } = await usersOnMasterOf(
-      redisStore({ client, tagSecret }),
-      'graceful',
-      DEVICES,
-    );
-    expect(replica).toBeDefined();
-    const out = await phase(plain, users, async () => {
-      await redisCommand(replica!.port, 'CLUSTER FAILOVER');
-      await waitMaster(replica!.port);
-      await waitClusterOk(replica!.port);
-    });
-    figures.gracefulFailover = out;
-    expect(master.port).not.toBe(replica!.port);
-    expect(plain.crashes).toEqual([]);
-    expect(out.non503Failures).toBe(0);
-    expect(out.lostLogins).toBe(0);
-    expect(out.undoneLogouts).toBe(0);
-    expect(out.lostIncrements).toBe(0);
-  }, 60_000);
+    it('graceful CLUSTER FAILOVER: sessions survive on the promoted replica, nothing acknowledged is lost', async () => {
+      const { master, replica, users } = await usersOnMasterOf(
+        redisStore({ client, tagSecret }),
+        'graceful',
+        DEVICES,
+      );
+      expect(replica).toBeDefined();
+      const out = await phase(plain, users, async () => {
+        await redisCommand(replica!.port, 'CLUSTER FAILOVER');
+        await waitMaster(replica!.port);
+        await waitClusterOk(replica!.port);
+      });
+      figures.gracefulFailover = out;
+      expect(master.port).not.toBe(replica!.port);
+      expect(plain.crashes).toEqual([]);
+      expect(out.non503Failures).toBe(0);
+      expect(out.lostLogins).toBe(0);
+      expect(out.undoneLogouts).toBe(0);
+      expect(out.lostIncrements).toBe(0);
+    }, 60_000);
 
-  it('master SIGKILLed (no WAIT): the replica takes over; losses are counted and reported', async () => {
-    const { master, replica, users } = await usersOnMasterOf(
-      redisStore({ client, tagSecret }),
-      'graceful',
-      DEVICES,
-    );
-    expect(replica).toBeDefined();
-    const pid = await pidOf(master.port);
-    const out = await phase(plain, users, async () => {
-      process.kill(pid, 'SIGKILL');
-      await waitMaster(replica!.port);
-      await waitClusterOk(replica!.port);
-    });
-    figures.masterKilled = out;
-    expect(plain.crashes).toEqual([]);
-    expect(out.non503Failures).toBe(0);
-  }, 60_000);
+    it('master SIGKILLed (no WAIT): the replica takes over; losses are counted and reported', async () => {
+      const { master, replica, users } = await usersOnMasterOf(
+        redisStore({ client, tagSecret }),
+        'graceful',
+        DEVICES,
+      );
+      expect(replica).toBeDefined();
+      const pid = await pidOf(master.port);
+      const out = await phase(plain, users, async () => {
+        process.kill(pid, 'SIGKILL');
+        await waitMaster(replica!.port);
+        await waitClusterOk(replica!.port);
+      });
+      figures.masterKilled = out;
+      expect(plain.crashes).toEqual([]);
+      expect(out.non503Failures).toBe(0);
+    }, 60_000);
 
-  it('master SIGKILLed with durability { replicas: 1 }: no acknowledged login or logout is lost', async () => {
-    const { master, replica, users } = await usersOnMasterOf(
-      redisStore({ client, tagSecret }),
-      'durable',
-      DEVICES,
-    );
-    expect(replica).toBeDefined();
-    const pid = await pidOf(master.port);
-    const out = await phase(durable, users, async () => {
-      process.kill(pid, 'SIGKILL');
-      await waitMaster(replica!.port);
-      await waitClusterOk(replica!.port);
-    });
-    figures.masterKilledWithWait = out;
-    expect(durable.crashes).toEqual([]);
-    expect(out.non503Failures).toBe(0);
-    expect(out.lostLogins).toBe(0);
-    expect(out.undoneLogouts).toBe(0);
-  }, 60_000);
-});
+    it('master SIGKILLed with durability { replicas: 1 }: no acknowledged login or logout is lost', async () => {
+      const { master, replica, users } = await usersOnMasterOf(
+        redisStore({ client, tagSecret }),
+        'durable',
+        DEVICES,
+      );
+      expect(replica).toBeDefined();
+      const pid = await pidOf(master.port);
+      const out = await phase(durable, users, async () => {
+        process.kill(pid, 'SIGKILL');
+        await waitMaster(replica!.port);
+        await waitClusterOk(replica!.port);
+      });
+      figures.masterKilledWithWait = out;
+      expect(durable.crashes).toEqual([]);
+      expect(out.non503Failures).toBe(0);
+      expect(out.lostLogins).toBe(0);
+      expect(out.undoneLogouts).toBe(0);
+    }, 60_000);
+  });

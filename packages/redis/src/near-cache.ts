@@ -13,23 +13,9 @@
 import { SessionError, type StoredSession } from '@tessera/session-core';
 import type { Cluster, Redis } from 'ioredis';
 import { InvalidationChannel } from './internal/invalidation.js';
+import { NEAR_CACHE_DEFAULTS, type NearCacheOptions } from './near-cache-options.js';
 
-export interface NearCacheOptions {
-  /**
-   * Most sessions kept; past it the least recently used entry goes.
-   * @default 10000
-   */
-  readonly maxEntries?: number;
-  /**
-   * An entry is never served later than this after its read was sent to Redis, whatever the
-   * invalidation channel says: the worst-case window in which a session revoked by another
-   * process can still be accepted here. See SECURITY.md. At most 60000.
-   * @default 1000
-   */
-  readonly maxStalenessMs?: number;
-}
-
-export const NEAR_CACHE_DEFAULTS = Object.freeze({ maxEntries: 10_000, maxStalenessMs: 1000 });
+export { NEAR_CACHE_DEFAULTS, type NearCacheOptions } from './near-cache-options.js';
 
 export interface ResolvedNearCacheOptions {
   readonly maxEntries: number;

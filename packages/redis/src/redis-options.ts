@@ -6,18 +6,19 @@ import {
   type ShardTags,
   shardTags,
 } from '@tessera/session-core';
-import type { Cluster, Redis } from 'ioredis';
 import { type RedisDurability, validateDurability } from './durability.js';
+import { type AnyRedisClient, type StoreClient, storeClientOf } from './internal/client.js';
 import { validatePrefix } from './internal/keys.js';
-import type { ScriptClient } from './internal/runner.js';
-import type { NearCacheOptions } from './near-cache.js';
+import type { NearCacheOptions } from './near-cache-options.js';
 
 export interface RedisStoreOptions {
   /**
-   * An ioredis `Redis` (standalone or Sentinel) or `Cluster` instance. The store never
-   * closes it. Recommended settings: see the README ("Configuring ioredis").
+   * The Redis client, either package (both are optional peers; install the one you use):
+   * an ioredis `Redis` (standalone or Sentinel) or `Cluster`, or a connected node-redis
+   * client from `createClient()`, `createCluster()` or `createSentinel()`. The store never
+   * closes it. Recommended settings: see the README ("Configuring the client").
    */
-  readonly client: Redis | Cluster;
+  readonly client: AnyRedisClient;
   /**
    * Prepended to every key (after the client's own `keyPrefix`, if any). No `{`, `}` or
    * whitespace: braces would override the hash tag that keeps a user's keys in one slot.
@@ -61,7 +62,7 @@ export interface RedisStoreOptions {
    * no round trip; kept correct by Redis' server-assisted invalidation (one connection of the
    * store's own per master, closed by `close()`). `{}` for the defaults. Revocation by
    * another process then takes effect here within `maxStalenessMs` at worst. See the README
-   * ("Near cache") and SECURITY.md.
+   * ("Near cache") and SECURITY.md. ioredis only: refused with a node-redis client.
    * @default undefined (off: every read is one round trip)
    */
   readonly nearCache?: NearCacheOptions;
@@ -72,21 +73,12 @@ export const REDIS_STORE_DEFAULTS = Object.freeze({ keyPrefix: 'tessera:', timeo
 /** The prefix of the store's messages. */
 export const WHO = '[tessera] [redis] ';
 
-function isScriptClient(client: unknown): client is ScriptClient {
-  const c = client as Partial<ScriptClient> | null;
-  return (
-    typeof c === 'object' &&
-    c !== null &&
-    typeof c.evalsha === 'function' &&
-    typeof c.eval === 'function' &&
-    typeof c.once === 'function' &&
-    typeof c.status === 'string'
-  );
-}
-
 /** Every option checked and resolved; what RedisStore is built from. */
 export interface ResolvedRedisOptions {
-  readonly client: Redis | Cluster;
+  /** The client as given (the near cache needs ioredis' own API). */
+  readonly client: AnyRedisClient;
+  /** The client behind the store's one interface to either package. */
+  readonly store: StoreClient;
   readonly prefix: string;
   /** The client's own keyPrefix: invalidations name keys as the server sees them. */
   readonly clientPrefix: string;
@@ -99,16 +91,31 @@ export interface ResolvedRedisOptions {
 
 /** Check every option, in the order the store always checked them; a bad one throws `invalid_config`. */
 export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisOptions {
-  if (!isScriptClient(options?.client)) {
+  const store = storeClientOf(options?.client);
+  if (store === undefined) {
     throw new SessionError(
       'invalid_config',
-      '[tessera] [redis] `client` must be an ioredis Redis or Cluster instance (new Redis(url) or new Cluster(nodes))',
+      '[tessera] [redis] `client` must be an ioredis Redis or Cluster instance (new Redis(url), new Cluster(nodes)) ' +
+        'or a node-redis client (createClient(), createCluster(), createSentinel())',
     );
   }
-  const prefix = validatePrefix(options.keyPrefix ?? REDIS_STORE_DEFAULTS.keyPrefix, '`keyPrefix`');
-  const clientPrefix = (options.client as { options?: { keyPrefix?: unknown } }).options?.keyPrefix;
-  if (typeof clientPrefix === 'string' && clientPrefix !== '')
-    validatePrefix(clientPrefix, "the client's `keyPrefix`");
+  if (store === 'bad-prefix')
+    throw new SessionError('invalid_config', "[tessera] [redis] the client's `keyPrefix` must be a string");
+  // node-redis' keyPrefix is not applied to raw commands, so the store adds it itself.
+  const own = validatePrefix(options.keyPrefix ?? REDIS_STORE_DEFAULTS.keyPrefix, '`keyPrefix`');
+  const prefix =
+    store.ownPrefix === ''
+      ? own
+      : validatePrefix(store.ownPrefix + own, "the client's `keyPrefix` plus `keyPrefix`");
+  const clientPrefix = store.clientPrefix;
+  if (clientPrefix !== '') validatePrefix(clientPrefix, "the client's `keyPrefix`");
+  if (options.nearCache !== undefined && store.kind !== 'ioredis') {
+    throw new SessionError(
+      'invalid_config',
+      '[tessera] [redis] `nearCache` needs an ioredis client (its invalidation channel is built on ioredis); ' +
+        'with node-redis, leave it off',
+    );
+  }
   const timeoutMs = options.timeoutMs ?? REDIS_STORE_DEFAULTS.timeoutMs;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new SessionError(
@@ -117,14 +124,14 @@ export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisOp
     );
   }
   const durability = validateDurability(options.durability);
-  if (durability && typeof (options.client as { pipeline?: unknown }).pipeline !== 'function') {
+  if (durability && !store.canWait) {
     throw new SessionError(
       'invalid_config',
-      '[tessera] [redis] `durability` needs a client with pipeline() (ioredis)',
+      '[tessera] [redis] `durability` needs a client with pipeline() (ioredis) or a node-redis client',
     );
   }
   const limits = resolveDataLimits(options, WHO);
-  const cluster = options.client.isCluster === true;
+  const cluster = store.cluster;
   const tags = shardTags({
     store: 'redis',
     secret: options.tagSecret,
@@ -132,8 +139,9 @@ export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisOp
   });
   return {
     client: options.client,
+    store,
     prefix,
-    clientPrefix: typeof clientPrefix === 'string' ? clientPrefix : '',
+    clientPrefix,
     timeoutMs,
     durability,
     limits,

@@ -29,6 +29,7 @@ import {
   storedSessionInfoOf,
   type UpdateResult,
 } from '@tessera/session-core';
+import type { Cluster, Redis } from 'ioredis';
 import { checkAcknowledged, type DurabilityShortfall, type RedisDurability } from './durability.js';
 import { decodeSession, encodePatch, encodeSession } from './internal/codec.js';
 import { baseKey, isValidTag } from './internal/keys.js';
@@ -71,11 +72,11 @@ class RedisStore implements SessionStore {
     this.#limitArgs = [String(this.limits.maxDataBytes), String(this.limits.maxKeys)];
     this.#cluster = resolved.cluster;
     this.#tags = resolved.tags;
-    this.#runner = new ScriptRunner(resolved.client, resolved.timeoutMs);
+    this.#runner = new ScriptRunner(resolved.store, resolved.timeoutMs);
     if (options.nearCache !== undefined)
       this.#near = new StoreNearCache(
         options.nearCache,
-        resolved.client,
+        resolved.client as unknown as Redis | Cluster,
         resolved.clientPrefix,
         resolved.prefix,
       );

@@ -6,37 +6,65 @@
 import type { SessionStore } from '@tessera/session-core';
 import { describeStoreContract, keyFor, storedSession } from '@tessera/session-testing';
 import { type RedisCluster, startRedisCluster } from '@tessera/test-support';
-import type { Cluster } from 'ioredis';
+import { createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore } from '../src/index.js';
-import { clusterClient, noCluster, noRedis, ready } from './helpers.js';
+import { CLIENT_KINDS, connectCluster, noCluster, noRedis, type TestConnection } from './helpers.js';
 
 let cluster: RedisCluster;
-let redis: Cluster;
-let store: SessionStore;
 const TAG_SECRET = 'cluster-contract-tag-secret-0123456789';
 
 describe.skipIf(noRedis || noCluster)('redis cluster', () => {
+  // One cluster for both clients; each client's keys under its own prefix.
   beforeAll(async () => {
     cluster = await startRedisCluster();
-    redis = clusterClient(cluster.nodes);
-    await ready(redis);
-    store = redisStore({ client: redis, tagSecret: TAG_SECRET });
   }, 60_000);
   afterAll(async () => {
-    redis?.disconnect();
     await cluster?.stop();
+  });
+  for (const kind of CLIENT_KINDS) describe(kind, () => clusterSuite(kind));
+
+  // A node-redis Cluster says it is ready with 'connect', not 'ready': a call made while it
+  // was still connecting waited for an event that never came, and timed out.
+  it('node-redis: a call made while the Cluster is still connecting is answered once it is up', async () => {
+    const c = createCluster({
+      rootNodes: cluster.nodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })),
+    });
+    c.on('error', () => {});
+    const connecting = c.connect();
+    try {
+      const store = redisStore({ client: c, tagSecret: TAG_SECRET, timeoutMs: 1500 });
+      const now = Date.now();
+      expect(c.isReady).toBe(false);
+      expect((await store.load(keyFor(store), { now, touchIntervalMs: 60_000 })).status).toBe('missing');
+    } finally {
+      await connecting;
+      c.destroy();
+    }
+  });
+});
+
+function clusterSuite(kind: (typeof CLIENT_KINDS)[number]): void {
+  const P = kind === 'ioredis' ? 'tessera:' : 'tessera-nr:';
+  let redis: TestConnection;
+  let store: SessionStore;
+  beforeAll(async () => {
+    redis = await connectCluster(kind, cluster.nodes);
+    store = redisStore({ client: redis.client, tagSecret: TAG_SECRET, keyPrefix: P });
+  }, 60_000);
+  afterAll(async () => {
+    await redis?.close();
   });
 
   describeStoreContract({
-    name: 'redis (local Cluster, 3 masters + 3 replicas)',
+    name: `redis on ${kind} (local Cluster, 3 masters + 3 replicas)`,
     makeStore: () => store,
     corrupt: async (_store, key) => {
-      await redis.hset(`tessera:{${key.tag}}s:${key.id}`, { v: '1', h: 'x', l: 'not-a-number' });
+      await redis.cmd('HSET', `${P}{${key.tag}}s:${key.id}`, 'v', '1', 'h', 'x', 'l', 'not-a-number');
     },
   });
 
-  const slot = async (key: string) => Number(await redis.call('CLUSTER', 'KEYSLOT', key));
+  const slot = async (key: string) => Number(await redis.cmd('CLUSTER', 'KEYSLOT', key));
   const limit = { max: 5, onLimit: 'evict-oldest' } as const;
 
   it('all of a user\u2019s sessions and its index share one slot', async () => {
@@ -46,18 +74,18 @@ describe.skipIf(noRedis || noCluster)('redis cluster', () => {
     for (const key of keys) {
       await store.rotate({ now, from: null, to: { key, session: storedSession({ userId: u, now }) }, limit });
     }
-    const names = [...keys.map((k) => `tessera:{${k.tag}}s:${k.id}`), `tessera:{${keys[0]!.tag}}u:${u}`];
-    for (const name of names) expect(await redis.exists(name)).toBe(1);
+    const names = [...keys.map((k) => `${P}{${k.tag}}s:${k.id}`), `${P}{${keys[0]!.tag}}u:${u}`];
+    for (const name of names) expect(Number(await redis.cmd('EXISTS', name))).toBe(1);
     const slots = new Set(await Promise.all(names.map(slot)));
     expect(slots.size).toBe(1);
   });
 
   /** An anonymous key whose slot differs from the user's, so the rotation must cross slots. */
   async function crossSlotAnon(userId: string) {
-    const userSlot = await slot(`tessera:{${store.shardTag!(userId)}}`);
+    const userSlot = await slot(`${P}{${store.shardTag!(userId)}}`);
     for (let i = 0; i < 20; i++) {
       const key = keyFor(store);
-      if ((await slot(`tessera:{${key.tag}}`)) !== userSlot) {
+      if ((await slot(`${P}{${key.tag}}`)) !== userSlot) {
         const now = Date.now();
         await store.create(key, storedSession({ now, data: { cart: [1] } }), { now });
         return key;
@@ -127,4 +155,4 @@ describe.skipIf(noRedis || noCluster)('redis cluster', () => {
     expect(r.status).toBe('limit');
     expect((await store.load(anon, { now, touchIntervalMs: 60_000 })).status).toBe('found');
   });
-});
+}

@@ -16,10 +16,21 @@ import {
   waitFor,
 } from '@tessera/test-support';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type DurabilityShortfall, redisStore } from '../src/index.js';
 import { fakeClient } from './fake-client.js';
-import { client, clusterClient, noCluster, noRedis, ready } from './helpers.js';
+import {
+  CLIENT_KINDS,
+  type ClientKind,
+  client,
+  clusterClient,
+  connect,
+  connectCluster,
+  noCluster,
+  noRedis,
+  ready,
+  type TestConnection,
+} from './helpers.js';
 
 const limit = { max: 10, onLimit: 'evict-oldest' } as const;
 
@@ -84,8 +95,10 @@ describe.skipIf(noRedis)('durability on a standalone master', () => {
       'replica link up',
     );
   }, 30_000);
+  const connections: TestConnection[] = [];
   afterAll(async () => {
     for (const c of clients) c.disconnect();
+    for (const c of connections) await c.close();
     await replica?.stop();
     await master?.stop();
   });
@@ -96,44 +109,51 @@ describe.skipIf(noRedis)('durability on a standalone master', () => {
     return c;
   };
 
-  it('login and logout with replicas: 1: EVALSHA and WAIT share a round trip, the replica has the write on return', async () => {
-    const redis = make();
-    await ready(redis);
-    const monitor = await make().monitor();
-    monitor.on('error', () => {});
-    clients.push(monitor);
-    const seen: { command: string; addr: string }[] = [];
-    monitor.on('monitor', (_t: string, args: string[], source: string) => {
-      seen.push({ command: String(args[0]).toLowerCase(), addr: source });
+  /** The store's client, of either package. */
+  const storeClient = async (kind: ClientKind) => {
+    const c = await connect(kind, master.url);
+    connections.push(c);
+    return c.client;
+  };
+
+  for (const kind of CLIENT_KINDS)
+    it(`${kind}: login and logout with replicas: 1: EVALSHA and WAIT share a round trip, the replica has the write on return`, async () => {
+      const redis = await storeClient(kind);
+      const monitor = await make().monitor();
+      monitor.on('error', () => {});
+      clients.push(monitor);
+      const seen: { command: string; addr: string }[] = [];
+      monitor.on('monitor', (_t: string, args: string[], source: string) => {
+        seen.push({ command: String(args[0]).toLowerCase(), addr: source });
+      });
+      const store = redisStore({ client: redis, durability: { replicas: 1, timeoutMs: 1000 } });
+      for (let i = 0; i < 5; i++) {
+        const { key, result } = await login(store, 'dora');
+        expect(result.status).toBe('ok');
+        // No sleep: the answer only came after the replica acknowledged.
+        const replicaClient = new Redis({ port: replicaPort, host: '127.0.0.1', lazyConnect: true });
+        clients.push(replicaClient);
+        expect(await replicaClient.exists(`tessera:{${key.tag}}s:${key.id}`)).toBe(1);
+        expect(await store.destroy(key, { now: Date.now(), userId: 'dora' })).toBe(true);
+        expect(await replicaClient.exists(`tessera:{${key.tag}}s:${key.id}`)).toBe(0);
+        replicaClient.disconnect();
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      // Commands run inside a script show source "lua": keep the client's own round trips.
+      const mine = seen.filter((s) => !s.addr.includes('lua') && s.command !== 'exists');
+      const waits = mine.filter((s) => s.command === 'wait');
+      // 10, plus one per script the server had not cached yet (NOSCRIPT: EVAL and WAIT again).
+      expect(waits.length).toBeGreaterThanOrEqual(10);
+      expect(waits.length).toBeLessThanOrEqual(12);
+      monitor.disconnect();
+      // Each WAIT directly follows its script, from the same client connection.
+      for (let i = 0; i < mine.length; i++) {
+        if (mine[i]!.command !== 'wait') continue;
+        const before = mine[i - 1]!;
+        expect(['evalsha', 'eval']).toContain(before.command);
+        expect(before.addr).toBe(mine[i]!.addr);
+      }
     });
-    const store = redisStore({ client: redis, durability: { replicas: 1, timeoutMs: 1000 } });
-    for (let i = 0; i < 5; i++) {
-      const { key, result } = await login(store, 'dora');
-      expect(result.status).toBe('ok');
-      // No sleep: the answer only came after the replica acknowledged.
-      const replicaClient = new Redis({ port: replicaPort, host: '127.0.0.1', lazyConnect: true });
-      clients.push(replicaClient);
-      expect(await replicaClient.exists(`tessera:{${key.tag}}s:${key.id}`)).toBe(1);
-      expect(await store.destroy(key, { now: Date.now(), userId: 'dora' })).toBe(true);
-      expect(await replicaClient.exists(`tessera:{${key.tag}}s:${key.id}`)).toBe(0);
-      replicaClient.disconnect();
-    }
-    await new Promise((r) => setTimeout(r, 200));
-    // Commands run inside a script show source "lua": keep the client's own round trips.
-    const mine = seen.filter((s) => !s.addr.includes('lua') && s.command !== 'exists');
-    const waits = mine.filter((s) => s.command === 'wait');
-    // 10, plus one per script the server had not cached yet (NOSCRIPT: EVAL and WAIT again).
-    expect(waits.length).toBeGreaterThanOrEqual(10);
-    expect(waits.length).toBeLessThanOrEqual(12);
-    monitor.disconnect();
-    // Each WAIT directly follows its script, from the same client connection.
-    for (let i = 0; i < mine.length; i++) {
-      if (mine[i]!.command !== 'wait') continue;
-      const before = mine[i - 1]!;
-      expect(['evalsha', 'eval']).toContain(before.command);
-      expect(before.addr).toBe(mine[i]!.addr);
-    }
-  });
 
   it('revocations with replicas: 1: the replica no longer has the revoked sessions when the call returns', async () => {
     const redis = make();
@@ -158,29 +178,29 @@ describe.skipIf(noRedis)('durability on a standalone master', () => {
     }
   });
 
-  it('fewer replicas than asked: login throws store_unavailable (the write stands on the master)', async () => {
-    const redis = make();
-    await ready(redis);
-    const store = redisStore({ client: redis, durability: { replicas: 2, timeoutMs: 100 } });
-    const now = Date.now();
-    const key = keyFor(store, 'eve');
-    const error = await rejectionOf(
-      store.rotate({ now, from: null, to: { key, session: storedSession({ userId: 'eve', now }) }, limit }),
-    );
-    expect(isSessionError(error, 'store_unavailable')).toBe(true);
-    expect((error as Error).message).toMatch(/only 1 of 2 replica/);
-    expect((await store.load(key, { now, touchIntervalMs: 60_000 })).status).toBe('found');
-    // A logout that removes nothing has nothing to lose: no shortfall.
-    expect(await store.destroy(keyFor(store, 'eve'), { now, userId: 'eve' })).toBe(false);
-    // A revocation that removed sessions is refused the same way (and stands on the master).
-    const revoke = await rejectionOf(store.revokeUserSessions('eve', { now }));
-    expect(isSessionError(revoke, 'store_unavailable')).toBe(true);
-    expect((revoke as Error).message).toMatch(/^\[tessera\] \[redis\] revoke written on the master/);
-    expect((await store.load(key, { now, touchIntervalMs: 60_000 })).status).toBe('missing');
-    // Nothing left to revoke: nothing to lose, no shortfall.
-    expect(await store.revokeUserSessions('eve', { now })).toBe(0);
-    expect(await store.revokeUserSessions('eve', { now, only: 'no-such-handle' })).toBe(0);
-  });
+  for (const kind of CLIENT_KINDS)
+    it(`${kind}: fewer replicas than asked: login throws store_unavailable (the write stands on the master)`, async () => {
+      const redis = await storeClient(kind);
+      const store = redisStore({ client: redis, durability: { replicas: 2, timeoutMs: 100 } });
+      const now = Date.now();
+      const key = keyFor(store, 'eve');
+      const error = await rejectionOf(
+        store.rotate({ now, from: null, to: { key, session: storedSession({ userId: 'eve', now }) }, limit }),
+      );
+      expect(isSessionError(error, 'store_unavailable')).toBe(true);
+      expect((error as Error).message).toMatch(/only 1 of 2 replica/);
+      expect((await store.load(key, { now, touchIntervalMs: 60_000 })).status).toBe('found');
+      // A logout that removes nothing has nothing to lose: no shortfall.
+      expect(await store.destroy(keyFor(store, 'eve'), { now, userId: 'eve' })).toBe(false);
+      // A revocation that removed sessions is refused the same way (and stands on the master).
+      const revoke = await rejectionOf(store.revokeUserSessions('eve', { now }));
+      expect(isSessionError(revoke, 'store_unavailable')).toBe(true);
+      expect((revoke as Error).message).toMatch(/^\[tessera\] \[redis\] revoke written on the master/);
+      expect((await store.load(key, { now, touchIntervalMs: 60_000 })).status).toBe('missing');
+      // Nothing left to revoke: nothing to lose, no shortfall.
+      expect(await store.revokeUserSessions('eve', { now })).toBe(0);
+      expect(await store.revokeUserSessions('eve', { now, only: 'no-such-handle' })).toBe(0);
+    });
 
   it('onShortfall reports instead of throwing', async () => {
     const redis = make();
@@ -240,24 +260,57 @@ describe.skipIf(noRedis || noCluster)('durability on a local Cluster (3 masters 
     await cluster?.stop();
   });
 
-  it('WAIT goes to the node that took the write: every login, logout and revocation is acknowledged by its replica', async () => {
-    const shortfalls: DurabilityShortfall[] = [];
-    const store = redisStore({
-      client: redis,
-      tagSecret: CLUSTER_TAG_SECRET,
-      durability: { replicas: 1, timeoutMs: 500, onShortfall: (s) => shortfalls.push(s) },
+  for (const kind of CLIENT_KINDS)
+    it(`${kind}: WAIT goes to the node that took the write: every login, logout and revocation is acknowledged by its replica`, async () => {
+      const conn = await connectCluster(kind, cluster.nodes);
+      onTestFinished(() => conn.close());
+      const shortfalls: DurabilityShortfall[] = [];
+      const store = redisStore({
+        client: conn.client,
+        keyPrefix: `tessera-${kind}:`,
+        tagSecret: CLUSTER_TAG_SECRET,
+        durability: { replicas: 1, timeoutMs: 500, onShortfall: (s) => shortfalls.push(s) },
+      });
+      // Users spread over all three masters; the first call per node also takes the NOSCRIPT path.
+      for (let i = 0; i < 30; i++) {
+        const userId = `cluster-user-${i}`;
+        const { key, result } = await login(store, userId);
+        expect(result.status).toBe('ok');
+        expect(await store.destroy(key, { now: Date.now(), userId })).toBe(true);
+        await login(store, userId);
+        expect(await store.revokeUserSessions(userId, { now: Date.now() })).toBe(1);
+      }
+      expect(shortfalls).toEqual([]);
     });
-    // Users spread over all three masters; the first call per node also takes the NOSCRIPT path.
-    for (let i = 0; i < 30; i++) {
-      const userId = `cluster-user-${i}`;
-      const { key, result } = await login(store, userId);
-      expect(result.status).toBe('ok');
-      expect(await store.destroy(key, { now: Date.now(), userId })).toBe(true);
-      await login(store, userId);
-      expect(await store.revokeUserSessions(userId, { now: Date.now() })).toBe(1);
+
+  /** WAIT calls every node has run so far (INFO commandstats). */
+  async function waitsOnAllNodes(): Promise<number> {
+    let sum = 0;
+    for (const { port } of cluster.nodes) {
+      const stats = await redisCommand(port, 'INFO commandstats');
+      sum += Number(/cmdstat_wait:calls=(\d+)/.exec(stats)?.[1] ?? 0);
     }
-    expect(shortfalls).toEqual([]);
-  });
+    return sum;
+  }
+
+  // node-redis 6 sends a bare WAIT to every shard and answers the lowest count: one master
+  // without a replica then failed every durable login on the others (found by the failover test).
+  for (const kind of CLIENT_KINDS)
+    it(`${kind}: one WAIT per durable write, on the writing master only (not one per shard)`, async () => {
+      const conn = await connectCluster(kind, cluster.nodes);
+      onTestFinished(() => conn.close());
+      const store = redisStore({
+        client: conn.client,
+        keyPrefix: `tessera-waits-${kind}:`,
+        tagSecret: CLUSTER_TAG_SECRET,
+        durability: { replicas: 1, timeoutMs: 500 },
+      });
+      // The scripts cached on every master first, so no NOSCRIPT retry adds a WAIT below.
+      for (let i = 0; i < 10; i++) await login(store, `warm-${kind}-${i}`);
+      const before = await waitsOnAllNodes();
+      for (let i = 0; i < 6; i++) expect((await login(store, `waits-${kind}-${i}`)).result.status).toBe('ok');
+      expect((await waitsOnAllNodes()) - before).toBe(6);
+    });
 
   it('anonymous -> user across slots is acknowledged on both nodes', async () => {
     const store = redisStore({

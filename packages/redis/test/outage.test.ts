@@ -7,9 +7,10 @@ import { isSessionError, type SessionStore } from '@tessera/session-core';
 import { keyFor, storedSession } from '@tessera/session-testing';
 import { type RedisServer, startRedis } from '@tessera/test-support';
 import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisStore } from '../src/index.js';
-import { client, noRedis, ready } from './helpers.js';
+import { type AnyRedisClient, redisStore } from '../src/index.js';
+import { client, NODE_REDIS_FAIL_FAST, noRedis, ready } from './helpers.js';
 
 const TIMEOUT = 500;
 
@@ -37,31 +38,54 @@ async function recovers(op: () => Promise<unknown>): Promise<void> {
   }
 }
 
+/** A connected client for the store, and how to let it go. */
+interface Made {
+  readonly client: AnyRedisClient;
+  close(): void;
+}
+
+async function ioredis(c: Redis): Promise<Made> {
+  c.on('error', () => {});
+  await ready(c);
+  return { client: c, close: () => c.disconnect() };
+}
+
+async function nodeRedis(c: ReturnType<typeof createClient>): Promise<Made> {
+  c.on('error', () => {});
+  await c.connect();
+  return { client: c, close: () => c.isOpen && c.destroy() };
+}
+
 describe.skipIf(noRedis)('store down and recovery (throwaway redis-server, killed and restarted)', () => {
   let server: RedisServer;
-  const clients: Redis[] = [];
+  const clients: Made[] = [];
   beforeAll(async () => {
-    server = await startRedis();
+    // Append-only, so a write sent late would still be there after the restart.
+    server = await startRedis({ persistent: true });
   }, 20_000);
   afterAll(async () => {
-    for (const c of clients) c.disconnect();
+    for (const c of clients) c.close();
     await server?.stop();
   });
 
-  const cases: [string, () => Redis][] = [
-    ['a client configured as the README says (no offline queue)', () => client(server.url)],
+  const cases: [string, () => Promise<Made>][] = [
+    ['ioredis configured as the README says (no offline queue)', () => ioredis(client(server.url))],
     // ioredis defaults: offline queue on, 20 retries. The store's own timer and readiness
     // gate still bound every call.
-    ['a client with ioredis defaults', () => new Redis(server.url)],
+    ['ioredis with its defaults', () => ioredis(new Redis(server.url))],
+    [
+      'node-redis configured as the README says (disableOfflineQueue)',
+      () => nodeRedis(createClient({ url: server.url, ...NODE_REDIS_FAIL_FAST })),
+    ],
+    // node-redis defaults: commands queue while reconnecting, with no bound of their own.
+    ['node-redis with its defaults (offline queue on)', () => nodeRedis(createClient({ url: server.url }))],
   ];
 
   for (const [name, make] of cases) {
-    it(`${name}: typed error within the timeout while down, success after restart`, async () => {
-      const redis = make();
-      clients.push(redis);
-      redis.on('error', () => {});
-      await ready(redis);
-      const store: SessionStore = redisStore({ client: redis, timeoutMs: TIMEOUT });
+    it(`${name}: typed error within the timeout while down, nothing sent late, success after restart`, async () => {
+      const made = await make();
+      clients.push(made);
+      const store: SessionStore = redisStore({ client: made.client, timeoutMs: TIMEOUT });
       const now = Date.now();
       const key = keyFor(store);
       expect(await store.create(key, storedSession({ now }), { now })).toBe(true);
@@ -79,9 +103,12 @@ describe.skipIf(noRedis)('store down and recovery (throwaway redis-server, kille
       }
 
       await server.start();
-      // The restarted server is empty (no persistence): success is an answer, not data.
       await recovers(() => store.load(key, { now, touchIntervalMs: 0 }));
-      expect((await store.load(key, { now, touchIntervalMs: 0 })).status).toBe('missing');
+      // The update answered with store_unavailable must not have been queued and run on reconnect.
+      await new Promise((r) => setTimeout(r, 200));
+      const back = await store.load(key, { now, touchIntervalMs: 60_000 });
+      expect(back.status).toBe('found');
+      expect(back.status === 'found' && back.session.data).toEqual({});
       const again = keyFor(store);
       expect(await store.create(again, storedSession({ now }), { now })).toBe(true);
       expect((await store.load(again, { now, touchIntervalMs: 60_000 })).status).toBe('found');

@@ -7,128 +7,127 @@
 import type { SessionKey, SessionStore } from '@tessera/session-core';
 import { keyFor, storedSession } from '@tessera/session-testing';
 import { type RedisServer, startRedis } from '@tessera/test-support';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore } from '../src/index.js';
-import { client, noRedis, ready } from './helpers.js';
+import { CLIENT_KINDS, connect, noRedis, type TestConnection } from './helpers.js';
 
 const MIN = 60_000;
 const SECRET_A = 'tags-test-secret-a-0123456789abcdefghij';
 const SECRET_B = 'tags-test-secret-b-0123456789abcdefghij';
 const limit = { max: 5, onLimit: 'evict-oldest' } as const;
 
-describe.skipIf(noRedis)('redis store: routing tags', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = client(server.url);
-    await ready(redis);
-  }, 20_000);
-  afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
-  });
-
-  async function login(store: SessionStore, userId: string): Promise<SessionKey> {
-    const key = keyFor(store, userId);
-    const now = Date.now();
-    const r = await store.rotate({
-      now,
-      from: null,
-      to: { key, session: storedSession({ userId, now }) },
-      limit,
+for (const kind of CLIENT_KINDS)
+  describe.skipIf(noRedis)(`redis store on ${kind}: routing tags`, () => {
+    let server: RedisServer;
+    let redis: TestConnection;
+    beforeAll(async () => {
+      server = await startRedis();
+      redis = await connect(kind, server.url);
+    }, 20_000);
+    afterAll(async () => {
+      await redis?.close();
+      await server?.stop();
     });
-    expect(r.status).toBe('ok');
-    return key;
-  }
 
-  const status = async (store: SessionStore, key: SessionKey) =>
-    (await store.load(key, { now: Date.now(), touchIntervalMs: MIN })).status;
-  const listed = async (store: SessionStore, userId: string) =>
-    (await store.listUserSessions(userId, { now: Date.now() })).map((s) => s.key.id);
-
-  it("without tagSecret: no tag, keys under '{}', and login, load, list, logout and revoke all work", async () => {
-    const store = redisStore({ client: redis });
-    const u = 'untagged-user';
-    const [a, b] = [await login(store, u), await login(store, u)];
-    expect(a.tag).toBe('');
-    expect(await redis.exists(`tessera:{}s:${a.id}`)).toBe(1);
-    expect(await redis.zcard(`tessera:{}u:${u}`)).toBe(2);
-    expect(await status(store, a)).toBe('found');
-    expect((await listed(store, u)).sort()).toEqual([a.id, b.id].sort());
-    expect(await store.destroy(a, { now: Date.now(), userId: u })).toBe(true);
-    expect(await store.revokeUserSessions(u, { now: Date.now() })).toBe(1);
-    expect(await status(store, b)).toBe('missing');
-    const anon = keyFor(store);
-    expect(anon.tag).toBe('');
-    expect(await store.create(anon, storedSession(), { now: Date.now() })).toBe(true);
-    expect(await status(store, anon)).toBe('found');
-  });
-
-  it("keyed: the user's sessions and index sit under the keyed tag", async () => {
-    const store = redisStore({ client: redis, tagSecret: SECRET_A });
-    const u = 'keyed-user';
-    const key = await login(store, u);
-    expect(key.tag).toBe(store.shardTag!(u));
-    expect(key.tag).toMatch(/^[0-9a-z]{4}$/);
-    expect(await redis.exists(`tessera:{${key.tag}}s:${key.id}`)).toBe(1);
-    expect(await redis.zcard(`tessera:{${key.tag}}u:${u}`)).toBe(1);
-    expect(await listed(store, u)).toEqual([key.id]);
-    expect(
-      await store.revokeUserSessions(u, {
-        now: Date.now(),
-        only: (await store.listUserSessions(u, { now: Date.now() }))[0]!.handle,
-      }),
-    ).toBe(1);
-    expect(await status(store, key)).toBe('missing');
-  });
-
-  it('a new or changed tagSecret leaves no session usable that its index does not list', async () => {
-    const none = redisStore({ client: redis });
-    const a = redisStore({ client: redis, tagSecret: SECRET_A });
-    const b = redisStore({ client: redis, tagSecret: SECRET_B });
-    const u = 'rotated-secret-user';
-    const untagged = await login(none, u);
-    const underA = await login(a, u);
-    // Each store finds exactly the sessions its own index lists for the user.
-    for (const [store, mine, other] of [
-      [none, untagged, underA],
-      [a, underA, untagged],
-    ] as const) {
-      expect(await status(store, mine)).toBe('found');
-      expect(await status(store, other)).toBe('missing');
-      expect(await listed(store, u)).toEqual([mine.id]);
-    }
-    expect(await status(b, underA)).toBe('missing');
-    expect(await status(b, untagged)).toBe('missing');
-    expect(await listed(b, u)).toEqual([]);
-    // Anonymous sessions have no index: any well-formed tag stays theirs.
-    const anon = keyFor(a);
-    expect(await a.create(anon, storedSession(), { now: Date.now() })).toBe(true);
-    expect(await status(b, anon)).toBe('found');
-  });
-
-  it("refuses a user's session under another tag than the user's, on standalone too (it would be unlisted)", async () => {
-    const store = redisStore({ client: redis, tagSecret: SECRET_A });
-    const now = Date.now();
-    const wrong = { id: keyFor(store).id, tag: store.shardTag!('someone-else') };
-    await expect(
-      store.rotate({
+    async function login(store: SessionStore, userId: string): Promise<SessionKey> {
+      const key = keyFor(store, userId);
+      const now = Date.now();
+      const r = await store.rotate({
         now,
         from: null,
-        to: { key: wrong, session: storedSession({ userId: 'me', now }) },
+        to: { key, session: storedSession({ userId, now }) },
         limit,
-      }),
-    ).rejects.toMatchObject({ code: 'invalid_state' });
-    const untagged = { id: keyFor(store).id, tag: '' };
-    await expect(
-      store.rotate({
-        now,
-        from: null,
-        to: { key: untagged, session: storedSession({ userId: 'me', now }) },
-        limit: null,
-      }),
-    ).rejects.toMatchObject({ code: 'invalid_state' });
+      });
+      expect(r.status).toBe('ok');
+      return key;
+    }
+
+    const status = async (store: SessionStore, key: SessionKey) =>
+      (await store.load(key, { now: Date.now(), touchIntervalMs: MIN })).status;
+    const listed = async (store: SessionStore, userId: string) =>
+      (await store.listUserSessions(userId, { now: Date.now() })).map((s) => s.key.id);
+
+    it("without tagSecret: no tag, keys under '{}', and login, load, list, logout and revoke all work", async () => {
+      const store = redisStore({ client: redis.client });
+      const u = 'untagged-user';
+      const [a, b] = [await login(store, u), await login(store, u)];
+      expect(a.tag).toBe('');
+      expect(Number(await redis.cmd('EXISTS', `tessera:{}s:${a.id}`))).toBe(1);
+      expect(Number(await redis.cmd('ZCARD', `tessera:{}u:${u}`))).toBe(2);
+      expect(await status(store, a)).toBe('found');
+      expect((await listed(store, u)).sort()).toEqual([a.id, b.id].sort());
+      expect(await store.destroy(a, { now: Date.now(), userId: u })).toBe(true);
+      expect(await store.revokeUserSessions(u, { now: Date.now() })).toBe(1);
+      expect(await status(store, b)).toBe('missing');
+      const anon = keyFor(store);
+      expect(anon.tag).toBe('');
+      expect(await store.create(anon, storedSession(), { now: Date.now() })).toBe(true);
+      expect(await status(store, anon)).toBe('found');
+    });
+
+    it("keyed: the user's sessions and index sit under the keyed tag", async () => {
+      const store = redisStore({ client: redis.client, tagSecret: SECRET_A });
+      const u = 'keyed-user';
+      const key = await login(store, u);
+      expect(key.tag).toBe(store.shardTag!(u));
+      expect(key.tag).toMatch(/^[0-9a-z]{4}$/);
+      expect(Number(await redis.cmd('EXISTS', `tessera:{${key.tag}}s:${key.id}`))).toBe(1);
+      expect(Number(await redis.cmd('ZCARD', `tessera:{${key.tag}}u:${u}`))).toBe(1);
+      expect(await listed(store, u)).toEqual([key.id]);
+      expect(
+        await store.revokeUserSessions(u, {
+          now: Date.now(),
+          only: (await store.listUserSessions(u, { now: Date.now() }))[0]!.handle,
+        }),
+      ).toBe(1);
+      expect(await status(store, key)).toBe('missing');
+    });
+
+    it('a new or changed tagSecret leaves no session usable that its index does not list', async () => {
+      const none = redisStore({ client: redis.client });
+      const a = redisStore({ client: redis.client, tagSecret: SECRET_A });
+      const b = redisStore({ client: redis.client, tagSecret: SECRET_B });
+      const u = 'rotated-secret-user';
+      const untagged = await login(none, u);
+      const underA = await login(a, u);
+      // Each store finds exactly the sessions its own index lists for the user.
+      for (const [store, mine, other] of [
+        [none, untagged, underA],
+        [a, underA, untagged],
+      ] as const) {
+        expect(await status(store, mine)).toBe('found');
+        expect(await status(store, other)).toBe('missing');
+        expect(await listed(store, u)).toEqual([mine.id]);
+      }
+      expect(await status(b, underA)).toBe('missing');
+      expect(await status(b, untagged)).toBe('missing');
+      expect(await listed(b, u)).toEqual([]);
+      // Anonymous sessions have no index: any well-formed tag stays theirs.
+      const anon = keyFor(a);
+      expect(await a.create(anon, storedSession(), { now: Date.now() })).toBe(true);
+      expect(await status(b, anon)).toBe('found');
+    });
+
+    it("refuses a user's session under another tag than the user's, on standalone too (it would be unlisted)", async () => {
+      const store = redisStore({ client: redis.client, tagSecret: SECRET_A });
+      const now = Date.now();
+      const wrong = { id: keyFor(store).id, tag: store.shardTag!('someone-else') };
+      await expect(
+        store.rotate({
+          now,
+          from: null,
+          to: { key: wrong, session: storedSession({ userId: 'me', now }) },
+          limit,
+        }),
+      ).rejects.toMatchObject({ code: 'invalid_state' });
+      const untagged = { id: keyFor(store).id, tag: '' };
+      await expect(
+        store.rotate({
+          now,
+          from: null,
+          to: { key: untagged, session: storedSession({ userId: 'me', now }) },
+          limit: null,
+        }),
+      ).rejects.toMatchObject({ code: 'invalid_state' });
+    });
   });
-});

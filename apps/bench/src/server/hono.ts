@@ -76,7 +76,11 @@ export async function honoApp(c: Contender): Promise<Server> {
     // Like for like: no peer checks CSRF, so neither does Tessera here (the check is one SHA-256
     // per unsafe request; apps get it on by default).
     app.use(
-      session({ store: await tesseraStore(c.store), cookie: { secure: false }, csrf: { enabled: false } }),
+      session({
+        store: await tesseraStore(c.store, c.redisClient),
+        cookie: { secure: false },
+        csrf: { enabled: false },
+      }),
     );
     const s = (ctx: Context) => ctx.get('session') as Session;
     app.get('/read', (ctx) => ctx.json({ u: s(ctx).userId, n: s(ctx).get('n') }));

@@ -8,6 +8,7 @@ import { migrate, type PostgresClient, postgresStore } from '@tessera/session-po
 import { redisStore } from '@tessera/session-redis';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { createClient } from 'redis';
 
 /** Store calls (statements / round trips) counted at the client; read over IPC. */
 export const counters = { storeCalls: 0, requests: 0 };
@@ -46,9 +47,26 @@ export async function ready(client: Redis): Promise<void> {
   });
 }
 
-export async function tesseraStore(kind: string): Promise<SessionStore> {
+/** A connected node-redis client with the settings the Redis store's README recommends. */
+async function nodeRedisClient() {
+  const client = createClient({
+    url: env('BENCH_REDIS_URL'),
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 1000, reconnectStrategy: (retries) => Math.min(retries * 50, 500) },
+  });
+  client.on('error', () => undefined);
+  closers.push(() => client.close());
+  await client.connect();
+  return client;
+}
+
+export async function tesseraStore(
+  kind: string,
+  redisClient: 'ioredis' | 'node-redis' = 'ioredis',
+): Promise<SessionStore> {
   switch (kind) {
     case 'redis': {
+      if (redisClient === 'node-redis') return redisStore({ client: await nodeRedisClient() });
       const client = ioredisClient();
       await ready(client);
       return redisStore({ client });

@@ -1,0 +1,325 @@
+/**
+ * The one place that knows which Redis client the store was given. ioredis (`Redis`,
+ * `Cluster`) and node-redis (`createClient`, `createCluster`, `createSentinel`) are told
+ * apart by shape, never by `instanceof`: neither package is imported at run time.
+ *
+ * Everything above this file speaks `StoreClient`: send EVALSHA/EVAL for some keys, send it
+ * with a WAIT on the same connection, and say whether the client can take a command now.
+ */
+
+/**
+ * An ioredis `Redis` (standalone or Sentinel) or `Cluster`. Described by shape rather than
+ * imported from `ioredis`, so the store's types compile for a project that only has node-redis.
+ */
+export interface IoRedisClient {
+  readonly status: string;
+  // biome-ignore lint/suspicious/noExplicitAny: ioredis' overloads (callbacks, Buffers).
+  evalsha(...args: any[]): Promise<unknown>;
+  // biome-ignore lint/suspicious/noExplicitAny: as above.
+  eval(...args: any[]): Promise<unknown>;
+  // biome-ignore lint/suspicious/noExplicitAny: ioredis' EventEmitter signature.
+  once(event: 'ready', listener: (...args: any[]) => void): unknown;
+}
+/**
+ * A node-redis client from `createClient()`, `createCluster()` or `createSentinel()`, of any
+ * modules, scripts, RESP version or type mapping. Described by shape rather than imported
+ * from `redis`, so the store's types compile for a project that only has ioredis.
+ */
+export interface NodeRedisClient {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  // biome-ignore lint/suspicious/noExplicitAny: the three shapes' signatures differ.
+  sendCommand(...args: any[]): Promise<unknown>;
+  // biome-ignore lint/suspicious/noExplicitAny: node-redis' EventEmitter signature.
+  once(event: 'ready', listener: (...args: any[]) => void): unknown;
+}
+
+/** What the store accepts as `client`. */
+export type AnyRedisClient = IoRedisClient | NodeRedisClient;
+
+/** `[error, reply]` of the script, then of the WAIT. */
+export type DurableReplies = [[Error | null, unknown], [Error | null, unknown]];
+
+export interface StoreClient {
+  readonly kind: 'ioredis' | 'node-redis';
+  readonly cluster: boolean;
+  /** Prefix the client adds to keys itself (ioredis `keyPrefix`): part of the server-side name. */
+  readonly clientPrefix: string;
+  /** Prefix the store must add (node-redis `keyPrefix`, which raw commands bypass). */
+  readonly ownPrefix: string;
+  /** Whether `durability` can send WAIT on the script's connection. */
+  readonly canWait: boolean;
+  /** For messages: the client's connection state. */
+  state(): string;
+  /** `undefined` when a command can go now; else settles when it can (rejects: never will). */
+  whenReady(): Promise<void> | undefined;
+  /** EVALSHA, or EVAL with `lua`. `signal` abandons a command still waiting to be written. */
+  script(
+    lua: string | undefined,
+    sha: string,
+    keys: readonly string[],
+    args: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<unknown>;
+  /** The script and `WAIT replicas ms` written together on one connection (one round trip). */
+  scriptAndWait(
+    lua: string | undefined,
+    sha: string,
+    keys: readonly string[],
+    args: readonly string[],
+    replicas: number,
+    waitMs: number,
+  ): Promise<DurableReplies>;
+  /** Whether `script` takes an AbortSignal (node-redis): the runner then makes one per call. */
+  readonly abortable: boolean;
+}
+
+/** The slice of ioredis this store uses. */
+interface IoRedisLike {
+  readonly status: string;
+  readonly isCluster?: boolean;
+  readonly options?: { keyPrefix?: unknown };
+  evalsha(sha: string, numKeys: number, ...args: string[]): Promise<unknown>;
+  eval(lua: string, numKeys: number, ...args: string[]): Promise<unknown>;
+  once(event: 'ready', listener: () => void): unknown;
+  pipeline?(): {
+    evalsha(sha: string, numKeys: number, ...args: string[]): unknown;
+    eval(lua: string, numKeys: number, ...args: string[]): unknown;
+    call(command: string, ...args: string[]): unknown;
+    exec(): Promise<[Error | null, unknown][] | null>;
+  };
+}
+
+interface SendOptions {
+  abortSignal?: AbortSignal;
+}
+
+/** The slice of node-redis this store uses (the three shapes differ in `sendCommand`). */
+interface NodeRedisLike extends NodeRedisClient {
+  once(event: 'ready' | 'connect', listener: () => void): unknown;
+  readonly options?: { keyPrefix?: unknown };
+  readonly _keyPrefix?: unknown;
+  /** Cluster only. */
+  getSlotMaster?: unknown;
+  /** Cluster only (node-redis 6): the master connection that serves `key`'s slot. */
+  getNodeClientForKey?(key: string, isReadonly?: boolean): Promise<NodeRedisLike>;
+  /** Sentinel only: lease one master connection. */
+  use?<T>(fn: (client: NodeRedisLike) => Promise<T>): Promise<T>;
+}
+
+function isIoRedis(c: unknown): c is IoRedisLike {
+  const o = c as Partial<IoRedisLike> | null;
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.evalsha === 'function' &&
+    typeof o.eval === 'function' &&
+    typeof o.once === 'function' &&
+    typeof o.status === 'string'
+  );
+}
+
+function isNodeRedis(c: unknown): c is NodeRedisLike {
+  const o = c as Partial<NodeRedisLike> | null;
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.sendCommand === 'function' &&
+    typeof o.once === 'function' &&
+    typeof o.isOpen === 'boolean' &&
+    typeof o.isReady === 'boolean'
+  );
+}
+
+/** The client's own key prefix, or `undefined` when it has none. */
+function prefixOf(value: unknown): string | undefined | false {
+  if (value === undefined || value === null || value === '') return undefined;
+  return typeof value === 'string' ? value : false;
+}
+
+/**
+ * Wrap `client`, or `undefined` when it is neither client. `badPrefix` is called when the
+ * client's own keyPrefix is not a string (a Buffer prefix cannot be checked or combined).
+ */
+export function storeClientOf(client: unknown): StoreClient | undefined | 'bad-prefix' {
+  if (isIoRedis(client)) {
+    const p = prefixOf(client.options?.keyPrefix);
+    if (p === false) return 'bad-prefix';
+    return new IoRedisStoreClient(client, p ?? '');
+  }
+  if (isNodeRedis(client)) {
+    const p = prefixOf(client.options?.keyPrefix ?? client._keyPrefix);
+    if (p === false) return 'bad-prefix';
+    return new NodeRedisStoreClient(client, p ?? '');
+  }
+  return undefined;
+}
+
+class IoRedisStoreClient implements StoreClient {
+  readonly kind = 'ioredis';
+  readonly cluster: boolean;
+  readonly ownPrefix = '';
+  readonly canWait: boolean;
+  readonly abortable = false;
+  #ready: Promise<void> | undefined;
+
+  constructor(
+    private readonly c: IoRedisLike,
+    readonly clientPrefix: string,
+  ) {
+    this.cluster = c.isCluster === true;
+    this.canWait = typeof c.pipeline === 'function';
+  }
+
+  state(): string {
+    return `client status "${this.c.status}"`;
+  }
+
+  // 'wait' is a lazyConnect client that has never connected: sending connects it.
+  // 'end' means the user closed the client: waiting would never end. Calls are only sent
+  // once the client is ready, so they never sit in ioredis' offline queue while Redis is away.
+  whenReady(): Promise<void> | undefined {
+    const status = this.c.status;
+    if (status === 'ready' || status === 'wait') return undefined;
+    if (status === 'end') return Promise.reject(new Error('the Redis client was closed (status "end")'));
+    // One shared waiter, so many waiting requests add one listener, not one each.
+    this.#ready ??= new Promise<void>((resolve) => {
+      this.c.once('ready', () => {
+        this.#ready = undefined;
+        resolve();
+      });
+    });
+    return this.#ready;
+  }
+
+  script(lua: string | undefined, sha: string, keys: readonly string[], args: readonly string[]) {
+    return lua === undefined
+      ? this.c.evalsha(sha, keys.length, ...keys, ...args)
+      : this.c.eval(lua, keys.length, ...keys, ...args);
+  }
+
+  // ioredis routes a pipeline by its keys' slot; WAIT has none, so it follows the script.
+  async scriptAndWait(
+    lua: string | undefined,
+    sha: string,
+    keys: readonly string[],
+    args: readonly string[],
+    replicas: number,
+    waitMs: number,
+  ): Promise<DurableReplies> {
+    const pipeline = this.c.pipeline?.();
+    if (!pipeline) throw new Error('the client has no pipeline()');
+    if (lua === undefined) pipeline.evalsha(sha, keys.length, ...keys, ...args);
+    else pipeline.eval(lua, keys.length, ...keys, ...args);
+    pipeline.call('WAIT', String(replicas), String(waitMs));
+    const results = await pipeline.exec();
+    if (results?.length !== 2) throw new Error('unexpected pipeline reply');
+    return results as DurableReplies;
+  }
+}
+
+/** A settled reply as `[error, value]`, as ioredis' pipeline gives it. */
+function settle(p: Promise<unknown>): Promise<[Error | null, unknown]> {
+  return p.then(
+    (value) => [null, value],
+    (error: unknown) => [error instanceof Error ? error : new Error(String(error)), null],
+  );
+}
+
+class NodeRedisStoreClient implements StoreClient {
+  readonly kind = 'node-redis';
+  readonly cluster: boolean;
+  readonly #sentinel: boolean;
+  readonly clientPrefix = '';
+  readonly canWait = true;
+  readonly abortable = true;
+  #ready: Promise<void> | undefined;
+
+  constructor(
+    private readonly c: NodeRedisLike,
+    readonly ownPrefix: string,
+  ) {
+    this.cluster = typeof c.getSlotMaster === 'function';
+    this.#sentinel = !this.cluster && typeof c.use === 'function';
+  }
+
+  state(): string {
+    return `client ${this.c.isReady ? 'ready' : this.c.isOpen ? 'reconnecting' : 'closed'}`;
+  }
+
+  // node-redis queues commands while reconnecting unless `disableOfflineQueue`: so nothing is
+  // sent until it is ready again (one shared 'ready' listener), and a closed or never-connected
+  // client fails at once. A Cluster stays "ready" while one master is away: there the
+  // runner's abort signal is what takes a queued command back out at the timeout.
+  whenReady(): Promise<void> | undefined {
+    const c = this.c;
+    if (c.isReady) return undefined;
+    if (!c.isOpen)
+      return Promise.reject(
+        new Error('the node-redis client is not open (call connect(); or it was closed)'),
+      );
+    // A Cluster announces it is ready with 'connect' (its nodes each emit 'ready').
+    this.#ready ??= new Promise<void>((resolve) => {
+      c.once(this.cluster ? 'connect' : 'ready', () => {
+        this.#ready = undefined;
+        resolve();
+      });
+    });
+    return this.#ready;
+  }
+
+  #args(lua: string | undefined, sha: string, keys: readonly string[], args: readonly string[]): string[] {
+    return lua === undefined
+      ? ['EVALSHA', sha, String(keys.length), ...keys, ...args]
+      : ['EVAL', lua, String(keys.length), ...keys, ...args];
+  }
+
+  #send(c: NodeRedisLike, command: string[], firstKey: string | undefined, options?: SendOptions) {
+    if (this.cluster) return c.sendCommand(firstKey, false, command, options);
+    if (this.#sentinel) return c.sendCommand(false, command, options);
+    return c.sendCommand(command, options);
+  }
+
+  script(
+    lua: string | undefined,
+    sha: string,
+    keys: readonly string[],
+    args: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    return this.#send(
+      this.c,
+      this.#args(lua, sha, keys, args),
+      keys[0],
+      signal === undefined ? undefined : { abortSignal: signal },
+    );
+  }
+
+  // Both commands are queued in the same tick on one connection, so node-redis writes them
+  // together: WAIT counts the replicas that have that connection's writes. On Cluster that
+  // connection is the master of the script's slot: the cluster's own `sendCommand` would
+  // send a bare WAIT to every shard (its command policy for WAIT) and answer the lowest
+  // count. On Sentinel, one leased master connection carries both.
+  async scriptAndWait(
+    lua: string | undefined,
+    sha: string,
+    keys: readonly string[],
+    args: readonly string[],
+    replicas: number,
+    waitMs: number,
+  ): Promise<DurableReplies> {
+    const both = (c: NodeRedisLike, send = this.#send.bind(this)): Promise<DurableReplies> =>
+      Promise.all([
+        settle(send(c, this.#args(lua, sha, keys, args), keys[0])),
+        settle(send(c, ['WAIT', String(replicas), String(waitMs)], keys[0])),
+      ]);
+    const key = keys[0];
+    if (this.cluster && key !== undefined && this.c.getNodeClientForKey) {
+      const node = await this.c.getNodeClientForKey(key, false);
+      return both(node, (c, command) => c.sendCommand(command));
+    }
+    // A leased sentinel client takes `sendCommand(isReadonly, args)` like the sentinel itself.
+    if (this.#sentinel && this.c.use) return this.c.use<DurableReplies>((leased) => both(leased));
+    return both(this.c);
+  }
+}
