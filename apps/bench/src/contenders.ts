@@ -55,6 +55,13 @@ export const CONTENDERS: readonly Contender[] = [
     kind: 'tessera',
   },
   { name: 'tessera-koa+redis', framework: 'koa', library: 'tessera', store: 'redis', kind: 'tessera' },
+  {
+    name: 'tessera-fastify+redis',
+    framework: 'fastify',
+    library: 'tessera',
+    store: 'redis',
+    kind: 'tessera',
+  },
   { name: 'tessera-hono+redis', framework: 'hono', library: 'tessera', store: 'redis', kind: 'tessera' },
   // The same, on node-redis: the two Redis clients side by side (the store README's choice).
   {

@@ -11,6 +11,7 @@ export const TARGET_PAIRS = [
   { tessera: 'tessera-express+redis', peer: 'express-session+connect-redis', want: 1.5 },
   { tessera: 'tessera-hono+redis', peer: 'hono-sessions+redis', want: 2 },
   { tessera: 'tessera-koa+redis', peer: 'koa-session+koa-redis', want: 1.2 },
+  { tessera: 'tessera-fastify+redis', peer: '@fastify/session+connect-redis', want: 2 },
 ] as const;
 
 export interface Paired {
