@@ -2,39 +2,19 @@
 import { tesseraSession } from '@tessera/session-fastify';
 import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
 import * as api from '../api.js';
-import { rawBadSegments } from './raw-segments.js';
+import { bodyRefusal, FASTIFY_OPTIONS, parseBodies, sendReply } from './fastify-parts.js';
 import type { StartApp } from './types.js';
 
 async function send(reply: FastifyReply, pending: api.Reply | Promise<api.Reply>): Promise<FastifyReply> {
-  const r = await pending;
-  reply.header('cache-control', api.CACHE_CONTROL).code(r.status);
-  if (r.html !== undefined) return reply.type('text/html; charset=utf-8').send(r.html);
-  return r.json !== undefined ? reply.send(r.json) : reply.send();
+  return sendReply(reply, await pending);
 }
 
 export const start: StartApp = async (manager, port) => {
-  const app = Fastify({
-    // Over the limit is 413 on every route that takes a body, whether the route reads it or not.
-    bodyLimit: api.MAX_BODY_BYTES,
-    // A path segment that does not decode is read as its raw text, as in the other wirings.
-    rewriteUrl: (req) => {
-      rawBadSegments(req, null, () => {});
-      return req.url ?? '/';
-    },
-  });
-  // Malformed JSON reads as no body (the handlers then answer 400 or 401), as in the other wirings.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    // Fastify's default parser answers through its callback; its typed promise result is unused.
-    void parseJson(req, body as string, (error, value) => done(null, error ? null : value));
-  });
-  // Any other body is not the demo's: none, rather than Fastify's 415.
-  app.addContentTypeParser('*', (_req, _payload, done) => done(null, null));
+  const app = Fastify(FASTIFY_OPTIONS);
+  parseBodies(app);
   app.setErrorHandler((error: FastifyError, _request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send(api.BODY_TOO_LARGE.json);
-    const status = error.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500)
-      return reply.code(status).send({ error: 'bad_body' });
+    const refused = bodyRefusal(error);
+    if (refused) return reply.code(refused.status).send(refused.json);
     // Anything else a handler throws: JSON and a log line, not a stack.
     console.error(error);
     return reply.code(500).send({ error: 'internal' });
