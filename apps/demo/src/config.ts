@@ -2,12 +2,15 @@
 import type { OnLimit } from '@tessera/session-core';
 
 export type Framework = 'hono' | 'koa' | 'express' | 'nestjs' | 'fastify';
+/** Which HTTP platform NestJS runs on (DEMO_NEST_PLATFORM) when the framework is `nestjs`. */
+export type NestPlatform = 'express' | 'fastify';
 export type StoreKind = 'memory' | 'pglite' | 'redis' | 'postgres' | 'memcached';
 export type RedisClientKind = 'ioredis' | 'node-redis';
 
 export interface DemoConfig {
   readonly port: number;
   readonly framework: Framework;
+  readonly nestPlatform: NestPlatform;
   readonly store: StoreKind;
   readonly redisUrl: string;
   /** Which Redis client the Redis store runs on (REDIS_CLIENT). */
@@ -56,6 +59,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
       ['hono', 'koa', 'express', 'nestjs', 'fastify'],
       'hono',
     ),
+    nestPlatform: oneOf('DEMO_NEST_PLATFORM', env.DEMO_NEST_PLATFORM, ['express', 'fastify'], 'express'),
     store: oneOf(
       'SESSION_STORE',
       env.SESSION_STORE,

@@ -1,6 +1,6 @@
 /**
  * `pnpm start`: the demo on http://localhost:3000 (memory store, Hono) unless the
- * environment says otherwise; see README for DEMO_FRAMEWORK, SESSION_STORE and the rest.
+ * environment says otherwise; see README for DEMO_FRAMEWORK, DEMO_NEST_PLATFORM, SESSION_STORE and the rest.
  */
 import './production.js';
 import { createSessionManager } from '@tessera/session-core';
@@ -14,8 +14,9 @@ const opened = await openStore(config);
 const manager = createSessionManager<DemoData>({ store: opened.store, ...sessionOptions(config) });
 const { start } = (await import(`./frameworks/${config.framework}.js`)) as { start: StartApp };
 const app = await start(manager, config.port);
+const framework = config.framework === 'nestjs' ? `nestjs platform=${config.nestPlatform}` : config.framework;
 console.log(
-  `tessera demo: framework=${config.framework} store=${opened.label} env=${process.env.NODE_ENV} url=${app.url}`,
+  `tessera demo: framework=${framework} store=${opened.label} env=${process.env.NODE_ENV} url=${app.url}`,
 );
 
 // Once: `pnpm start` and a terminal may both deliver Ctrl-C, and a second signal must not

@@ -6,12 +6,19 @@ import type { StartApp } from '../src/frameworks/types.js';
 
 export const FRAMEWORKS: readonly Framework[] = ['hono', 'koa', 'express', 'nestjs', 'fastify'];
 
-export const STARTERS: Record<Framework, () => Promise<{ start: StartApp }>> = {
+/** A wiring under test: a framework, or NestJS on its Fastify platform (DEMO_NEST_PLATFORM=fastify). */
+export type Wiring = Framework | 'nestjs-fastify';
+export const WIRINGS: readonly Wiring[] = [...FRAMEWORKS, 'nestjs-fastify'];
+
+export const STARTERS: Record<Wiring, () => Promise<{ start: StartApp }>> = {
   hono: () => import('../src/frameworks/hono.js'),
   koa: () => import('../src/frameworks/koa.js'),
   express: () => import('../src/frameworks/express.js'),
-  nestjs: () => import('../src/frameworks/nestjs.js'),
+  nestjs: async () => ({ start: (await import('../src/frameworks/nestjs.js')).startOn('express') }),
   fastify: () => import('../src/frameworks/fastify.js'),
+  'nestjs-fastify': async () => ({
+    start: (await import('../src/frameworks/nestjs.js')).startOn('fastify'),
+  }),
 };
 
 export interface RunningDemo {
@@ -24,7 +31,7 @@ export interface RunningDemo {
 
 /** The demo on `framework`, port 0, over an instrumented memory store. */
 export async function startDemo(
-  framework: Framework,
+  framework: Wiring,
   policy: Omit<SessionManagerOptions, 'store'> = {},
 ): Promise<RunningDemo> {
   const store = instrumentStore(new MemoryStore());

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
+import { readConfig } from '../src/config.js';
 import { Client } from './demo.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -35,7 +36,15 @@ async function startMain(env: Record<string, string>): Promise<Started> {
   const child = spawn(join(root, 'node_modules/.bin/tsx'), args, {
     cwd: root,
     // NODE_ENV unset, as in a shell: vitest's own NODE_ENV=test must not leak into the demo.
-    env: { ...process.env, NODE_ENV: '', DEMO_FRAMEWORK: '', SESSION_STORE: '', PORT: '0', ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: '',
+      DEMO_FRAMEWORK: '',
+      DEMO_NEST_PLATFORM: '',
+      SESSION_STORE: '',
+      PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -74,6 +83,27 @@ it('pnpm start logs one line (framework, store, NODE_ENV=production by default, 
   await main.stop();
   // Still that one line: in production mode the memory store does not warn either (stores.ts).
   expect(main.output()).toEqual({ stdout: main.line, stderr: '' });
+});
+
+it('DEMO_FRAMEWORK=nestjs DEMO_NEST_PLATFORM=fastify runs Nest on Fastify and serves the API (issue #17)', async () => {
+  const main = await startMain({ DEMO_FRAMEWORK: 'nestjs', DEMO_NEST_PLATFORM: 'fastify' });
+  expect(main.line).toMatch(
+    /^tessera demo: framework=nestjs platform=fastify store=memory env=production url=/,
+  );
+  const c = new Client(main.base);
+  expect((await c.login('alice', 'wonderland')).status).toBe(200);
+  expect(await c.state()).toMatchObject({ authenticated: true, userId: 'alice' });
+  // Fastify answering, not Express: Nest's Express platform tags every JSON reply with a weak ETag.
+  expect((await c.send('GET', '/api/session')).headers.get('etag')).toBeNull();
+  await main.stop();
+  expect(main.output().stderr).toBe('');
+}, 60_000);
+
+it('a DEMO_NEST_PLATFORM Nest does not have stops the start with a message that names it', () => {
+  expect(readConfig({}).nestPlatform).toBe('express');
+  expect(() => readConfig({ DEMO_NEST_PLATFORM: 'koa' })).toThrow(
+    /DEMO_NEST_PLATFORM must be one of express, fastify; got "koa"/,
+  );
 });
 
 it('SESSION_STORE=pglite keeps a session across a restart', async () => {

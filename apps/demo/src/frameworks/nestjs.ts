@@ -1,18 +1,45 @@
 // NestJS wiring of the demo: SessionModule (session middleware, global CsrfGuard and
-// SessionExceptionFilter) from @tessera/session-nestjs, then the shared handlers.
+// SessionExceptionFilter) from @tessera/session-nestjs, then the shared handlers; on Nest's
+// Express platform, or on its Fastify one (DEMO_NEST_PLATFORM=fastify).
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { Controller, Delete, Get, Module, Param, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import {
+  type ArgumentsHost,
+  Catch,
+  Controller,
+  Delete,
+  Get,
+  HttpException,
+  type INestApplication,
+  Module,
+  Param,
+  Post,
+  Put,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { BaseExceptionFilter, NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { CurrentSession, type Session, SessionGuard, SessionModule } from '@tessera/session-nestjs';
-import type { Request, Response } from 'express';
+import type { Response as ExpressResponse, Request } from 'express';
+import type { FastifyReply } from 'fastify';
 import * as api from '../api.js';
+import { type NestPlatform, readConfig } from '../config.js';
+import { bodyRefusal, FASTIFY_OPTIONS, parseBodies, sendReply } from './fastify-parts.js';
 import { jsonBody } from './json-body.js';
 import { rawBadSegments } from './raw-segments.js';
 import type { StartApp } from './types.js';
 
-/** Handlers take `@Res()` so the shared `Reply` sets status and body as in the other three. */
+/** What `@Res()` injects: Express's response, or Fastify's reply on Nest's Fastify platform. */
+type Response = ExpressResponse | FastifyReply;
+
+/** Handlers take `@Res()` so the shared `Reply` sets status and body as in the other wirings. */
 function send(res: Response, r: api.Reply): void {
+  if ('hijack' in res) {
+    sendReply(res, r);
+    return;
+  }
   res.set('cache-control', api.CACHE_CONTROL);
   if (r.html !== undefined) res.status(r.status).type('html').send(r.html);
   else if (r.json !== undefined) res.status(r.status).json(r.json);
@@ -83,17 +110,59 @@ class DemoController {
   }
 }
 
-export const start: StartApp = async (manager, port) => {
-  @Module({ imports: [SessionModule.forRoot({ manager })], controllers: [DemoController] })
-  class DemoModule {}
+/**
+ * On Fastify, Nest hands a body Fastify refuses (over the limit, a bad Content-Length) to its
+ * exception layer as an HttpException caused by Fastify's error: answered as fastify.ts does,
+ * rather than as Nest's `{ statusCode, message }`. Anything else goes to Nest's default filter.
+ */
+@Catch(HttpException)
+class BodyRefusalFilter extends BaseExceptionFilter {
+  override catch(exception: HttpException, host: ArgumentsHost): void {
+    const cause = exception.cause as { code?: unknown; statusCode?: unknown } | undefined;
+    const fromFastify = typeof cause?.code === 'string' && cause.code.startsWith('FST_ERR');
+    const refused = fromFastify ? bodyRefusal(cause) : undefined;
+    if (refused) host.switchToHttp().getResponse<FastifyReply>().code(refused.status).send(refused.json);
+    else super.catch(exception, host);
+  }
+}
 
+/** Nest on the given platform, with the same path and body handling as express.ts or fastify.ts. */
+async function create(module: object, platform: NestPlatform): Promise<INestApplication> {
   // Errors only: the demo prints one start line of its own.
-  const app = await NestFactory.create(DemoModule, { logger: ['error'], bodyParser: false });
+  const options = { logger: ['error' as const], bodyParser: false };
+  if (platform === 'fastify') {
+    const adapter = new FastifyAdapter(FASTIFY_OPTIONS);
+    parseBodies(adapter.getInstance());
+    const app = await NestFactory.create(module, adapter, options);
+    app.useGlobalFilters(new BodyRefusalFilter(app.getHttpAdapter()));
+    return app;
+  }
+  const app = await NestFactory.create(module, options);
   app.getHttpAdapter().getInstance().disable('x-powered-by');
-  // Nest runs on its Express platform: the same path and body handling as express.ts.
   app.use(rawBadSegments);
   app.use(jsonBody);
-  await app.listen(port, '127.0.0.1');
-  const { port: actual } = app.getHttpServer().address() as AddressInfo;
-  return { url: `http://localhost:${actual}`, close: () => app.close() };
-};
+  return app;
+}
+
+/** The wiring on one Nest platform; `start` takes it from DEMO_NEST_PLATFORM. */
+export function startOn(platform: NestPlatform): StartApp {
+  return async (manager, port) => {
+    @Module({ imports: [SessionModule.forRoot({ manager })], controllers: [DemoController] })
+    class DemoModule {}
+
+    const app = await create(DemoModule, platform);
+    await app.listen(port, '127.0.0.1');
+    const server = app.getHttpServer();
+    const { port: actual } = server.address() as AddressInfo;
+    return {
+      url: `http://localhost:${actual}`,
+      close: async () => {
+        // As fastify.ts: kept-alive connections must not hold the close.
+        if (platform === 'fastify') server.closeAllConnections();
+        await app.close();
+      },
+    };
+  };
+}
+
+export const start: StartApp = (manager, port) => startOn(readConfig().nestPlatform)(manager, port);
