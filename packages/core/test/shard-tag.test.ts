@@ -1,19 +1,10 @@
 // Routing tags (issue #13 item 4): a token's tag must not reveal the user.
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isSessionError, SHARD_TAG_LENGTH, shardTags } from '../src/index.js';
+import { sessionErrorOf } from '../../testing/src/store-helpers.js';
+import { SHARD_TAG_LENGTH, shardTags } from '../src/index.js';
 
 const SECRET = 'shard-tag-test-secret-0123456789abcdef';
-
-function configError(make: () => unknown): string {
-  try {
-    make();
-  } catch (error) {
-    expect(isSessionError(error, 'invalid_config')).toBe(true);
-    return (error as Error).message;
-  }
-  throw new Error('expected invalid_config');
-}
 
 describe('shardTags', () => {
   it('keyed: HMAC-SHA-256 of the user id under the secret, 4 base36 characters, stable per user', () => {
@@ -71,13 +62,15 @@ describe('shardTags', () => {
 
   it('refuses a deployment that needs co-location without a secret, and a short secret', () => {
     expect(
-      configError(() => shardTags({ store: 'redis', secret: undefined, neededFor: 'a Redis Cluster' })),
+      sessionErrorOf(() => shardTags({ store: 'redis', secret: undefined, neededFor: 'a Redis Cluster' })),
     ).toMatch(/^\[tessera\] \[redis\] a Redis Cluster needs `tagSecret`/);
-    expect(configError(() => shardTags({ store: 'redis', secret: 'x'.repeat(31) }))).toMatch(
+    expect(sessionErrorOf(() => shardTags({ store: 'redis', secret: 'x'.repeat(31) }))).toMatch(
       /at least 32 bytes/,
     );
-    expect(configError(() => shardTags({ store: 'redis', secret: new Uint8Array(31) }))).toMatch(/tagSecret/);
-    expect(configError(() => shardTags({ store: 'redis', secret: 42 as unknown as string }))).toMatch(
+    expect(sessionErrorOf(() => shardTags({ store: 'redis', secret: new Uint8Array(31) }))).toMatch(
+      /tagSecret/,
+    );
+    expect(sessionErrorOf(() => shardTags({ store: 'redis', secret: 42 as unknown as string }))).toMatch(
       /tagSecret/,
     );
   });

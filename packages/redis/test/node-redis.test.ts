@@ -4,7 +4,7 @@
  * and a client that is closed or was never connected.
  */
 import { isSessionError } from '@tessera/session-core';
-import { keyFor, storedSession } from '@tessera/session-testing';
+import { keyFor, sessionErrorOf, storedSession } from '@tessera/session-testing';
 import { type RedisServer, startRedis } from '@tessera/test-support';
 import { createClient, createCluster, createSentinel } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,22 +13,12 @@ import { connect, noRedis, type TestConnection } from './helpers.js';
 
 const MIN = 60_000;
 
-function configError(make: () => unknown): string {
-  try {
-    make();
-  } catch (error) {
-    expect(isSessionError(error, 'invalid_config')).toBe(true);
-    return (error as Error).message;
-  }
-  throw new Error('expected invalid_config');
-}
-
 describe('node-redis clients at construction (nothing connects)', () => {
   it('accepts createClient(), createCluster() and createSentinel(); a Cluster needs tagSecret like ioredis', () => {
     expect(() => redisStore({ client: createClient() })).not.toThrow();
     expect(() => redisStore({ client: createClient({ RESP: 2 }) })).not.toThrow();
     const cluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:1' }] });
-    expect(configError(() => redisStore({ client: cluster }))).toMatch(/tagSecret/);
+    expect(sessionErrorOf(() => redisStore({ client: cluster }))).toMatch(/tagSecret/);
     expect(() => redisStore({ client: cluster, tagSecret: 'x'.repeat(32) })).not.toThrow();
     const sentinel = createSentinel({
       name: 'mymaster',
@@ -38,13 +28,13 @@ describe('node-redis clients at construction (nothing connects)', () => {
   });
 
   it('refuses nearCache (ioredis only), naming the reason', () => {
-    expect(configError(() => redisStore({ client: createClient(), nearCache: {} }))).toMatch(
+    expect(sessionErrorOf(() => redisStore({ client: createClient(), nearCache: {} }))).toMatch(
       /nearCache.*ioredis/,
     );
   });
 
   it("checks the client's keyPrefix with the store's: no braces", () => {
-    expect(configError(() => redisStore({ client: createClient({ keyPrefix: '{app}:' }) }))).toMatch(
+    expect(sessionErrorOf(() => redisStore({ client: createClient({ keyPrefix: '{app}:' }) }))).toMatch(
       /client's `keyPrefix`/,
     );
   });

@@ -1,5 +1,5 @@
 import { xxh32 } from '@node-rs/xxhash';
-import { isSessionError } from '@tessera/session-core';
+import { sessionErrorOf } from '@tessera/session-testing';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { redisStore } from '../src/index.js';
@@ -7,38 +7,28 @@ import { fakeClient } from './fake-client.js';
 
 const fake = fakeClient;
 
-function configError(make: () => unknown): string {
-  try {
-    make();
-  } catch (error) {
-    expect(isSessionError(error, 'invalid_config')).toBe(true);
-    return (error as Error).message;
-  }
-  throw new Error('expected invalid_config');
-}
-
 describe('redisStore options', () => {
   it('rejects a prefix that would override the hash tag', () => {
-    expect(configError(() => redisStore({ client: fake, keyPrefix: 'app{x}:' }))).toMatch(/keyPrefix/);
-    expect(configError(() => redisStore({ client: fake, keyPrefix: 'a b' }))).toMatch(/keyPrefix/);
+    expect(sessionErrorOf(() => redisStore({ client: fake, keyPrefix: 'app{x}:' }))).toMatch(/keyPrefix/);
+    expect(sessionErrorOf(() => redisStore({ client: fake, keyPrefix: 'a b' }))).toMatch(/keyPrefix/);
   });
 
   it('rejects a client prefix with braces too', () => {
     const prefixed = Object.assign(Object.create(fake), { options: { keyPrefix: '{app}' } }) as Redis;
-    expect(configError(() => redisStore({ client: prefixed }))).toMatch(/client's `keyPrefix`/);
+    expect(sessionErrorOf(() => redisStore({ client: prefixed }))).toMatch(/client's `keyPrefix`/);
   });
 
   it('rejects timeouts that are not positive numbers', () => {
     for (const timeoutMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(configError(() => redisStore({ client: fake, timeoutMs }))).toMatch(/timeoutMs/);
+      expect(sessionErrorOf(() => redisStore({ client: fake, timeoutMs }))).toMatch(/timeoutMs/);
     }
   });
 
   it('data limits are whole numbers from 1, declared as store.limits (64 KiB and 256 keys by default)', () => {
     for (const maxDataBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(configError(() => redisStore({ client: fake, maxDataBytes }))).toMatch(/maxDataBytes/);
+      expect(sessionErrorOf(() => redisStore({ client: fake, maxDataBytes }))).toMatch(/maxDataBytes/);
     }
-    expect(configError(() => redisStore({ client: fake, maxKeys: 0 }))).toMatch(/maxKeys/);
+    expect(sessionErrorOf(() => redisStore({ client: fake, maxKeys: 0 }))).toMatch(/maxKeys/);
     expect(redisStore({ client: fake }).limits).toEqual({ maxDataBytes: 65_536, maxKeys: 256 });
     expect(redisStore({ client: fake, maxKeys: 1_000 }).limits).toEqual({
       maxDataBytes: 65_536,
@@ -47,7 +37,7 @@ describe('redisStore options', () => {
   });
 
   it('rejects something that is not an ioredis client', () => {
-    expect(configError(() => redisStore({ client: {} as Redis }))).toMatch(/ioredis/);
+    expect(sessionErrorOf(() => redisStore({ client: {} as Redis }))).toMatch(/ioredis/);
   });
 
   it('accepts an empty prefix, and answers missing for a tag it could not have made', async () => {
@@ -58,15 +48,17 @@ describe('redisStore options', () => {
   });
 
   it('rejects a tagSecret shorter than 32 bytes', () => {
-    expect(configError(() => redisStore({ client: fake, tagSecret: 'short' }))).toMatch(/tagSecret/);
-    expect(configError(() => redisStore({ client: fake, tagSecret: new Uint8Array(31) }))).toMatch(
+    expect(sessionErrorOf(() => redisStore({ client: fake, tagSecret: 'short' }))).toMatch(/tagSecret/);
+    expect(sessionErrorOf(() => redisStore({ client: fake, tagSecret: new Uint8Array(31) }))).toMatch(
       /tagSecret/,
     );
   });
 
   it('Cluster without tagSecret is refused (issue #13: a routing tag derived from the user id in the clear)', () => {
     const cluster = Object.assign(Object.create(fake), { isCluster: true }) as Redis;
-    expect(configError(() => redisStore({ client: cluster }))).toMatch(/a Redis Cluster needs `tagSecret`/);
+    expect(sessionErrorOf(() => redisStore({ client: cluster }))).toMatch(
+      /a Redis Cluster needs `tagSecret`/,
+    );
     expect(() => redisStore({ client: cluster, tagSecret: SECRET })).not.toThrow();
   });
 });

@@ -1,17 +1,10 @@
-/**
- * Routing tags on a real server (issue #13 item 4: the token's tag must not reveal the user):
- * with `tagSecret` the user's keyed tag routes everything; without one there is no tag and
- * every script works on `<prefix>{}`; a session minted under another secret (or none) is
- * unusable rather than alive and missing from its user's index.
- */
-import type { SessionKey, SessionStore } from '@tessera/session-core';
-import { keyFor, storedSession } from '@tessera/session-testing';
+import { keyFor, listedIds, loadStatus, signIn, storedSession } from '@tessera/session-testing';
 import { type RedisServer, startRedis } from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore } from '../src/index.js';
 import { CLIENT_KINDS, connect, noRedis, type TestConnection } from './helpers.js';
 
-const MIN = 60_000;
+const _MIN = 60_000;
 const SECRET_A = 'tags-test-secret-a-0123456789abcdefghij';
 const SECRET_B = 'tags-test-secret-b-0123456789abcdefghij';
 const limit = { max: 5, onLimit: 'evict-oldest' } as const;
@@ -29,58 +22,40 @@ for (const kind of CLIENT_KINDS)
       await server?.stop();
     });
 
-    async function login(store: SessionStore, userId: string): Promise<SessionKey> {
-      const key = keyFor(store, userId);
-      const now = Date.now();
-      const r = await store.rotate({
-        now,
-        from: null,
-        to: { key, session: storedSession({ userId, now }) },
-        limit,
-      });
-      expect(r.status).toBe('ok');
-      return key;
-    }
-
-    const status = async (store: SessionStore, key: SessionKey) =>
-      (await store.load(key, { now: Date.now(), touchIntervalMs: MIN })).status;
-    const listed = async (store: SessionStore, userId: string) =>
-      (await store.listUserSessions(userId, { now: Date.now() })).map((s) => s.key.id);
-
     it("without tagSecret: no tag, keys under '{}', and login, load, list, logout and revoke all work", async () => {
       const store = redisStore({ client: redis.client });
       const u = 'untagged-user';
-      const [a, b] = [await login(store, u), await login(store, u)];
+      const [a, b] = [await signIn(store, u), await signIn(store, u)];
       expect(a.tag).toBe('');
       expect(Number(await redis.cmd('EXISTS', `tessera:{}s:${a.id}`))).toBe(1);
       expect(Number(await redis.cmd('ZCARD', `tessera:{}u:${u}`))).toBe(2);
-      expect(await status(store, a)).toBe('found');
-      expect((await listed(store, u)).sort()).toEqual([a.id, b.id].sort());
+      expect(await loadStatus(store, a)).toBe('found');
+      expect((await listedIds(store, u)).sort()).toEqual([a.id, b.id].sort());
       expect(await store.destroy(a, { now: Date.now(), userId: u })).toBe(true);
       expect(await store.revokeUserSessions(u, { now: Date.now() })).toBe(1);
-      expect(await status(store, b)).toBe('missing');
+      expect(await loadStatus(store, b)).toBe('missing');
       const anon = keyFor(store);
       expect(anon.tag).toBe('');
       expect(await store.create(anon, storedSession(), { now: Date.now() })).toBe(true);
-      expect(await status(store, anon)).toBe('found');
+      expect(await loadStatus(store, anon)).toBe('found');
     });
 
     it("keyed: the user's sessions and index sit under the keyed tag", async () => {
       const store = redisStore({ client: redis.client, tagSecret: SECRET_A });
       const u = 'keyed-user';
-      const key = await login(store, u);
+      const key = await signIn(store, u);
       expect(key.tag).toBe(store.shardTag!(u));
       expect(key.tag).toMatch(/^[0-9a-z]{4}$/);
       expect(Number(await redis.cmd('EXISTS', `tessera:{${key.tag}}s:${key.id}`))).toBe(1);
       expect(Number(await redis.cmd('ZCARD', `tessera:{${key.tag}}u:${u}`))).toBe(1);
-      expect(await listed(store, u)).toEqual([key.id]);
+      expect(await listedIds(store, u)).toEqual([key.id]);
       expect(
         await store.revokeUserSessions(u, {
           now: Date.now(),
           only: (await store.listUserSessions(u, { now: Date.now() }))[0]!.handle,
         }),
       ).toBe(1);
-      expect(await status(store, key)).toBe('missing');
+      expect(await loadStatus(store, key)).toBe('missing');
     });
 
     it('a new or changed tagSecret leaves no session usable that its index does not list', async () => {
@@ -88,24 +63,24 @@ for (const kind of CLIENT_KINDS)
       const a = redisStore({ client: redis.client, tagSecret: SECRET_A });
       const b = redisStore({ client: redis.client, tagSecret: SECRET_B });
       const u = 'rotated-secret-user';
-      const untagged = await login(none, u);
-      const underA = await login(a, u);
+      const untagged = await signIn(none, u);
+      const underA = await signIn(a, u);
       // Each store finds exactly the sessions its own index lists for the user.
       for (const [store, mine, other] of [
         [none, untagged, underA],
         [a, underA, untagged],
       ] as const) {
-        expect(await status(store, mine)).toBe('found');
-        expect(await status(store, other)).toBe('missing');
-        expect(await listed(store, u)).toEqual([mine.id]);
+        expect(await loadStatus(store, mine)).toBe('found');
+        expect(await loadStatus(store, other)).toBe('missing');
+        expect(await listedIds(store, u)).toEqual([mine.id]);
       }
-      expect(await status(b, underA)).toBe('missing');
-      expect(await status(b, untagged)).toBe('missing');
-      expect(await listed(b, u)).toEqual([]);
+      expect(await loadStatus(b, underA)).toBe('missing');
+      expect(await loadStatus(b, untagged)).toBe('missing');
+      expect(await listedIds(b, u)).toEqual([]);
       // Anonymous sessions have no index: any well-formed tag stays theirs.
       const anon = keyFor(a);
       expect(await a.create(anon, storedSession(), { now: Date.now() })).toBe(true);
-      expect(await status(b, anon)).toBe('found');
+      expect(await loadStatus(b, anon)).toBe('found');
     });
 
     it("refuses a user's session under another tag than the user's, on standalone too (it would be unlisted)", async () => {

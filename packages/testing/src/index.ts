@@ -15,3 +15,4 @@ export {
 } from './instrumented-store.js';
 export { listenNode, rejectionOf } from './node-server.js';
 export { describeStoreContract, type StoreContractOptions } from './store-contract.js';
+export { listedIds, loadStatus, sessionErrorOf, signIn } from './store-helpers.js';

@@ -107,28 +107,23 @@ interface NodeRedisLike extends NodeRedisClient {
   use?<T>(fn: (client: NodeRedisLike) => Promise<T>): Promise<T>;
 }
 
+/** Whether `c` is an object whose members have these `typeof`s: how a client is told apart. */
+function shaped(c: unknown, members: Readonly<Record<string, string>>): boolean {
+  if (typeof c !== 'object' || c === null) return false;
+  const o = c as Record<string, unknown>;
+  for (const name in members) if (typeof o[name] !== members[name]) return false;
+  return true;
+}
+
+const IOREDIS_SHAPE = { evalsha: 'function', eval: 'function', once: 'function', status: 'string' };
+const NODE_REDIS_SHAPE = { sendCommand: 'function', once: 'function', isOpen: 'boolean', isReady: 'boolean' };
+
 function isIoRedis(c: unknown): c is IoRedisLike {
-  const o = c as Partial<IoRedisLike> | null;
-  return (
-    typeof o === 'object' &&
-    o !== null &&
-    typeof o.evalsha === 'function' &&
-    typeof o.eval === 'function' &&
-    typeof o.once === 'function' &&
-    typeof o.status === 'string'
-  );
+  return shaped(c, IOREDIS_SHAPE);
 }
 
 function isNodeRedis(c: unknown): c is NodeRedisLike {
-  const o = c as Partial<NodeRedisLike> | null;
-  return (
-    typeof o === 'object' &&
-    o !== null &&
-    typeof o.sendCommand === 'function' &&
-    typeof o.once === 'function' &&
-    typeof o.isOpen === 'boolean' &&
-    typeof o.isReady === 'boolean'
-  );
+  return shaped(c, NODE_REDIS_SHAPE);
 }
 
 /** The client's own key prefix, or `undefined` when it has none. */
