@@ -16,32 +16,54 @@ import { markdownTable, median, pairedSvg, readOnlySvg, type Sample, toRows } fr
 
 const skip = !redisAvailable() && serviceMissing('redis-server', 'install redis-server (Redis 7) on PATH');
 
+/** One contender's Hono server on a throwaway Redis, with a small pool of signed-in cookies. */
+interface Smoke {
+  readonly redis: RedisServer;
+  readonly server: Server;
+  readonly url: string;
+  readonly cookies: string[];
+  close(): Promise<void>;
+}
+
+async function startSmoke(contender: string): Promise<Smoke> {
+  const redis = await startRedis();
+  process.env.BENCH_REDIS_URL = redis.url;
+  const { honoApp } = await import('../src/server/hono.js');
+  const { closeAll } = await import('../src/server/stores.js');
+  const server = await honoApp(contenderNamed(contender));
+  if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const cookies = await createPool(url, 5, 2);
+  return {
+    redis,
+    server,
+    url,
+    cookies,
+    async close() {
+      server.closeAllConnections();
+      server.close();
+      await closeAll();
+      await redis.stop();
+    },
+  };
+}
+
 describe.skipIf(skip)('bench harness', () => {
   let redis: RedisServer;
   let admin: Redis;
-  let server: Server;
+  let smoke: Smoke;
   let url: string;
   let cookies: string[];
-  let closeAll: () => Promise<void>;
 
   beforeAll(async () => {
-    redis = await startRedis();
+    smoke = await startSmoke('tessera-hono+redis');
+    ({ redis, url, cookies } = smoke);
     admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
-    process.env.BENCH_REDIS_URL = redis.url;
-    const { honoApp } = await import('../src/server/hono.js');
-    ({ closeAll } = await import('../src/server/stores.js'));
-    server = await honoApp(contenderNamed('tessera-hono+redis'));
-    if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    cookies = await createPool(url, 5, 2);
   });
 
   afterAll(async () => {
-    server?.closeAllConnections();
-    server?.close();
-    await closeAll?.();
     admin?.disconnect();
-    await redis?.stop();
+    await smoke?.close();
   });
 
   it('builds a cookie header from Set-Cookie lines, last value per name', () => {
@@ -131,27 +153,17 @@ describe.skipIf(skip)('bench harness', () => {
 
 describe.skipIf(skip)('bench harness: Tessera on node-redis (tessera-hono+node-redis)', () => {
   let redis: RedisServer;
-  let server: Server;
+  let smoke: Smoke;
   let url: string;
   let cookies: string[];
-  let closeAll: () => Promise<void>;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    process.env.BENCH_REDIS_URL = redis.url;
-    const { honoApp } = await import('../src/server/hono.js');
-    ({ closeAll } = await import('../src/server/stores.js'));
-    server = await honoApp(contenderNamed('tessera-hono+node-redis'));
-    if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    cookies = await createPool(url, 5, 2);
+    smoke = await startSmoke('tessera-hono+node-redis');
+    ({ redis, url, cookies } = smoke);
   });
 
   afterAll(async () => {
-    server?.closeAllConnections();
-    server?.close();
-    await closeAll?.();
-    await redis?.stop();
+    await smoke?.close();
   });
 
   it('the same budgets as on ioredis: 1 command per read, 2 per change, 0 without a cookie', async () => {

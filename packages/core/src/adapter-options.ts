@@ -4,10 +4,12 @@
  */
 import type { CsrfResult } from './csrf.js';
 import type { CsrfFormSource } from './csrf-form.js';
+import { isSessionError, type SessionError } from './errors.js';
+import { assertAuthorized, type RequireAuthOptions } from './guard.js';
 import { createSessionManager, type SessionManager, type SessionManagerOptions } from './manager.js';
 import { type TrustProxy, validateTrustProxy } from './proxy.js';
 import type { RequestSession } from './request.js';
-import type { SessionData } from './session.js';
+import type { Session, SessionData } from './session.js';
 
 export interface AdapterOptions {
   /**
@@ -38,6 +40,27 @@ export interface AdapterEntry {
 }
 
 const PASS: CsrfResult = Object.freeze({ ok: true });
+
+/**
+ * The `requireAuth()` step of every adapter: the SessionError that refuses this request
+ * (401 `unauthenticated` / `reauthentication_required`, 403 `forbidden`), or null to let it
+ * through. Throws when the session middleware did not run first; other errors (a throwing
+ * `check`) propagate to the framework.
+ */
+export async function authRefusal<D>(
+  entry: AdapterEntry | undefined,
+  session: Session<D>,
+  options: RequireAuthOptions<D>,
+): Promise<SessionError | null> {
+  if (!entry) throw adapterEntry.missing('requireAuth');
+  try {
+    await assertAuthorized(session, options, entry.manager.now());
+    return null;
+  } catch (error) {
+    if (isSessionError(error)) return error;
+    throw error;
+  }
+}
 
 /**
  * The session middleware's own CSRF step, the same in every adapter: safe methods and valid

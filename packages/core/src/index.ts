@@ -2,6 +2,7 @@ export {
   type AdapterEntry,
   type AdapterOptions,
   adapterEntry,
+  authRefusal,
   csrfSkip,
   enforceCsrf,
   resolveSessionOptions,

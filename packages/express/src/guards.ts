@@ -4,9 +4,8 @@
  */
 import {
   adapterEntry,
-  assertAuthorized,
+  authRefusal,
   csrfSkip,
-  isSessionError,
   type RequireAuthOptions,
   type SessionData,
   SessionError,
@@ -53,14 +52,8 @@ export function skipCsrf(): RequestHandler {
 export function requireAuth(options: RequireAuthOptions<SessionData> = {}): RequestHandler {
   validateRequireAuth(options);
   return async (req, res, next) => {
-    const entry = adapterEntry.get(req.session);
-    if (!entry) throw adapterEntry.missing('requireAuth');
-    try {
-      await assertAuthorized(req.session, options, entry.manager.now());
-    } catch (error) {
-      if (!isSessionError(error)) throw error;
-      return send(res, error);
-    }
+    const refusal = await authRefusal(adapterEntry.get(req.session), req.session, options);
+    if (refusal) return send(res, refusal);
     next();
   };
 }

@@ -5,8 +5,7 @@
  */
 import {
   adapterEntry,
-  assertAuthorized,
-  isSessionError,
+  authRefusal,
   type RequireAuthOptions,
   type SessionData,
   SessionError,
@@ -28,15 +27,8 @@ export type SessionGuard = (
 export function requireAuth(options: RequireAuthOptions<SessionData> = {}): SessionGuard {
   validateRequireAuth(options);
   return async (request, reply) => {
-    const entry = adapterEntry.get(request.session);
-    if (!entry) throw adapterEntry.missing('requireAuth');
-    try {
-      await assertAuthorized(request.session, options, entry.manager.now());
-    } catch (error) {
-      if (!isSessionError(error)) throw error;
-      return replySessionError(reply, error);
-    }
-    return undefined;
+    const refusal = await authRefusal(adapterEntry.get(request.session), request.session, options);
+    return refusal ? replySessionError(reply, refusal) : undefined;
   };
 }
 

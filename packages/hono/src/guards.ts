@@ -4,11 +4,10 @@
  */
 import {
   adapterEntry,
-  assertAuthorized,
+  authRefusal,
   csrfSkip,
   errorBodyOf,
   httpStatusOf,
-  isSessionError,
   type RequireAuthOptions,
   type SessionData,
   validateRequireAuth,
@@ -58,14 +57,8 @@ export function requireAuth<D extends SessionData = SessionData>(
 ): MiddlewareHandler<SessionEnv<D>> {
   validateRequireAuth(options);
   return async (c, next) => {
-    const entry = adapterEntry.get(c);
-    if (!entry) throw adapterEntry.missing('requireAuth');
-    try {
-      await assertAuthorized(c.get('session'), options, entry.manager.now());
-    } catch (error) {
-      if (isSessionError(error)) return json(httpStatusOf(error.code), errorBodyOf(error));
-      throw error;
-    }
+    const refusal = await authRefusal(adapterEntry.get(c), c.get('session'), options);
+    if (refusal) return json(httpStatusOf(refusal.code), errorBodyOf(refusal));
     await next();
   };
 }

@@ -4,9 +4,8 @@
  */
 import {
   adapterEntry,
-  assertAuthorized,
+  authRefusal,
   csrfSkip,
-  isSessionError,
   type RequireAuthOptions,
   type SessionData,
   SessionError,
@@ -54,14 +53,8 @@ export function skipCsrf(when: (ctx: Context) => boolean = () => true): Middlewa
 export function requireAuth(options: RequireAuthOptions<SessionData> = {}): Middleware {
   validateRequireAuth(options);
   return async (ctx, next) => {
-    const entry = adapterEntry.get(ctx);
-    if (!entry) throw adapterEntry.missing('requireAuth');
-    try {
-      await assertAuthorized(ctx.session, options, entry.manager.now());
-    } catch (error) {
-      if (!isSessionError(error)) throw error;
-      return fail(ctx, error);
-    }
+    const refusal = await authRefusal(adapterEntry.get(ctx), ctx.session, options);
+    if (refusal) return fail(ctx, refusal);
     await next();
   };
 }
