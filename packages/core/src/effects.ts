@@ -130,10 +130,8 @@ async function runEffect(
       return 'ok';
     }
     case 'cookie.set': {
-      const value = m.codec.toCookieValue(effect.sid);
-      const maxAge = m.cookie.persistent ? { maxAge: (effect.absoluteExpiresAt - now) / 1000 } : {};
-      host.setCookie(m.cookie.name, serializeCookie(m.cookie, value, maxAge));
-      if (host.viaHeader && m.tokenHeader) host.setHeader(m.tokenHeader, value);
+      host.setCookie(m.cookie.name, sessionCookieLine(m, effect.sid, effect.absoluteExpiresAt, now));
+      if (host.viaHeader && m.tokenHeader) host.setHeader(m.tokenHeader, m.codec.toCookieValue(effect.sid));
       return 'ok';
     }
     case 'cookie.clear':
@@ -143,4 +141,15 @@ async function runEffect(
       m.emit({ ...effect.event, at: now } as SessionEvent);
       return 'ok';
   }
+}
+
+/** The session cookie for `sid` (`Max-Age` up to the absolute deadline when persistent). */
+export function sessionCookieLine(
+  m: ManagerInternals,
+  sid: string,
+  absoluteExpiresAt: number,
+  now: number,
+): string {
+  const maxAge = m.cookie.persistent ? { maxAge: (absoluteExpiresAt - now) / 1000 } : {};
+  return serializeCookie(m.cookie, m.codec.toCookieValue(sid), maxAge);
 }

@@ -3,6 +3,8 @@
  * hash), never the token.
  */
 
+import type { MigrationOutcome } from './migrate.js';
+
 /**
  * Why a session ended: the one list, used by `Session.endedReason` and the events.
  * - `idle`, `absolute`: it expired (the idle or the absolute deadline passed);
@@ -67,6 +69,15 @@ export type SessionEvent =
       readonly action: 'event' | 'reject';
     })
   | (Base & { readonly type: 'rejected'; readonly reason: RejectReason; readonly handle: string | null })
+  | (Base & {
+      /** A request without a Tessera cookie presented an old (express-session) one; see `MigrationOutcome`. */
+      readonly type: 'migrated';
+      readonly from: 'express-session';
+      readonly outcome: MigrationOutcome;
+      /** The new (or, `joined`, shared) session; null when none was made. */
+      readonly handle: string | null;
+      readonly userId: string | null;
+    })
   | (Base & {
       readonly type: 'store-error';
       readonly operation: string;

@@ -56,6 +56,17 @@ export {
   type SessionManagerOptions,
 } from './manager.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export {
+  type ConnectStoreLike,
+  connectStore,
+  type ExpressSessionMigration,
+  type ExpressSessionMigrationOptions,
+  expressSession,
+  type MigratedSession,
+  type MigrationOutcome,
+  type MigrationSource,
+  type TakenSession,
+} from './migrate.js';
 export { type NodeReadableBody, peekBody } from './node-body.js';
 export {
   type ClientBinding,

@@ -52,6 +52,8 @@ export type LifecycleEvent =
       readonly newSid: string;
       readonly handle: string;
       readonly client: StoredClient;
+      /** The new session's lifetime when not the policy's (a migrated session's, see request-migrate.ts). */
+      readonly absoluteTimeoutMs?: number;
     }
   | {
       readonly type: 'login';
@@ -139,7 +141,7 @@ export function transition(state: LifecycleState, event: LifecycleEvent, ctx: Tr
         return same({
           kind: 'pending',
           sid: event.newSid,
-          meta: freshMeta(ctx, event.handle, null, event.client),
+          meta: freshMeta(ctx, event.handle, null, event.client, undefined, event.absoluteTimeoutMs),
         });
       }
       return same(state);

@@ -22,6 +22,7 @@ import {
 import { isSessionError, SessionError } from './errors.js';
 import { type SessionEvent, SessionEvents } from './events.js';
 import { type Logger, resolveLogger } from './logger.js';
+import type { ExpressSessionMigration } from './migrate.js';
 import { type Policy, type PolicyOptions, resolvePolicy } from './policy.js';
 import { RequestSession, type SessionRequest } from './request.js';
 import type { SessionData } from './session.js';
@@ -56,6 +57,12 @@ export interface SessionManagerOptions extends PolicyOptions, TokenOptions {
    * silence (the `store-error` events still fire). @default console
    */
   readonly logger?: Logger | false;
+  /**
+   * Sign in the users of an express-session app on their first request without a Tessera
+   * cookie: `expressSession({ secrets, source })`. See the README ("Moving from
+   * express-session"). @default undefined (off: the old cookie is never read)
+   */
+  readonly migrateFrom?: ExpressSessionMigration;
 }
 
 /** Options of `SessionManager.revokeAllSessions`. */
@@ -76,6 +83,8 @@ export interface ManagerInternals extends AdminDeps {
   readonly clearSiteData: boolean;
   readonly clock: Clock;
   readonly events: SessionEvents;
+  readonly logger: Logger | null;
+  readonly migration: ExpressSessionMigration | undefined;
   call<T>(operation: string, handle: string | null, fn: () => Promise<T>): Promise<T>;
   emit(event: SessionEvent): void;
 }
@@ -128,6 +137,21 @@ export class SessionManager<D extends SessionData = SessionData> {
         `tokenHeader ${JSON.stringify(options.tokenHeader)} is not a usable header name.`,
       );
     }
+    const migration = options.migrateFrom;
+    if (migration !== undefined) {
+      // A shape check, not instanceof: a second copy of the core makes equivalent objects.
+      if (typeof migration?.verify !== 'function' || typeof migration.oldCookie !== 'function')
+        throw new SessionError(
+          'invalid_config',
+          '`migrateFrom` must come from expressSession({ secrets, source }).',
+        );
+      if (migration.cookieName === cookie.name || migration.cookieName === csrfCookie.name)
+        throw new SessionError(
+          'invalid_config',
+          '`migrateFrom`: the old cookie name must differ from the session and CSRF cookies.',
+        );
+      migration.oldCookie(cookie.secure);
+    }
     const given = options.clock;
     // Stores keep timestamps as whole ms: a clock with fractions (performance.timeOrigin +
     // performance.now()) would write values some stores read back as corrupt.
@@ -156,6 +180,8 @@ export class SessionManager<D extends SessionData = SessionData> {
       clearSiteData: options.clearSiteDataOnLogout ?? false,
       clock,
       events,
+      logger,
+      migration,
       emit,
       call: (operation, handle, fn) =>
         callStore(store, policy.storeTimeoutMs, operation, handle, fn, emit, clock, health),

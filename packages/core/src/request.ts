@@ -9,7 +9,7 @@ import { clientOf } from './client.js';
 import { readCookie, serializeCookie } from './cookie.js';
 import type { CsrfResult } from './csrf.js';
 import { type CsrfFormSource, readFormToken } from './csrf-form.js';
-import { type EffectHost, runTransition } from './effects.js';
+import { type EffectHost, runTransition, sessionCookieLine } from './effects.js';
 import { SessionError } from './errors.js';
 import type { EndReason } from './events.js';
 import {
@@ -23,6 +23,7 @@ import type { ManagerInternals } from './manager.js';
 import { checkRequestCsrf, readPreSession } from './request-csrf.js';
 import { checkDataKey, checkUserId, loginDuration } from './request-input.js';
 import { emitRejected, loadEventOf } from './request-load.js';
+import { type MigrationHost, migrateRequest } from './request-migrate.js';
 import { PendingHeaders } from './response-headers.js';
 import type { DataKey, DataValue, JsonKey, LoginOptions, Session, SessionData } from './session.js';
 import { expiresAtOf, type SessionKey, type StoredClient } from './store.js';
@@ -89,14 +90,24 @@ export class RequestSession<D = SessionData> implements Session<D> {
         this.#viaHeader = true;
       }
     }
-    if (value === undefined) return;
+    if (value === undefined) {
+      // No Tessera token: the one place an old express-session cookie is looked at.
+      if (m.migration !== undefined) await migrateRequest(this.#migrationHost(), m.migration);
+      return;
+    }
     const parsed = m.codec.parse(value);
     if (!parsed.ok) {
       emitRejected(m, parsed.reason, null);
       return this.#setCookie(m.cookie.name, serializeCookie(m.cookie, '', { maxAge: 0 }));
     }
-    const key = m.codec.keyOf(parsed.sid, parsed.tag);
-    this.#lastKey = { sid: parsed.sid, key };
+    await this.#loadToken(parsed.sid, parsed.tag);
+  }
+
+  /** Load the session of a well-formed token in one store round trip, and judge it. */
+  async #loadToken(sid: string, tag: string): Promise<void> {
+    const m = this.#m;
+    const key = m.codec.keyOf(sid, tag);
+    this.#lastKey = { sid, key };
     const handle = handleOf(key);
     const now = m.clock.now();
     const result = await m.call('load', handle, () =>
@@ -107,10 +118,74 @@ export class RequestSession<D = SessionData> implements Session<D> {
       userAgent: this.#header('user-agent'),
       current: () => this.#currentClient(),
     };
-    const event = loadEventOf(m, parsed.sid, handle, now, result, client, this.#changes);
+    const event = loadEventOf(m, sid, handle, now, result, client, this.#changes);
     await this.#apply(event, true);
     if (this.#state.kind !== 'active') this.#changes.clear();
     else this.#loadedSid = this.#state.sid;
+  }
+
+  #migrationHost(): MigrationHost {
+    return {
+      m: this.#m,
+      header: (name) => this.#header(name),
+      setCookie: (name, line) => this.#setCookie(name, line),
+      start: (userId, data, absoluteTimeoutMs) => this.#startMigrated(userId, data, absoluteTimeoutMs),
+      reset: () => {
+        this.#state = ANONYMOUS;
+        this.#changes.clear();
+        this.#changes.forgetChanges();
+      },
+      join: async (sid) => {
+        const dot = sid.indexOf('.');
+        await this.#loadToken(sid, dot === -1 ? '' : sid.slice(0, dot));
+        this.#loadedSid = null;
+        const s = this.#state;
+        if (s.kind !== 'active') {
+          this.#changes.clear();
+          return null;
+        }
+        // New to this client: its cookie (and, at commit, its CSRF token) go out with this response.
+        const now = this.#m.clock.now();
+        this.#setCookie(this.#m.cookie.name, sessionCookieLine(this.#m, sid, s.meta.absoluteExpiresAt, now));
+        return { handle: s.meta.handle, userId: s.meta.userId };
+      },
+    };
+  }
+
+  /** A migrated session (request-migrate.ts), created now: the data set, then signed in or stored. */
+  async #startMigrated(
+    userId: string | null,
+    data: Readonly<Record<string, unknown>>,
+    absoluteTimeoutMs: number | undefined,
+  ): Promise<{ sid: string; handle: string }> {
+    if (userId !== null) checkUserId(userId);
+    if (typeof data !== 'object' || data === null || Array.isArray(data))
+      throw new SessionError('invalid_data', 'migrate() must answer `data` as an object.');
+    const policy = this.#m.policy;
+    // Anonymous: the first key mints the session (as set() does); signed in: the rotate below does.
+    const mint = userId === null ? () => this.#ensureSession(absoluteTimeoutMs) : () => undefined;
+    for (const [k, v] of Object.entries(data)) {
+      checkDataKey(k);
+      this.#changes.set(k, v, policy, mint);
+    }
+    if (userId === null) {
+      await this.#serial(() => this.#apply({ type: 'commit', dirty: true }));
+    } else {
+      const { sid, handle } = this.#mint(userId);
+      const event: LifecycleEvent = {
+        type: 'login',
+        userId,
+        newSid: sid,
+        handle,
+        client: this.#currentClient(),
+        ...(absoluteTimeoutMs !== undefined ? { absoluteTimeoutMs } : {}),
+      };
+      await this.#serial(() => this.#apply(event));
+    }
+    const s = this.#state;
+    if (s.kind !== 'active')
+      throw new SessionError('session_conflict', 'the migrated session was not created.');
+    return { sid: s.sid, handle: s.meta.handle };
   }
 
   get handle(): string | null {
@@ -384,13 +459,19 @@ export class RequestSession<D = SessionData> implements Session<D> {
     return key;
   }
 
-  #ensureSession(): void {
+  #ensureSession(absoluteTimeoutMs?: number): void {
     if (this.#state.kind === 'active' || this.#state.kind === 'pending') return;
     const { sid, handle } = this.#mint(null);
     // A write never needs the store until commit; run the pure transition directly.
     this.#state = transition(
       this.#state,
-      { type: 'write', newSid: sid, handle, client: this.#currentClient() },
+      {
+        type: 'write',
+        newSid: sid,
+        handle,
+        client: this.#currentClient(),
+        ...(absoluteTimeoutMs !== undefined ? { absoluteTimeoutMs } : {}),
+      },
       { now: this.#m.clock.now(), policy: this.#m.policy },
     ).state;
   }

@@ -13,6 +13,11 @@ export {
   STORE_OPERATIONS,
   type StoreOperation,
 } from './instrumented-store.js';
+export {
+  expressSessionCookie,
+  type MemoryMigrationSource,
+  memoryMigrationSource,
+} from './migration-fixtures.js';
 export { listenNode, rejectionOf } from './node-server.js';
 export { describeStoreContract, type StoreContractOptions } from './store-contract.js';
 export { listedIds, loadStatus, sessionErrorOf, signIn } from './store-helpers.js';
