@@ -255,8 +255,8 @@ end
 return n
 `;
 
-function script(name: string, body: string): Script {
-  const lua = PRELUDE + body;
+function script(name: string, body: string, prelude = PRELUDE): Script {
+  const lua = prelude + body;
   return Object.freeze({ name, lua, sha: createHash('sha1').update(lua).digest('hex') });
 }
 
@@ -269,4 +269,28 @@ export const SCRIPTS = Object.freeze({
   consume: script('consume', CONSUME),
   list: script('list', LIST),
   revoke: script('revoke', REVOKE),
+});
+
+/**
+ * The express-session migration source (connect-redis-source.ts): KEYS[1] is connect-redis'
+ * own key (`sess:<sid>`), a plain string. `take` answers [json, pttl] and deletes it in the
+ * same step (nil when absent); `restore` puts it back unless the key was written meanwhile,
+ * with its remaining lifetime (ARGV[2] ms; 0: none).
+ */
+export const CONNECT_REDIS_SCRIPTS = Object.freeze({
+  take: script(
+    'connect-redis take',
+    `local v = redis.call('GET', KEYS[1])
+if not v then return false end
+local t = redis.call('PTTL', KEYS[1])
+redis.call('DEL', KEYS[1])
+return {v, t}`,
+    '',
+  ),
+  restore: script(
+    'connect-redis restore',
+    `if ARGV[2] == '0' then return redis.call('SET', KEYS[1], ARGV[1], 'NX') end
+return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX')`,
+    '',
+  ),
 });
