@@ -8,8 +8,9 @@
  * Pass `store` to run the same cases on another backend (default: `new MemoryStore()`).
  * The suite builds the manager itself: a ManualClock, an instrumented store (call counts,
  * switchable down), a signing key, `maxSessionsPerUser: 2`, `onLimit: 'reject'`,
- * `absoluteTimeoutMs: 2 h`, `storeTimeoutMs: 500`, `keepDataOnLogin: ['cart']`; everything
- * else is the default.
+ * `absoluteTimeoutMs: 2 h`, `storeTimeoutMs: 500`, `keepDataOnLogin: ['cart']`, and
+ * `migrateFrom` an express-session migration from an in-memory old store; everything else is
+ * the default.
  *
  * TEST APP (every adapter, same routes and behaviour; mount the adapter's session middleware
  * on every route with the default CSRF enforcement, and NO `csrf()` guard anywhere: the
@@ -31,18 +32,26 @@
  *                         session.set('hook', true); 204
  *   Client IP: the socket peer as the adapter reads it; trustProxy left at its default.
  */
-import { createSessionManager, ManualClock, MemoryStore, type SessionManager } from '@tessera/session-core';
+import {
+  createSessionManager,
+  expressSession,
+  ManualClock,
+  MemoryStore,
+  type SessionManager,
+} from '@tessera/session-core';
 import { afterAll, beforeAll, beforeEach, describe } from 'vitest';
 import { describeAuthenticationCases } from './adapter-auth.js';
 import { describeConcurrencyCases } from './adapter-concurrency.js';
-import { type AdapterCaseContext, MIN } from './adapter-context.js';
+import { type AdapterCaseContext, MIN, OLD_SECRET } from './adapter-context.js';
 import { describeCookieCases } from './adapter-cookies.js';
 import { describeCsrfCases } from './adapter-csrf.js';
 import { describeExpiryCases } from './adapter-expiry.js';
+import { describeMigrationCases } from './adapter-migration.js';
 import { describeOutageCases } from './adapter-outage.js';
 import type { ContractStore, TestServer } from './contract-types.js';
 import { randomId } from './fixtures.js';
 import { type InstrumentedStore, instrumentStore } from './instrumented-store.js';
+import { memoryMigrationSource } from './migration-fixtures.js';
 import { Browser } from './test-browser.js';
 
 export type { ContractStore, TestServer } from './contract-types.js';
@@ -70,6 +79,7 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
       let store: InstrumentedStore;
       let manager: SessionManager;
       let server: TestServer;
+      const oldSessions = memoryMigrationSource();
       const browser = () => new Browser(server.url);
       const user = () => `user-${randomId().slice(0, 10)}`;
 
@@ -86,6 +96,7 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
           absoluteTimeoutMs: 120 * MIN,
           storeTimeoutMs: 500,
           keepDataOnLogin: ['cart'],
+          migrateFrom: expressSession({ secrets: OLD_SECRET, source: oldSessions }),
         });
         server = await options.makeApp(manager);
       }, 60_000);
@@ -105,6 +116,7 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
         server: () => server,
         browser,
         user,
+        oldSessions,
       };
       // The order of the groups is the order of the report.
       describeCookieCases(ctx);
@@ -113,6 +125,7 @@ export function describeAdapterContract(options: AdapterContractOptions): void {
       describeOutageCases(ctx);
       describeCsrfCases(ctx);
       describeConcurrencyCases(ctx);
+      describeMigrationCases(ctx);
     },
   );
 }
