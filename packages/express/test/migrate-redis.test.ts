@@ -61,6 +61,8 @@ function oldApp(store: unknown, secret: string | string[], maxAge?: number) {
 /** Signs `user` in on the old app; answers the `connect.sid=...` pair and the old sid. */
 async function oldLogin(server: TestServer, user: string): Promise<{ cookie: string; sid: string }> {
   const res = await fetch(`${server.url}/login?user=${user}`, { method: 'POST' });
+  // express-session saves while the body is being sent: the record exists once the body is complete.
+  await res.text();
   const pair = res.headers.getSetCookie()[0]!.split(';')[0]!;
   const sid = decodeURIComponent(pair.slice('connect.sid='.length)).slice(2).split('.')[0]!;
   return { cookie: pair, sid };

@@ -1,4 +1,5 @@
 export type { PostgresClient, TableOptions } from './client.js';
+export { type ConnectPgSourceOptions, connectPgSource } from './connect-pg-source.js';
 export { type MigrateOptions, type MigrateResult, migrate, migrationSql } from './migrations.js';
 export { PostgresStore, type PostgresStoreOptions, postgresStore } from './postgres-store.js';
 export {
