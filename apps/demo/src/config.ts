@@ -28,6 +28,11 @@ export interface DemoConfig {
   /** Bounds on one session's data (the notes): the policy's and the store's. */
   readonly maxDataBytes: number | undefined;
   readonly maxKeys: number | undefined;
+  /**
+   * express-session's secrets (SESSION_MIGRATE_EXPRESS_SECRET, comma-separated, the current
+   * one first): sign in the users of an express-session app on this store. See migration.ts.
+   */
+  readonly migrateExpressSecrets: readonly string[] | undefined;
 }
 
 function oneOf<T extends string>(
@@ -48,6 +53,14 @@ function int(name: string, value: string | undefined): number | undefined {
   if (!Number.isFinite(n) || n < 0)
     throw new Error(`[demo] ${name} must be a non-negative number; got "${value}".`);
   return n;
+}
+
+function secrets(value: string | undefined): readonly string[] | undefined {
+  const list = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return list.length > 0 ? list : undefined;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
@@ -84,6 +97,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
       : undefined,
     maxDataBytes: int('SESSION_MAX_DATA_BYTES', env.SESSION_MAX_DATA_BYTES),
     maxKeys: int('SESSION_MAX_KEYS', env.SESSION_MAX_KEYS),
+    migrateExpressSecrets: secrets(env.SESSION_MIGRATE_EXPRESS_SECRET),
   };
 }
 

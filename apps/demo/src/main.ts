@@ -7,16 +7,22 @@ import { createSessionManager } from '@tessera/session-core';
 import type { DemoData } from './api.js';
 import { readConfig, sessionOptions } from './config.js';
 import type { StartApp } from './frameworks/types.js';
+import { migrationOf } from './migration.js';
 import { openStore } from './stores.js';
 
 const config = readConfig();
 const opened = await openStore(config);
-const manager = createSessionManager<DemoData>({ store: opened.store, ...sessionOptions(config) });
+const migrateFrom = migrationOf(config, opened);
+const manager = createSessionManager<DemoData>({
+  store: opened.store,
+  ...sessionOptions(config),
+  ...(migrateFrom ? { migrateFrom } : {}),
+});
 const { start } = (await import(`./frameworks/${config.framework}.js`)) as { start: StartApp };
 const app = await start(manager, config.port);
 const framework = config.framework === 'nestjs' ? `nestjs platform=${config.nestPlatform}` : config.framework;
 console.log(
-  `tessera demo: framework=${framework} store=${opened.label} env=${process.env.NODE_ENV} url=${app.url}`,
+  `tessera demo: framework=${framework} store=${opened.label} env=${process.env.NODE_ENV} url=${app.url}${migrateFrom ? ' migrate=express-session' : ''}`,
 );
 
 // Once: `pnpm start` and a terminal may both deliver Ctrl-C, and a second signal must not

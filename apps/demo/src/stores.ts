@@ -1,6 +1,6 @@
 /** Builds the session store the environment asks for. Each returns a `close()` for shutdown. */
 import { mkdirSync } from 'node:fs';
-import { MemoryStore, type SessionStore } from '@tessera/session-core';
+import { MemoryStore, type MigrationSource, type SessionStore } from '@tessera/session-core';
 import type { RedisStoreOptions } from '@tessera/session-redis';
 import { type DemoConfig, dataLimits } from './config.js';
 
@@ -8,6 +8,8 @@ export interface OpenedStore {
   readonly store: SessionStore;
   /** Human-readable description for the start-up line. */
   readonly label: string;
+  /** Where express-session kept its sessions on the same backend (connect-redis, connect-pg-simple). */
+  readonly migrationSource?: MigrationSource;
   close(): Promise<void>;
 }
 
@@ -29,7 +31,7 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
         close: async () => {},
       };
     case 'redis': {
-      const { redisStore } = await import('@tessera/session-redis');
+      const { connectRedisSource, redisStore } = await import('@tessera/session-redis');
       const redis = await (config.redisClient === 'node-redis' ? openNodeRedis : openIoredis)(
         config.redisUrl,
       );
@@ -40,6 +42,7 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
           ...(config.tagSecret ? { tagSecret: config.tagSecret } : {}),
         }),
         label: `redis (${config.redisClient}, ${config.redisUrl})`,
+        migrationSource: connectRedisSource(redis.client),
         close: redis.close,
       };
     }
@@ -61,7 +64,9 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
     case 'postgres': {
       if (!config.databaseUrl) throw new Error('[demo] SESSION_STORE=postgres needs DATABASE_URL.');
       const pg = await import('pg');
-      const { migrate, postgresStore, startSweeper } = await import('@tessera/session-postgres');
+      const { connectPgSource, migrate, postgresStore, startSweeper } = await import(
+        '@tessera/session-postgres'
+      );
       const pool = new pg.default.Pool({
         connectionString: config.databaseUrl,
         connectionTimeoutMillis: 2000,
@@ -72,6 +77,7 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
       return {
         store: postgresStore({ client: pool, ...dataLimits(config) }),
         label: 'postgres',
+        migrationSource: connectPgSource(pool),
         close: async () => {
           await sweeper.stop(); // a sweep in progress must not run on a closed client
           await pool.end();
@@ -80,7 +86,9 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
     }
     case 'pglite': {
       const { PGlite } = await import('@electric-sql/pglite');
-      const { migrate, postgresStore, startSweeper } = await import('@tessera/session-postgres');
+      const { connectPgSource, migrate, postgresStore, startSweeper } = await import(
+        '@tessera/session-postgres'
+      );
       mkdirSync(config.pgliteDir, { recursive: true }); // a fresh clone has no .data/ yet
       const db = new PGlite(config.pgliteDir);
       await migrate(db);
@@ -88,6 +96,7 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
       return {
         store: postgresStore({ client: db, ...dataLimits(config) }),
         label: `pglite (${config.pgliteDir})`,
+        migrationSource: connectPgSource(db),
         close: async () => {
           await sweeper.stop(); // a sweep in progress must not run on a closed client
           await db.close();
