@@ -6,7 +6,7 @@
  */
 import { type MigrationSource, SessionError } from '@tessera/session-core';
 import type { PostgresClient } from './client.js';
-import { quoteIdentifier } from './internal/identifiers.js';
+import { check, quoteIdentifier } from './internal/identifiers.js';
 import { checkTimeout, runQuery } from './internal/query.js';
 
 export interface ConnectPgSourceOptions {
@@ -16,21 +16,6 @@ export interface ConnectPgSourceOptions {
   readonly table?: string;
   /** Longest wait for one statement, ms; past it the request answers 503. @default 2000 */
   readonly timeoutMs?: number;
-}
-
-function name(kind: string, value: unknown): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting them is the point
-  if (
-    typeof value !== 'string' ||
-    value.length === 0 ||
-    value.length > 63 ||
-    /[\u0000-\u001f\u007f]/.test(value)
-  )
-    throw new SessionError(
-      'invalid_config',
-      `[tessera] [postgres] connectPgSource: \`${kind}\` must be a table or schema name.`,
-    );
-  return quoteIdentifier(value);
 }
 
 /** The old sessions connect-pg-simple kept in this database, for `expressSession({ source })`. */
@@ -43,7 +28,7 @@ export function connectPgSource(
       'invalid_config',
       '[tessera] [postgres] connectPgSource: `client` must be a pg Pool, Client or PGlite.',
     );
-  const table = `${name('schema', options.schema ?? 'public')}.${name('table', options.table ?? 'session')}`;
+  const table = `${quoteIdentifier(check('schema', options.schema ?? 'public'))}.${quoteIdentifier(check('table', options.table ?? 'session'))}`;
   const timeoutMs = checkTimeout('timeoutMs', options.timeoutMs ?? 2000);
   // `expire` is a timestamp without time zone written through to_timestamp() in the session's
   // TimeZone: the cast back to timestamptz undoes exactly that.

@@ -30,7 +30,8 @@ export function quoteLiteral(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-function check(kind: string, name: string, maxBytes: number): string {
+/** A schema or table name, else `invalid_config`; answered as given (unquoted). */
+export function check(kind: string, name: string, maxBytes: number = MAX_IDENTIFIER_BYTES): string {
   if (typeof name !== 'string' || name.length === 0) {
     throw new SessionError('invalid_config', `[tessera] [postgres] ${kind} must be a non-empty string.`);
   }
