@@ -171,15 +171,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
     if (userId === null) {
       await this.#serial(() => this.#apply({ type: 'commit', dirty: true }));
     } else {
-      const { sid, handle } = this.#mint(userId);
-      const event: LifecycleEvent = {
-        type: 'login',
-        userId,
-        newSid: sid,
-        handle,
-        client: this.#currentClient(),
-        ...(absoluteTimeoutMs !== undefined ? { absoluteTimeoutMs } : {}),
-      };
+      const event = this.#loginEvent(userId, undefined, absoluteTimeoutMs);
       await this.#serial(() => this.#apply(event));
     }
     const s = this.#state;
@@ -268,16 +260,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
     const keep = this.#m.policy.keepDataOnLogin;
     const crossUser = previousUser !== null && previousUser !== userId;
     this.#changes.dropUnless((k) => !crossUser && (previousUser === userId || keep.includes(k)));
-    const { sid, handle } = this.#mint(userId);
-    const event: LifecycleEvent = {
-      type: 'login',
-      userId,
-      newSid: sid,
-      handle,
-      client: this.#currentClient(),
-      ...(idle !== undefined ? { idleTimeoutMs: idle } : {}),
-      ...(absolute !== undefined ? { absoluteTimeoutMs: absolute } : {}),
-    };
+    const event = this.#loginEvent(userId, idle, absolute);
     await this.#serial(() => this.#apply(event)).catch((error: unknown) => {
       // A refused login (cap, conflict, store down) leaves the request's session as it was.
       restore();
@@ -443,6 +426,20 @@ export class RequestSession<D = SessionData> implements Session<D> {
     const tag = this.#m.store.shardTag ? this.#m.store.shardTag(userId) : '';
     const sid = this.#m.codec.mint(tag);
     return { sid, handle: handleOf(this.#m.codec.keyOf(sid, tag)) };
+  }
+
+  /** A login to a new token, with the per-login durations when given. */
+  #loginEvent(userId: string, idle: number | undefined, absolute: number | undefined): LifecycleEvent {
+    const { sid, handle } = this.#mint(userId);
+    return {
+      type: 'login',
+      userId,
+      newSid: sid,
+      handle,
+      client: this.#currentClient(),
+      ...(idle !== undefined ? { idleTimeoutMs: idle } : {}),
+      ...(absolute !== undefined ? { absoluteTimeoutMs: absolute } : {}),
+    };
   }
 
   #key(): SessionKey | null {
