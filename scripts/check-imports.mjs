@@ -57,7 +57,8 @@ function violation(fromName, fromRole, to, file) {
   // Bun, Deno and edge runtimes load these: a `node:` import there fails at load time.
   if (to.startsWith('node:') && fromRole === 'core' && file !== undefined && !file.startsWith('src/node/'))
     return "the core's main entry is web-standard: Node-only code goes in src/node/ (the /node entry)";
-  if (to.startsWith('node:') && fromRole === 'web') return 'the web adapter is web-standard: no Node builtins';
+  if (to.startsWith('node:') && fromRole === 'web')
+    return 'the web adapter is web-standard: no Node builtins';
   if (to === 'node:child_process' && fromRole === 'kit') return 'the published kit starts no servers';
   if (to.startsWith('node:')) return undefined;
   if (FRAMEWORKS.test(to) && (fromRole === 'kit' || fromRole === 'store'))

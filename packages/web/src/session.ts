@@ -71,7 +71,9 @@ const SESSION = Symbol.for('tessera.web.session');
 export function getSession<D extends SessionData = SessionData>(request: Request): Session<D> {
   const session = (request as unknown as Record<symbol, Session<D> | undefined>)[SESSION];
   if (session === undefined) {
-    throw new Error('[tessera] [web] getSession(request): no withSession() wraps the handler of this request.');
+    throw new Error(
+      '[tessera] [web] getSession(request): no withSession() wraps the handler of this request.',
+    );
   }
   return session;
 }

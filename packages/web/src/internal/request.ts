@@ -30,7 +30,12 @@ export class WebRequest implements SessionRequest {
   get selfOrigin(): string {
     const url = new URL(this.#request.url);
     const direct = url.protocol === 'https:' ? 'https' : 'http';
-    const proto = resolveProto(this.#peer, this.#request.headers.get('x-forwarded-proto'), this.#trust, direct);
+    const proto = resolveProto(
+      this.#peer,
+      this.#request.headers.get('x-forwarded-proto'),
+      this.#trust,
+      direct,
+    );
     return `${proto}://${url.host}`;
   }
 }
