@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // The one-way arrows between the published packages (README, "Packages"), checked on every
 // package's src imports and its dependencies/peerDependencies/optionalDependencies:
-//   core    → nothing but `node:` builtins and @noble/hashes (no other @tessera package, no framework, no client)
+//   core    → nothing but @noble/hashes (no other @tessera package, no framework, no client); `node:`
+//             builtins only under src/node/ (the `/node` entry): the main entry is web-standard
 //   kit     → core (plus vitest and its own helpers), never a store or an adapter
 //   store   → core (plus its client), never an adapter, the kit or another store
 //   adapter → core (plus its framework), never another adapter or a store
+//   web     → the core's main entry only: no `node:` builtin, no `/node` entry (Bun, Deno, edge)
 //   and no published package → @tessera/test-support (private, never published).
 // `--root DIR` checks another tree; `--self-test` runs it on a fixture of known violations and
 // fails unless exactly those are reported (so a check that silently passes everything fails).
@@ -29,6 +31,7 @@ function roleOf(name) {
     ].includes(name)
   )
     return 'adapter';
+  if (name === '@tessera/session-web') return 'web';
   return undefined;
 }
 
@@ -43,11 +46,19 @@ function packageOf(spec) {
 const FRAMEWORKS = /^(hono|koa|express|fastify|fastify-plugin|@fastify\/.*|@nestjs\/.*|@hono\/.*)$/;
 const STORE_CLIENTS = /^(ioredis|redis|pg|@electric-sql\/pglite|memcached|memjs)$/;
 
-const article = (role) => `${role === 'adapter' ? 'an' : 'a'} ${role}`;
+const article = (role) => `${role === 'adapter' ? 'an' : 'a'} ${role === 'web' ? 'web adapter' : role}`;
 
-/** Why `from` may not depend on `to`, or undefined when it may. */
-function violation(fromName, fromRole, to) {
+/**
+ * Why `from` may not depend on `to`, or undefined when it may. `file` is the importing source
+ * file relative to its package (undefined for a manifest dependency).
+ */
+function violation(fromName, fromRole, to, file) {
   if (to === fromName) return undefined;
+  // Bun, Deno and edge runtimes load these: a `node:` import there fails at load time.
+  if (to.startsWith('node:') && fromRole === 'core' && file !== undefined && !file.startsWith('src/node/'))
+    return "the core's main entry is web-standard: Node-only code goes in src/node/ (the /node entry)";
+  if (to.startsWith('node:') && fromRole === 'web')
+    return 'the web adapter is web-standard: no Node builtins';
   if (to === 'node:child_process' && fromRole === 'kit') return 'the published kit starts no servers';
   if (to.startsWith('node:')) return undefined;
   if (FRAMEWORKS.test(to) && (fromRole === 'kit' || fromRole === 'store'))
@@ -56,6 +67,8 @@ function violation(fromName, fromRole, to) {
     return `${article(fromRole)} imports no store client`;
   if (to === '@tessera/test-support') return 'the private test-support package is never published';
   const toRole = roleOf(to);
+  if (fromRole === 'web' && (FRAMEWORKS.test(to) || STORE_CLIENTS.test(to)))
+    return 'the web adapter imports no framework and no store client';
   // SPEC §1: the core may use small, well-kept libraries where they beat hand-written code.
   if (fromRole === 'core' && CORE_LIBRARIES.has(to.split('/').slice(0, 2).join('/'))) return undefined;
   if (fromRole === 'core')
@@ -110,9 +123,13 @@ export function check(root) {
     const src = join(dir, entry, 'src');
     if (!existsSync(src)) continue;
     for (const file of sourceFiles(src)) {
+      const inPackage = relative(join(dir, entry), file).split('\\').join('/');
       for (const spec of importsOf(readFileSync(file, 'utf8'))) {
         const to = packageOf(spec);
-        const why = to && violation(pkg.name, role, to);
+        const why =
+          role === 'web' && spec.startsWith('@tessera/session-core/')
+            ? "the web adapter uses the core's main entry only"
+            : to && violation(pkg.name, role, to, inPackage);
         if (why) problems.push(`${pkg.name}: ${relative(root, file)} imports ${spec} (${why})`);
       }
     }

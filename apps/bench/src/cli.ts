@@ -7,9 +7,11 @@ export const value = (name: string) => args.find((a) => a.startsWith(`--${name}=
 
 export const quick = flag('quick');
 export const config = {
-  passes: Number(value('passes') ?? (quick ? 1 : 3)),
-  durationSec: Number(value('duration') ?? (quick ? 0.4 : 1.25)),
-  warmupSec: quick ? 0.4 : 0.5,
+  // A full run: every phase 3 s of warm-up then 10 s measured, two passes in opposite (ABBA)
+  // order, so two passes agree within a few percent on CPU per request. --quick is a smoke test.
+  passes: Number(value('passes') ?? (quick ? 1 : 2)),
+  durationSec: Number(value('duration') ?? (quick ? 0.4 : 10)),
+  warmupSec: Number(value('warmup') ?? (quick ? 0.4 : 3)),
   connections: Number(value('connections') ?? 32),
   poolSize: quick ? 100 : 1000,
   calibrationRequests: quick ? 10 : 50,

@@ -16,6 +16,8 @@ export interface Contender {
   readonly kind: Kind;
   /** Tessera on Redis: the client its store runs on. @default 'ioredis' */
   readonly redisClient?: 'ioredis' | 'node-redis';
+  /** Tessera on Redis (ioredis): the store's opt-in near cache, default options. */
+  readonly nearCache?: boolean;
 }
 
 export const CONTENDERS: readonly Contender[] = [
@@ -72,6 +74,17 @@ export const CONTENDERS: readonly Contender[] = [
     kind: 'tessera',
     redisClient: 'node-redis',
   },
+  // The same three with the Redis store's near cache on (reads of a cached session: no round trip).
+  ...(['express', 'koa', 'hono'] as const).map(
+    (framework): Contender => ({
+      name: `tessera-${framework}+redis+near`,
+      framework,
+      library: 'tessera',
+      store: 'redis',
+      kind: 'tessera',
+      nearCache: true,
+    }),
+  ),
   { name: 'tessera-nestjs+redis', framework: 'nestjs', library: 'tessera', store: 'redis', kind: 'tessera' },
   { name: 'tessera-hono+memory', framework: 'hono', library: 'tessera', store: 'memory', kind: 'tessera' },
   {
@@ -97,18 +110,31 @@ export function contenderNamed(name: string): Contender {
 }
 
 /** The scenarios, each a route every server exposes identically. */
-export const SCENARIOS = ['read', 'write', 'login', 'none'] as const;
+export const SCENARIOS = ['read', 'hot', 'write', 'login', 'none'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-export const ROUTES: Readonly<
-  Record<Scenario, { readonly method: 'GET' | 'POST'; readonly path: string; readonly cookie: boolean }>
-> = {
-  /** Read-only request on an existing authenticated session (one of a pool of cookies). */
-  read: { method: 'GET', path: '/read', cookie: true },
+export interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  /** Sends a session cookie: every request one of the pool's (`many`), or always the first (`one`). */
+  readonly cookie: false | 'many' | 'one';
+}
+
+export const ROUTES: Readonly<Record<Scenario, Route>> = {
+  /** Read-only request on an existing authenticated session, the pool's sessions in turn. */
+  read: { method: 'GET', path: '/read', cookie: 'many' },
+  /** The same on one hot session (every request carries the same cookie). */
+  hot: { method: 'GET', path: '/read', cookie: 'one' },
   /** Changes one key (`n`) of an existing session. */
-  write: { method: 'POST', path: '/write', cookie: true },
+  write: { method: 'POST', path: '/write', cookie: 'many' },
   /** Login from a request without a session: new token, per-user index and cap (200 users). */
   login: { method: 'POST', path: '/login', cookie: false },
   /** No cookie; the handler does not touch the session. */
   none: { method: 'GET', path: '/none', cookie: false },
 };
+
+/** The cookies a scenario's requests carry, from the server's pool. */
+export function cookiesFor(route: Route, pool: readonly string[]): readonly string[] | null {
+  if (route.cookie === false) return null;
+  return route.cookie === 'one' ? pool.slice(0, 1) : pool;
+}

@@ -1,5 +1,5 @@
 /** HTTP helpers of the runner: the session pool, and plain sequential requests for counting. */
-import { ROUTES, type Scenario } from './contenders.js';
+import { cookiesFor, ROUTES, type Scenario } from './contenders.js';
 
 /**
  * Every request of the bench (pool set-up, counting, load) carries this user agent, so the
@@ -48,9 +48,10 @@ export async function sequential(
   n: number,
 ): Promise<void> {
   const route = ROUTES[scenario];
+  const jar = cookiesFor(route, cookies);
   for (let i = 0; i < n; i++) {
     const headers: Record<string, string> = { 'user-agent': USER_AGENT };
-    if (route.cookie && cookies.length) headers.cookie = cookies[i % cookies.length]!;
+    if (jar?.length) headers.cookie = jar[i % jar.length]!;
     const res = await fetch(url + route.path, {
       method: route.method,
       headers,

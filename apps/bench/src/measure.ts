@@ -1,9 +1,9 @@
 // One measured phase: a warm-up, then a timed load on one server, with its CPU and store commands per request.
 import { config, sleep } from './cli.js';
-import { type Contender, ROUTES, type Scenario } from './contenders.js';
+import { type Contender, cookiesFor, ROUTES, type Scenario } from './contenders.js';
 import { USER_AGENT } from './http.js';
 import type { Loader, ServerProcess } from './procs.js';
-import { commandStats, diffStats, total } from './redis-stats.js';
+import { commandStats, diffStats, processCpuUs, total } from './redis-stats.js';
 import type { Sample } from './report.js';
 import type { Services } from './services.js';
 
@@ -22,25 +22,25 @@ export async function measure(
     url: srv.url,
     method: route.method,
     path: route.path,
-    cookies: route.cookie ? cookies : null,
+    cookies: cookiesFor(route, cookies),
     connections: config.connections,
     userAgent: USER_AGENT,
   };
   await loader.run({ ...job, durationSec: warmupSec });
   await sleep(30);
+  const onRedis = c.store === 'redis';
   const s0 = await srv.stats();
-  const r0 = c.store === 'redis' ? await commandStats(s.admin) : null;
+  const r0 = onRedis ? await commandStats(s.admin) : null;
+  const p0 = onRedis ? processCpuUs(s.redisPid) : null;
   const res = await loader.run({ ...job, durationSec });
   await sleep(50);
   const s1 = await srv.stats();
   const r1 = r0 ? await commandStats(s.admin) : null;
+  const p1 = onRedis ? processCpuUs(s.redisPid) : null;
   const requests = Math.max(1, s1.requests - s0.requests);
-  const executed = r0 && r1 ? diffStats(r0, r1) : null;
-  const perReq = executed
-    ? Object.fromEntries(
-        Object.entries(executed).map(([k, v]) => [k, Math.round((v / requests) * 100) / 100]),
-      )
-    : null;
+  const executed = r0 && r1 ? diffStats(r0.calls, r1.calls) : null;
+  const per = (stats: Record<string, number>, digits: number) =>
+    Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, round(v / requests, digits)]));
   return {
     reqPerSec: res.reqPerSec,
     p50Ms: res.p50Ms,
@@ -49,7 +49,12 @@ export async function measure(
     storeCmdsPerReq:
       c.store === 'postgres' || c.store === 'memcached' ? (s1.storeCalls - s0.storeCalls) / requests : null,
     redisExecutedPerReq: executed ? total(executed) / requests : null,
-    redisCommands: perReq,
+    redisCommands: executed ? per(executed, 2) : null,
+    redisUsecByCommand: r0 && r1 ? per(diffStats(r0.usec, r1.usec), 3) : null,
+    redisUsecPerReq: null,
+    redisProcessCpuUsPerReq: p0 !== null && p1 !== null ? (p1 - p0) / requests : null,
     failures: res.non2xx + res.errors,
   };
 }
+
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;

@@ -3,16 +3,33 @@
  * including those a Lua script ran), and a MONITOR window that tells the commands clients
  * sent (script internals show up as `[0 lua]` and are not sent by anyone).
  */
+import { readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import type { Redis } from 'ioredis';
 
 export type CommandStats = Record<string, number>;
 
-export async function commandStats(client: Redis): Promise<CommandStats> {
+/** Calls per command name, and the microseconds Redis spent in each (`usec`). */
+export async function commandStats(client: Redis): Promise<{ calls: CommandStats; usec: CommandStats }> {
   const text = await client.info('commandstats');
-  const out: CommandStats = {};
-  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out[m[1]!] = Number(m[2]);
-  return out;
+  const calls: CommandStats = {};
+  const usec: CommandStats = {};
+  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    calls[m[1]!] = Number(m[2]);
+    usec[m[1]!] = Number(m[3]);
+  }
+  return { calls, usec };
+}
+
+/** The Redis server process's CPU time (user + system, µs) from /proc; null where there is none. */
+export function processCpuUs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (USER_HZ, 100 on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+  } catch {
+    return null;
+  }
 }
 
 /** Commands of the workload only: the runner's own INFO / MONITOR / CONFIG are left out. */
@@ -36,7 +53,10 @@ export function total(stats: CommandStats): number {
  * from `lua`). Bounded: the work is the caller's fixed number of requests; the window
  * closes 100 ms after it ends.
  */
-export async function clientCommandsDuring(port: number, work: () => Promise<void>): Promise<number> {
+export async function clientCommandsDuring(
+  port: number,
+  work: () => Promise<void>,
+): Promise<{ count: number; names: Set<string> }> {
   const socket = createConnection({ host: '127.0.0.1', port });
   let buf = '';
   socket.setEncoding('utf8');
@@ -56,12 +76,14 @@ export async function clientCommandsDuring(port: number, work: () => Promise<voi
   } finally {
     socket.destroy();
   }
-  let n = 0;
+  let count = 0;
+  const names = new Set<string>();
   for (const line of buf.split('\r\n')) {
     const m = /^\+\d+\.\d+ \[\d+ ([^\]]+)\] "([^"]+)"/.exec(line);
     if (!m || m[1] === 'lua') continue;
     if (/^(info|monitor|ping)$/i.test(m[2]!)) continue;
-    n++;
+    count++;
+    names.add(m[2]!.toLowerCase());
   }
-  return n;
+  return { count, names };
 }

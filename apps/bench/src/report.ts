@@ -12,6 +12,10 @@ export interface Row {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly serverCpuUsPerReq: number;
+  /** (max − min) / median of the passes' server CPU per request, in %: how far the passes agree. */
+  readonly cpuSpreadPct: number;
+  /** The same for req/s. */
+  readonly reqPerSecSpreadPct: number;
   /** Commands / statements / round trips the server's clients sent per request; null: no external store. */
   readonly storeCmdsPerReq: number | null;
   /** reqPerSec over the bare framework's, same scenario, same run. */
@@ -20,6 +24,10 @@ export interface Row {
   readonly redisExecutedPerReq?: number | null;
   /** Redis only: that breakdown per command name. */
   readonly redisCommands?: Readonly<Record<string, number>>;
+  /** Redis only: µs Redis spent executing the commands the clients sent, per request (INFO commandstats usec). */
+  readonly redisUsecPerReq?: number | null;
+  /** Redis only: the redis-server process's CPU per request (user + system; includes its network I/O). */
+  readonly redisProcessCpuUsPerReq?: number | null;
   readonly passes: number;
   /** Non-2xx answers and socket errors over all passes (should be 0). */
   readonly failures: number;
@@ -34,6 +42,15 @@ export interface Sample {
   readonly storeCmdsPerReq: number | null;
   readonly redisExecutedPerReq: number | null;
   readonly redisCommands: Record<string, number> | null;
+  /** Redis only: microseconds Redis spent per request in each command (INFO commandstats usec). */
+  readonly redisUsecByCommand: Record<string, number> | null;
+  /**
+   * Redis only: the usec of the commands the clients sent (a script's usec includes what it
+   * ran inside); filled in by the runner once it knows which commands those are (MONITOR).
+   */
+  readonly redisUsecPerReq: number | null;
+  /** Redis only: the redis-server process's CPU (user + system, from /proc) per request. */
+  readonly redisProcessCpuUsPerReq: number | null;
   readonly failures: number;
 }
 
@@ -44,6 +61,13 @@ export function median(xs: readonly number[]): number {
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/** (max − min) / median, in %, rounded to 0.1; 0 for a single pass. */
+export function spreadPct(xs: readonly number[]): number {
+  if (xs.length < 2) return 0;
+  const m = median(xs);
+  return m > 0 ? Math.round(((Math.max(...xs) - Math.min(...xs)) / m) * 1000) / 10 : 0;
+}
 
 export function toRows(
   samples: ReadonlyMap<string, { c: Contender; scenario: Scenario; samples: Sample[] }>,
@@ -65,12 +89,16 @@ export function toRows(
       p50Ms: r2(median(s.map((x) => x.p50Ms))),
       p99Ms: r2(median(s.map((x) => x.p99Ms))),
       serverCpuUsPerReq: Math.round(median(s.map((x) => x.cpuUsPerReq))),
+      cpuSpreadPct: spreadPct(s.map((x) => x.cpuUsPerReq)),
+      reqPerSecSpreadPct: spreadPct(s.map((x) => x.reqPerSec)),
       storeCmdsPerReq: nullable((x) => x.storeCmdsPerReq),
       ratioToBare: null,
       ...(c.store === 'redis'
         ? {
             redisExecutedPerReq: nullable((x) => x.redisExecutedPerReq),
             ...(last ? { redisCommands: last } : {}),
+            redisUsecPerReq: nullable((x) => x.redisUsecPerReq),
+            redisProcessCpuUsPerReq: nullable((x) => x.redisProcessCpuUsPerReq),
           }
         : {}),
       passes: s.length,
@@ -87,14 +115,18 @@ export function toRows(
 
 export function markdownTable(rows: readonly Row[]): string {
   const out = [
-    '| contender | scenario | req/s | p50 ms | p99 ms | server CPU µs/req | store cmds/req | × bare |',
-    '|---|---|--:|--:|--:|--:|--:|--:|',
+    '| contender | scenario | server CPU µs/req (spread) | req/s (spread) | p50 ms | p99 ms | store cmds/req | Redis µs/req (process) | × bare |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|',
   ];
+  const redis = (r: Row) =>
+    r.redisUsecPerReq == null
+      ? '–'
+      : `${r.redisUsecPerReq.toFixed(1)} (${r.redisProcessCpuUsPerReq?.toFixed(1) ?? '–'})`;
   for (const r of rows) {
     out.push(
-      `| ${r.name} | ${r.scenario} | ${r.reqPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.serverCpuUsPerReq} | ${
+      `| ${r.name} | ${r.scenario} | ${r.serverCpuUsPerReq} (${r.cpuSpreadPct}%) | ${r.reqPerSec} (${r.reqPerSecSpreadPct}%) | ${r.p50Ms} | ${r.p99Ms} | ${
         r.storeCmdsPerReq === null ? '–' : r.storeCmdsPerReq.toFixed(2)
-      } | ${r.ratioToBare === null ? '–' : r.ratioToBare.toFixed(2)} |${r.failures > 0 ? ` ⚠ ${r.failures} failed` : ''}`,
+      } | ${redis(r)} | ${r.ratioToBare === null ? '–' : r.ratioToBare.toFixed(2)} |${r.failures > 0 ? ` ⚠ ${r.failures} failed` : ''}`,
     );
   }
   return out.join('\n');

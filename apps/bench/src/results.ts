@@ -19,14 +19,22 @@ export interface RunOutcome {
   readonly extras: Record<string, unknown>;
 }
 
+/** What `memoryPerSession` (scale-run.ts) measured. */
+interface MemoryFigures {
+  readonly connectRedisBytesPerSession?: number | null;
+  readonly tesseraBytesPerSession?: { sessionHash: number | null; userIndex: number | null; total: number };
+}
+
 export function writeResults({ started, results, skipped, extras }: RunOutcome): void {
   const order = new Map(CONTENDERS.map((c, i) => [c.name, i]));
-  const rows: Row[] = toRows(results).sort(
+  const sorted: Row[] = toRows(results).sort(
     (a, b) =>
       SCENARIOS.indexOf(a.scenario) - SCENARIOS.indexOf(b.scenario) ||
       a.framework.localeCompare(b.framework) ||
       order.get(a.name)! - order.get(b.name)!,
   );
+  // No ratio from a quick run's 0.4 s phases is printed as a finding.
+  const rows = quick ? sorted.map((r) => ({ ...r, ratioToBare: null })) : sorted;
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
   const caption = `${machine}; ${config.passes} pass(es), median; ${new Date().toISOString().slice(0, 16)}Z`;
   const dir = join(APP_DIR, 'results');
@@ -34,11 +42,12 @@ export function writeResults({ started, results, skipped, extras }: RunOutcome):
   const file = quick ? 'quick.json' : 'latest.json';
   writeFileSync(join(dir, file), `${JSON.stringify(rows, null, 2)}\n`);
   const paired = (extras.paired ?? []) as Paired[];
+  // A quick run is a smoke test: its phases are too short for any ratio to be a finding.
   const meta = {
     machine,
     config: { ...config, tessera: fromSource ? 'src (tsx)' : 'dist' },
     skipped,
-    targets: targets(rows, paired),
+    targets: quick ? [] : targets(rows, paired, extras.memory as MemoryFigures | undefined),
     ...extras,
     seconds: Math.round((Date.now() - started) / 1000),
   };
@@ -46,6 +55,12 @@ export function writeResults({ started, results, skipped, extras }: RunOutcome):
     join(dir, quick ? 'quick-meta.json' : 'latest-meta.json'),
     `${JSON.stringify(meta, null, 2)}\n`,
   );
+  // Every full run is kept, so a regression shows against the runs before it.
+  if (!quick) {
+    mkdirSync(join(dir, 'history'), { recursive: true });
+    const stamp = new Date(started).toISOString().slice(0, 19).replace(/:/g, '-');
+    writeFileSync(join(dir, 'history', `${stamp}Z.json`), `${JSON.stringify({ meta, rows }, null, 2)}\n`);
+  }
   writeFileSync(
     join(dir, quick ? 'read-only-quick.svg' : 'read-only.svg'),
     readOnlySvg(rows, CONTENDERS, caption),
@@ -55,6 +70,7 @@ export function writeResults({ started, results, skipped, extras }: RunOutcome):
   console.log(`\n## Results (${caption})\n`);
   console.log(markdownTable(rows));
   console.log('\n## Targets\n');
+  if (quick) console.log('(--quick is a smoke test: 0.4 s phases, one pass; run the full bench for figures)');
   for (const t of meta.targets) console.log(`- ${t}`);
   if (extras.scale)
     console.log(`\n## Scale and memory\n\n\`\`\`json\n${JSON.stringify(extras.scale, null, 2)}\n\`\`\``);
@@ -62,39 +78,85 @@ export function writeResults({ started, results, skipped, extras }: RunOutcome):
   console.log(`\nWrote results/${file} in ${meta.seconds} s.`);
 }
 
-function targets(rows: readonly Row[], paired: readonly Paired[]): string[] {
-  const read = (name: string) => rows.find((r) => r.name === name && r.scenario === 'read');
+/** The issue's targets, each judged `met` / `NOT met` on this run's figures (full runs only). */
+function targets(
+  rows: readonly Row[],
+  paired: readonly Paired[],
+  memory: MemoryFigures | undefined,
+): string[] {
+  const row = (name: string, scenario: Scenario) =>
+    rows.find((r) => r.name === name && r.scenario === scenario);
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   const out: string[] = [];
   for (const { tessera: t, peer: p, want } of TARGET_PAIRS) {
     const pair = paired.find((x) => x.tessera === t);
-    if (pair) {
-      const x = pair.reqPerSecRatio;
-      out.push(
-        `read-only ${t} / ${p}: ${x.toFixed(2)}× req/s, ${pair.cpuRatio.toFixed(2)}× less CPU per request ` +
-          `(${pair.tesseraCpuUsPerReq} vs ${pair.peerCpuUsPerReq} µs; median of ${pair.slices} paired slices) ` +
-          `(target ≥ ${want}×) ${x >= want ? 'met' : 'NOT met'}`,
-      );
-      continue;
-    }
-    const a = read(t);
-    const b = read(p);
+    if (!pair) continue;
+    const x = pair.reqPerSecRatio;
+    out.push(
+      `read-only ${t} / ${p}: ${x.toFixed(2)}× req/s, ${pair.cpuRatio.toFixed(2)}× less CPU per request ` +
+        `(${pair.tesseraCpuUsPerReq} vs ${pair.peerCpuUsPerReq} µs; median of ${pair.slices} paired slices) ` +
+        `(target ≥ ${want}×) ${verdict(x >= want)}`,
+    );
+  }
+  // count++: Tessera's change against the peer's on each framework (medians of the passes).
+  for (const { tessera: t, peer: p } of TARGET_PAIRS.filter((x) => !x.tessera.endsWith('+near'))) {
+    const a = row(t, 'write');
+    const b = row(p, 'write');
     if (!a || !b) continue;
     const x = a.reqPerSec / b.reqPerSec;
-    out.push(`read-only ${t} / ${p}: ${x.toFixed(2)}× (target ≥ ${want}×) ${x >= want ? 'met' : 'NOT met'}`);
+    out.push(
+      `count++ ${t} / ${p}: ${x.toFixed(2)}× req/s, CPU ${a.serverCpuUsPerReq} vs ${b.serverCpuUsPerReq} µs ` +
+        `(target ≥ 1.3×) ${verdict(x >= 1.3)}`,
+    );
   }
-  for (const r of rows.filter((x) => x.library === 'tessera' && x.store === 'redis')) {
-    const want = r.scenario === 'read' ? 1 : r.scenario === 'write' ? 2 : r.scenario === 'none' ? 0 : null;
+  for (const r of rows.filter(
+    (x) => x.library === 'tessera' && x.store === 'redis' && !x.name.endsWith('+near'),
+  )) {
+    const want =
+      r.scenario === 'read' || r.scenario === 'hot'
+        ? 1
+        : r.scenario === 'write'
+          ? 2
+          : r.scenario === 'none'
+            ? 0
+            : null;
     if (want === null) continue;
     out.push(
-      `${r.name} ${r.scenario}: ${r.storeCmdsPerReq?.toFixed(2)} Redis commands/request (target ${want.toFixed(2)}) ${
-        r.storeCmdsPerReq === want ? 'met' : 'NOT met'
-      }`,
+      `${r.name} ${r.scenario}: ${r.storeCmdsPerReq?.toFixed(2)} Redis commands/request (target ${want.toFixed(2)}) ${verdict(
+        r.storeCmdsPerReq === want,
+      )}`,
+    );
+  }
+  // Redis' own time: the shared Redis is what saturates first.
+  const peers = rows.filter(
+    (r) =>
+      r.library !== 'bare' &&
+      r.library !== 'tessera' &&
+      r.store === 'redis' &&
+      r.scenario === 'read' &&
+      r.redisUsecPerReq != null,
+  );
+  const cheapest = peers.sort((a, b) => a.redisUsecPerReq! - b.redisUsecPerReq!)[0];
+  const ours = { read: row('tessera-hono+redis', 'read'), write: row('tessera-hono+redis', 'write') };
+  if (cheapest && ours.read?.redisUsecPerReq != null && ours.write?.redisUsecPerReq != null) {
+    const base = cheapest.redisUsecPerReq!;
+    out.push(
+      `Redis time per read: Tessera ${ours.read.redisUsecPerReq.toFixed(1)} µs (process ${ours.read.redisProcessCpuUsPerReq?.toFixed(1)}) ` +
+        `vs the cheapest peer ${cheapest.name} ${base.toFixed(1)} µs (process ${cheapest.redisProcessCpuUsPerReq?.toFixed(1)}) ` +
+        `(target ≤ the cheapest peer's) ${verdict(ours.read.redisUsecPerReq <= base)}`,
+      `Redis time per change: Tessera ${ours.write.redisUsecPerReq.toFixed(1)} µs (process ${ours.write.redisProcessCpuUsPerReq?.toFixed(1)}) ` +
+        `(target ≤ 2 × ${base.toFixed(1)}) ${verdict(ours.write.redisUsecPerReq <= 2 * base)}`,
+    );
+  }
+  if (memory?.tesseraBytesPerSession) {
+    const m = memory.tesseraBytesPerSession;
+    out.push(
+      `bytes per small signed-in session: ${m.total} (hash ${m.sessionHash} + index ${m.userIndex}; connect-redis ${memory.connectRedisBytesPerSession}) ` +
+        `(target ≤ 250) ${verdict(m.total <= 250)}`,
     );
   }
   for (const r of rows.filter((x) => x.library === 'tessera' && x.scenario === 'read')) {
-    const bare = rows.find(
-      (b) => b.library === 'bare' && b.framework === r.framework && b.scenario === 'read',
-    );
+    const bare = row(r.framework, 'read');
     if (bare)
       out.push(
         `${r.name} read: +${r.serverCpuUsPerReq - bare.serverCpuUsPerReq} µs server CPU per request over bare ${r.framework}`,

@@ -1,11 +1,14 @@
 /**
  * `pnpm bench`: every contender in its own server process (pinned to CPU 0), autocannon in
  * another (pinned to CPU 1), a throwaway redis-server / memcached / Postgres schema for the
- * run. Several passes, order alternated, medians reported. Flags:
- *   --quick            1 pass, short phases, no scale check (< 2 min)
+ * run. Every phase: 3 s warm-up, 10 s measured; two passes, the second in the opposite order
+ * (ABBA); the median and the spread (max − min over the median) reported. Flags:
+ *   --quick            a smoke test: 1 pass, 0.4 s phases, no scale check, no ratios or
+ *                      targets printed as findings (< 2 min)
  *   --scale / --no-scale   force the 1,000 vs 1,000,000 sessions check on or off
+ *   --no-memory        skip the bytes-per-session measurement (MEMORY USAGE)
  *   --only=a,b         only these contenders (bare baselines are added for the ratios)
- *   --passes=N --duration=S --connections=N
+ *   --passes=N --duration=S --warmup=S --connections=N
  *   --scenarios=read,none   only these scenarios
  *   --profile=DIR      write a V8 CPU profile of every measured phase to DIR
  *   --no-build         use the packages' dist as it is (experiments on built code)
@@ -15,7 +18,7 @@
  * runs in scale-run.ts, and the report written by results.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { config, flag, log, value } from './cli.js';
+import { config, flag, log, quick, value } from './cli.js';
 import { CONTENDERS, type Contender, FRAMEWORKS, SCENARIOS, type Scenario } from './contenders.js';
 import { createPool, sequential } from './http.js';
 import { measure } from './measure.js';
@@ -24,7 +27,7 @@ import { APP_DIR, canPin, fromSource, Loader, ServerProcess } from './procs.js';
 import { clientCommandsDuring } from './redis-stats.js';
 import type { Sample } from './report.js';
 import { writeResults } from './results.js';
-import { scaleCheck } from './scale-run.js';
+import { memoryPerSession, scaleCheck } from './scale-run.js';
 import { applicable, resetPostgres, startServices } from './services.js';
 
 /** The servers load Tessera from `dist`: build it first (turbo's cache makes a rerun instant). */
@@ -66,7 +69,7 @@ async function main(): Promise<void> {
     });
   }
   const results = new Map<string, { c: Contender; scenario: Scenario; samples: Sample[] }>();
-  const clientCmds = new Map<string, number>();
+  const clientCmds = new Map<string, { perReq: number; names: Set<string> }>();
   const skipped: string[] = [];
   const extras: Record<string, unknown> = {};
   // Every server starts (a few at a time) and gets its session pool before any measurement,
@@ -91,7 +94,6 @@ async function main(): Promise<void> {
     for (let pass = 0; pass < config.passes; pass++) {
       const chosen = value('scenarios')?.split(',') ?? SCENARIOS;
       const scenarios = SCENARIOS.filter((x) => chosen.includes(x));
-      const warmupSec = pass === 0 ? config.warmupSec : 0.2;
       // Contenders that are compared (one framework: bare, peers, Tessera) are measured back
       // to back, scenario by scenario, so a noisy neighbour shifts them together. Orders flip
       // on every other pass.
@@ -113,37 +115,48 @@ async function main(): Promise<void> {
                 scenario,
                 cookies,
                 config.durationSec,
-                warmupSec,
+                config.warmupSec,
               );
               const key = `${c.name}|${scenario}`;
               if (!results.has(key)) results.set(key, { c, scenario, samples: [] });
               // Commands the clients sent (script internals excluded), counted once with MONITOR.
               let sent = sample.storeCmdsPerReq;
+              let redisUsecPerReq: number | null = null;
               if (c.store === 'redis') {
                 if (!clientCmds.has(key)) {
                   const n = config.calibrationRequests;
-                  const count = await clientCommandsDuring(services.redis.port, () =>
+                  const { count, names } = await clientCommandsDuring(services.redis.port, () =>
                     sequential(srv.url, scenario, cookies, n),
                   );
-                  clientCmds.set(key, count / n);
+                  clientCmds.set(key, { perReq: count / n, names });
                 }
-                sent = clientCmds.get(key)!;
+                const calibrated = clientCmds.get(key)!;
+                sent = calibrated.perReq;
+                // Redis time of the commands sent (a script's usec already holds its insides).
+                redisUsecPerReq = Object.entries(sample.redisUsecByCommand ?? {})
+                  .filter(([name]) => calibrated.names.has(name))
+                  .reduce((a, [, v]) => a + v, 0);
               }
-              results.get(key)!.samples.push({ ...sample, storeCmdsPerReq: sent });
+              results.get(key)!.samples.push({ ...sample, storeCmdsPerReq: sent, redisUsecPerReq });
               log(
                 `  pass ${pass + 1} ${c.name.padEnd(32)} ${scenario.padEnd(6)} ${Math.round(sample.reqPerSec)
                   .toString()
                   .padStart(6)} req/s  cpu ${sample.cpuUsPerReq.toFixed(0).padStart(4)} µs/req  cmds ${
                   sent === null ? '-' : sent.toFixed(2)
+                }${
+                  redisUsecPerReq === null
+                    ? ''
+                    : `  redis ${redisUsecPerReq.toFixed(1)} µs/req (process ${sample.redisProcessCpuUsPerReq?.toFixed(1)})`
                 }${sample.failures ? `  FAILURES ${sample.failures}` : ''}`,
               );
             }
           }
     }
-    if (!value('scenarios') || value('scenarios')!.split(',').includes('read'))
+    if (!quick && (!value('scenarios') || value('scenarios')!.split(',').includes('read')))
       extras.paired = await pairedRatios(servers, services, loader);
     await Promise.all([...servers.values()].map(({ srv }) => srv.stop()));
     servers.clear();
+    if (!quick && !flag('no-memory')) extras.memory = await memoryPerSession(services);
     if (config.scale) extras.scale = await scaleCheck(services, loader);
   } finally {
     await Promise.all([...servers.values()].map(({ srv }) => srv.stop()));

@@ -10,37 +10,51 @@ import { averageMemoryUsage, bulkLoad, sampleKeys, usedMemory } from './scale.js
 import { bulkInsertRows, deleteBulkRows, rowCount } from './scale-postgres.js';
 import { resetPostgres, type Services } from './services.js';
 
-/** 1,000 sessions vs 1,000,000 more, on Tessera + Hono + Redis; and memory per session. */
-export async function scaleCheck(s: Services, loader: Loader): Promise<Record<string, unknown>> {
+/**
+ * Memory per small signed-in session (user id + one number, the bench's user agent): MEMORY
+ * USAGE of connect-redis' record, and of Tessera's session hash plus its user index entry.
+ */
+export async function memoryPerSession(s: Services): Promise<Record<string, unknown>> {
   const admin = s.admin;
-  const tessera = CONTENDERS.find((c) => c.name === 'tessera-hono+redis')!;
-  const peer = CONTENDERS.find((c) => c.name === 'express-session+connect-redis')!;
   const out: Record<string, unknown> = {};
-
-  // Memory per small authenticated session (userId + one number), connect-redis first.
-  await s.admin.flushall();
-  let srv = await ServerProcess.start(peer.name, s.env, 0);
+  await admin.flushall();
+  let srv = await ServerProcess.start('express-session+connect-redis', s.env, 0);
   try {
     await createPool(srv.url, 200);
-    const keys = await sampleKeys(admin, 'sess:*', 200);
-    out.connectRedisBytesPerSession = await averageMemoryUsage(admin, keys);
+    out.connectRedisBytesPerSession = await averageMemoryUsage(admin, await sampleKeys(admin, 'sess:*', 200));
   } finally {
     await srv.stop();
   }
-
-  await s.admin.flushall();
-  srv = await ServerProcess.start(tessera.name, s.env, 0);
+  await admin.flushall();
+  srv = await ServerProcess.start('tessera-hono+redis', s.env, 0);
   try {
-    let cookies = await createPool(srv.url, 1000);
-    const sessionKeys = await sampleKeys(admin, 'tessera:*s:*', 200);
-    const indexKeys = await sampleKeys(admin, 'tessera:*u:user-*', 200);
-    const session = await averageMemoryUsage(admin, sessionKeys);
-    const index = await averageMemoryUsage(admin, indexKeys);
+    await createPool(srv.url, 200);
+    const session = await averageMemoryUsage(admin, await sampleKeys(admin, 'tessera:*s:*', 200));
+    const index = await averageMemoryUsage(admin, await sampleKeys(admin, 'tessera:*u:user-*', 200));
     out.tesseraBytesPerSession = {
       sessionHash: session,
       userIndex: index,
       total: (session ?? 0) + (index ?? 0),
     };
+  } finally {
+    await srv.stop();
+    await admin.flushall();
+  }
+  return out;
+}
+
+/** 1,000 sessions vs 1,000,000 more, on Tessera + Hono + Redis (then Postgres). */
+export async function scaleCheck(s: Services, loader: Loader): Promise<Record<string, unknown>> {
+  const admin = s.admin;
+  const tessera = CONTENDERS.find((c) => c.name === 'tessera-hono+redis')!;
+  const out: Record<string, unknown> = {};
+
+  await s.admin.flushall();
+  const srv = await ServerProcess.start(tessera.name, s.env, 0);
+  try {
+    let cookies = await createPool(srv.url, 1000);
+    const sessionKeys = await sampleKeys(admin, 'tessera:*s:*', 200);
+    const indexKeys = await sampleKeys(admin, 'tessera:*u:user-*', 200);
 
     const phase = async (label: string) => {
       const m = await scalePhase(s, loader, srv, tessera, cookies, () => admin.dbsize(), `redis ${label}`);
@@ -86,9 +100,10 @@ async function scalePhase(
   label: string,
   passes = 3,
 ) {
+  // Short phases: what counts is the same read at two sizes, measured alike, A-B-A.
   const samples: Sample[] = [];
   for (let i = 0; i < passes; i++)
-    samples.push(await measure(s, loader, srv, c, 'read', cookies, config.durationSec));
+    samples.push(await measure(s, loader, srv, c, 'read', cookies, Math.min(config.durationSec, 3), 1));
   const n = await size();
   const reqPerSec = Math.round(median(samples.map((x) => x.reqPerSec)));
   log(`  scale ${label}: ${n} rows/keys, ${reqPerSec} req/s`);

@@ -9,6 +9,8 @@ import { pin } from './procs.js';
 
 export interface Services {
   redis: RedisServer;
+  /** The throwaway redis-server's process id: its CPU is read from /proc per phase. */
+  redisPid: number;
   admin: Redis;
   memcached: MemcachedServer | null;
   postgres: boolean;
@@ -41,6 +43,7 @@ export async function startServices(): Promise<Services> {
   }
   return {
     redis,
+    redisPid: pid,
     admin,
     memcached,
     postgres,

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contenderNamed } from '../src/contenders.js';
 import { cookieHeader, createPool, sequential } from '../src/http.js';
-import { clientCommandsDuring, commandStats, diffStats, total } from '../src/redis-stats.js';
+import { clientCommandsDuring, commandStats, diffStats, processCpuUs, total } from '../src/redis-stats.js';
 import { markdownTable, median, pairedSvg, readOnlySvg, type Sample, toRows } from '../src/report.js';
 
 const skip = !redisAvailable() && serviceMissing('redis-server', 'install redis-server (Redis 7) on PATH');
@@ -77,16 +77,35 @@ describe.skipIf(skip)('bench harness', () => {
     await sequential(url, 'write', cookies, 1);
     const before = await commandStats(admin);
     const sent = await clientCommandsDuring(redis.port, () => sequential(url, 'read', cookies, 10));
-    const executed = diffStats(before, await commandStats(admin));
-    expect(sent / 10).toBe(1);
+    const after = await commandStats(admin);
+    const executed = diffStats(before.calls, after.calls);
+    expect(sent.count / 10).toBe(1);
+    expect([...sent.names]).toEqual(['evalsha']);
     // EVALSHA, and the HGETALL it runs (no touch: the sessions are fresh).
     expect(executed).toEqual({ evalsha: 10, hgetall: 10 });
     expect(total(executed)).toBe(20);
+    // Redis timed them (usec), the script's time including the HGETALL inside it.
+    const usec = diffStats(before.usec, after.usec);
+    expect(usec.evalsha).toBeGreaterThan(0);
+    expect(usec.evalsha).toBeGreaterThanOrEqual(usec.hgetall ?? 0);
+  });
+
+  it('reads the redis-server process CPU from /proc', async () => {
+    const info = await admin.info('server');
+    const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+    const cpu = processCpuUs(pid);
+    expect(cpu).not.toBeNull();
+    expect(cpu).toBeGreaterThanOrEqual(0);
+    expect(processCpuUs(2 ** 30)).toBeNull();
   });
 
   it('counts 2 per change and 0 without a cookie', async () => {
-    expect(await clientCommandsDuring(redis.port, () => sequential(url, 'write', cookies, 5))).toBe(10);
-    expect(await clientCommandsDuring(redis.port, () => sequential(url, 'none', cookies, 5))).toBe(0);
+    expect((await clientCommandsDuring(redis.port, () => sequential(url, 'write', cookies, 5))).count).toBe(
+      10,
+    );
+    expect((await clientCommandsDuring(redis.port, () => sequential(url, 'none', cookies, 5))).count).toBe(0);
+    // One hot session: the same one cookie on every request, still one command each.
+    expect((await clientCommandsDuring(redis.port, () => sequential(url, 'hot', cookies, 5))).count).toBe(5);
   });
 
   it('reports medians, ratios to the bare framework, a table and a chart', () => {
@@ -98,6 +117,9 @@ describe.skipIf(skip)('bench harness', () => {
       storeCmdsPerReq: null,
       redisExecutedPerReq: null,
       redisCommands: null,
+      redisUsecByCommand: null,
+      redisUsecPerReq: null,
+      redisProcessCpuUsPerReq: null,
       failures: 0,
     });
     expect(median([3, 1, 2])).toBe(2);
@@ -119,7 +141,10 @@ describe.skipIf(skip)('bench harness', () => {
       ]),
     );
     expect(rows.find((r) => r.name === 'tessera-hono+redis')?.ratioToBare).toBe(0.5);
-    expect(markdownTable(rows)).toContain('| tessera-hono+redis | read | 500 |');
+    expect(markdownTable(rows)).toContain('| tessera-hono+redis | read | 100 (0%) | 500 (0%) |');
+    // The spread: (max − min) / median of the passes, 200 / 1000.
+    expect(rows.find((r) => r.name === 'hono')?.reqPerSecSpreadPct).toBe(20);
+    expect(markdownTable(rows)).toContain('| hono | read | 100 (0%) | 1000 (20%) |');
     expect(readOnlySvg(rows, [contenderNamed('hono'), contenderNamed('tessera-hono+redis')], 'x')).toMatch(
       /^<svg[\s\S]*<\/svg>\n$/,
     );
@@ -169,8 +194,41 @@ describe.skipIf(skip)('bench harness: Tessera on node-redis (tessera-hono+node-r
   it('the same budgets as on ioredis: 1 command per read, 2 per change, 0 without a cookie', async () => {
     await sequential(url, 'read', cookies, 1);
     await sequential(url, 'write', cookies, 1);
-    expect(await clientCommandsDuring(redis.port, () => sequential(url, 'read', cookies, 10))).toBe(10);
-    expect(await clientCommandsDuring(redis.port, () => sequential(url, 'write', cookies, 5))).toBe(10);
-    expect(await clientCommandsDuring(redis.port, () => sequential(url, 'none', cookies, 5))).toBe(0);
+    expect((await clientCommandsDuring(redis.port, () => sequential(url, 'read', cookies, 10))).count).toBe(
+      10,
+    );
+    expect((await clientCommandsDuring(redis.port, () => sequential(url, 'write', cookies, 5))).count).toBe(
+      10,
+    );
+    expect((await clientCommandsDuring(redis.port, () => sequential(url, 'none', cookies, 5))).count).toBe(0);
+    // One hot session: the same one cookie on every request, still one command each.
+    expect((await clientCommandsDuring(redis.port, () => sequential(url, 'hot', cookies, 5))).count).toBe(5);
+  });
+});
+
+describe.skipIf(skip)('bench harness: the near cache contender (tessera-hono+redis+near)', () => {
+  let redis: RedisServer;
+  let smoke: Smoke;
+  let url: string;
+  let cookies: string[];
+
+  beforeAll(async () => {
+    smoke = await startSmoke('tessera-hono+redis+near');
+    ({ redis, url, cookies } = smoke);
+  });
+
+  afterAll(async () => {
+    await smoke?.close();
+  });
+
+  it('a read of a cached session sends nothing to Redis; a change still sends its commands', async () => {
+    // The first read of each session fills the cache (1 command); the second is a hit (0).
+    await sequential(url, 'read', cookies.slice(0, 5), 5);
+    expect(
+      (await clientCommandsDuring(redis.port, () => sequential(url, 'read', cookies.slice(0, 5), 5))).count,
+    ).toBe(0);
+    expect(
+      (await clientCommandsDuring(redis.port, () => sequential(url, 'write', cookies.slice(0, 5), 5))).count,
+    ).toBeGreaterThanOrEqual(5);
   });
 });

@@ -53,12 +53,19 @@ class Wait {
   }
 }
 
+/**
+ * A timer handle as the runtimes hand it out: Node and Bun give an object that can be
+ * ref'd/unref'd, Deno and browsers a number. Typed without Node's types, so the main entry
+ * type-checks with `types: []` (tsconfig.web.json).
+ */
+type Timer = ReturnType<typeof setTimeout> & { ref?(): unknown; unref?(): unknown };
+
 class DeadlineQueue {
   readonly #ms: number;
   #waits: Wait[] = [];
   #head = 0;
   #live = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: Timer | undefined;
 
   constructor(ms: number) {
     this.#ms = ms;
@@ -78,7 +85,7 @@ class DeadlineQueue {
   }
 
   #arm(delay: number): void {
-    this.#timer = setTimeout(this.#expire, Math.max(1, Math.ceil(delay)));
+    this.#timer = setTimeout(this.#expire, Math.max(1, Math.ceil(delay))) as Timer;
     if (this.#live === 0) this.#timer.unref?.();
   }
 

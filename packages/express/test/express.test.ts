@@ -7,7 +7,9 @@ import {
   type SessionManager,
   type SessionStore,
 } from '@tessera/session-core';
+import { responseHeld } from '@tessera/session-core/node';
 import type { TestServer } from '@tessera/session-testing';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { session } from '../src/index.js';
 import { buildApp, listen } from './app.js';
@@ -62,9 +64,9 @@ describe('express adapter', () => {
       });
       // Whether the response's methods are wrapped (the hold), before and after a change.
       a.get('/held', (req, res) => {
-        const before = Object.hasOwn(res, 'end');
+        const before = responseHeld(res);
         if (req.query.change) req.session.set('changed', true);
-        res.json({ before, after: Object.hasOwn(res, 'end') });
+        res.json({ before, after: responseHeld(res) });
       });
       a.get('/change-after-send', (req, res) => {
         res.json({ sent: true });
@@ -132,6 +134,36 @@ describe('express adapter', () => {
     expect(cookie).toMatch(/^__Host-sid=/);
     const next = await fetch(`${server.url}/state`, { headers: { cookie } });
     expect(((await next.json()) as { data: unknown }).data).toEqual({ step: 2 });
+  });
+
+  it('a middleware before session() that put its own res.end on the response (as compression does) is still held, and still runs', async () => {
+    const app = express();
+    app.use((_req, res, next) => {
+      const end = res.end;
+      res.end = function (this: typeof res, ...args: Parameters<typeof end>) {
+        res.setHeader('x-wrapped', 'yes');
+        return end.apply(this, args);
+      } as typeof end;
+      next();
+    });
+    app.use(session({ manager }));
+    app.get('/w', (req, res) => {
+      req.session.set('w', 1);
+      res.json({ held: responseHeld(res) });
+    });
+    const wrapped = await listen(app);
+    try {
+      const r = await fetch(`${wrapped.url}/w`);
+      expect(await r.json()).toEqual({ held: true });
+      expect(r.headers.get('x-wrapped')).toBe('yes');
+      const cookie = cookieOf(r);
+      expect(cookie).toMatch(/^__Host-sid=/);
+      // The write was committed (80 ms late) before the answer left.
+      const state = await fetch(`${server.url}/state`, { headers: { cookie } });
+      expect(((await state.json()) as { data: unknown }).data).toEqual({ w: 1 });
+    } finally {
+      await wrapped.close();
+    }
   });
 
   it('res.write streaming and an explicit writeHead are held until the commit', async () => {

@@ -168,7 +168,7 @@ for (const kind of CLIENT_KINDS)
         for (let i = 0; i < 10_000; i++) data[`k${i}`] = i;
         const hsets = (writes: string[]) => writes.filter((w) => w === 'hset').length;
 
-        // 6 metadata fields + 10,000 data fields = 20,012 values: 21 HSETs of at most 1,000 values.
+        // 3 metadata fields + 10,000 data fields = 20,006 values: 21 HSETs of at most 1,000 values.
         const anon = keyFor(store);
         const created = await count(() => store.create(anon, storedSession({ now, data }), { now }));
         expect(created.trips).toEqual(['evalsha']);

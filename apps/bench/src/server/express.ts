@@ -70,9 +70,7 @@ export async function expressApp(c: Contender): Promise<Server> {
     const { session } = await import('@tessera/session-express');
     // Like for like: no peer checks CSRF, so neither does Tessera here (the check is one SHA-256
     // per unsafe request; apps get it on by default).
-    app.use(
-      session({ store: await tesseraStore(c.store), cookie: { secure: false }, csrf: { enabled: false } }),
-    );
+    app.use(session({ store: await tesseraStore(c), cookie: { secure: false }, csrf: { enabled: false } }));
     const s = (req: Request) => (req as unknown as { session: Session }).session;
     app.get('/read', (req, res) => void res.json({ u: s(req).userId, n: s(req).get('n') }));
     app.post('/write', (req, res) => {

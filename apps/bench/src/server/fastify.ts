@@ -32,7 +32,7 @@ export async function fastifyApp(c: Contender): Promise<Server> {
     const s = (req: FastifyRequest) => (req as unknown as { session: TesseraSession }).session;
     // Like for like: no peer checks CSRF, so neither does Tessera here (see hono.ts).
     await app.register(tesseraSession, {
-      store: await tesseraStore(c.store, c.redisClient),
+      store: await tesseraStore(c),
       cookie: { secure: false },
       csrf: { enabled: false },
     });

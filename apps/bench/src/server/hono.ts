@@ -77,7 +77,7 @@ export async function honoApp(c: Contender): Promise<Server> {
     // per unsafe request; apps get it on by default).
     app.use(
       session({
-        store: await tesseraStore(c.store, c.redisClient),
+        store: await tesseraStore(c),
         cookie: { secure: false },
         csrf: { enabled: false },
       }),

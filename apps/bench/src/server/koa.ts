@@ -77,9 +77,7 @@ export async function koaApp(c: Contender): Promise<Server> {
     const { session } = await import('@tessera/session-koa');
     // Like for like: no peer checks CSRF, so neither does Tessera here (the check is one SHA-256
     // per unsafe request; apps get it on by default).
-    app.use(
-      session({ store: await tesseraStore(c.store), cookie: { secure: false }, csrf: { enabled: false } }),
-    );
+    app.use(session({ store: await tesseraStore(c), cookie: { secure: false }, csrf: { enabled: false } }));
     const s = (ctx: Context) => (ctx as unknown as { session: Session }).session;
     app.use(
       router({

@@ -69,7 +69,7 @@ export async function nestApp(c: Contender): Promise<Server> {
     class BareModule {}
     app = await NestFactory.create(BareModule, { logger: false });
   } else {
-    const store = await tesseraStore(c.store);
+    const store = await tesseraStore(c);
     @Module({
       imports: [SessionModule.forRoot({ store, cookie: { secure: false }, csrf: { enabled: false } })],
       controllers: [SessionController],

@@ -9,6 +9,7 @@ import { redisStore } from '@tessera/session-redis';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createClient } from 'redis';
+import type { Contender } from '../contenders.js';
 
 /** Store calls (statements / round trips) counted at the client; read over IPC. */
 export const counters = { storeCalls: 0, requests: 0 };
@@ -60,16 +61,16 @@ async function nodeRedisClient() {
   return client;
 }
 
-export async function tesseraStore(
-  kind: string,
-  redisClient: 'ioredis' | 'node-redis' = 'ioredis',
-): Promise<SessionStore> {
-  switch (kind) {
+export async function tesseraStore(c: Contender): Promise<SessionStore> {
+  switch (c.store) {
     case 'redis': {
-      if (redisClient === 'node-redis') return redisStore({ client: await nodeRedisClient() });
+      if (c.redisClient === 'node-redis') return redisStore({ client: await nodeRedisClient() });
       const client = ioredisClient();
       await ready(client);
-      return redisStore({ client });
+      const store = redisStore({ client, ...(c.nearCache ? { nearCache: {} } : {}) });
+      // Before the client: the near cache's own invalidation connection closes first.
+      closers.unshift(() => store.close?.());
+      return store;
     }
     case 'memory':
       return new MemoryStore({ maxEntries: 1_000_000 });
@@ -101,7 +102,7 @@ export async function tesseraStore(
       return memcachedStore({ client, ...(servers.length > 1 ? { tagSecret: BENCH_TAG_SECRET } : {}) });
     }
     default:
-      throw new Error(`[bench] no Tessera store ${kind}`);
+      throw new Error(`[bench] no Tessera store ${c.store}`);
   }
 }
 

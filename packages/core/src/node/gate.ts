@@ -13,9 +13,6 @@
  * Node reports as an unhandled 'error' event: the process exits). The session's headers go
  * on last, so a `writeHead(status, headers)` cannot replace its Set-Cookie or
  * `Cache-Control: no-store`.
- *
- * The wrappers stay in place afterwards (passing straight through) rather than being
- * removed, so middleware that wrapped these methods before or after us keeps working.
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
@@ -44,55 +41,72 @@ export function responseSent(res: ServerResponse): boolean {
   return res.headersSent || endedWhileHeld.has(res);
 }
 
-export function holdUntilCommitted(
-  res: ServerResponse,
-  commit: () => Promise<SessionHeaders>,
-  onFailure: (error: unknown) => void,
-): void {
-  const target = res as unknown as Record<Method, Fn>;
-  const queue: [Method, Fn, unknown[]][] = [];
-  let state: 'open' | 'committing' | 'done' = 'open';
-  let sent: Sent | undefined;
-  let ended = false;
-  for (const method of METHODS) {
-    const original = target[method];
-    target[method] = function (this: ServerResponse, ...args: unknown[]) {
-      if (state === 'done' && !res.writableEnded) return original.apply(this, args);
-      // What Node refuses once headers are out: a second writeHead, anything after end (after
-      // the replay too: Node would emit an 'error' event nobody listens to).
-      if (ended || (method === 'writeHead' && sent) || state === 'done') {
-        refuse(args);
-        return method === 'write' ? false : this;
-      }
-      sent ??= { statusCode: res.statusCode, statusMessage: res.statusMessage, headers: res.getHeaders() };
-      if (method === 'end') {
-        ended = true;
-        endedWhileHeld.add(res);
-        quietHeadersAfterEnd(res);
-      }
-      queue.push([method, original, args]);
-      if (state === 'open') {
-        state = 'committing';
-        commit().then(settle, (error: unknown) => {
-          state = 'done';
+/** One held response's state. */
+class Hold {
+  readonly queue: [Method, Fn, unknown[]][] = [];
+  state: 'open' | 'committing' | 'done' = 'open';
+  sent: Sent | undefined;
+  ended = false;
+
+  constructor(
+    readonly res: ServerResponse,
+    readonly commit: () => Promise<SessionHeaders>,
+    readonly onFailure: (error: unknown) => void,
+  ) {}
+
+  /** A call of `method` (Node's `original`) on the held response. */
+  call(method: Method, original: Fn, self: ServerResponse, args: unknown[]): unknown {
+    const res = this.res;
+    if (this.state === 'done' && !res.writableEnded) return original.apply(self, args);
+    // What Node refuses once headers are out: a second writeHead, anything after end (after
+    // the replay too: Node would emit an 'error' event nobody listens to).
+    if (this.ended || (method === 'writeHead' && this.sent) || this.state === 'done') {
+      refuse(args);
+      return method === 'write' ? false : self;
+    }
+    this.sent ??= { statusCode: res.statusCode, statusMessage: res.statusMessage, headers: res.getHeaders() };
+    if (method === 'end') {
+      this.ended = true;
+      endedWhileHeld.add(res);
+    }
+    this.queue.push([method, original, args]);
+    if (this.state === 'open') {
+      this.state = 'committing';
+      this.commit().then(
+        (headers) => this.settle(headers),
+        (error: unknown) => {
+          this.state = 'done';
           // Nothing was sent yet: drop the handler's response for the error one.
-          onFailure(error);
-        });
-      }
-      // write() answers "keep writing"; the others answer the response, for chaining.
-      return method === 'write' ? true : this;
-    };
+          this.onFailure(error);
+        },
+      );
+    }
+    // write() answers "keep writing"; the others answer the response, for chaining.
+    return method === 'write' ? true : self;
   }
-  function settle(headers: SessionHeaders): void {
-    state = 'done';
-    restore(res, sent!);
-    const first = queue[0]!;
+
+  /**
+   * `setHeader`, `removeHeader`, `appendHeader`: a second responder that decided to answer
+   * while the response was held (it saw `headersSent` false) may come back after the replay:
+   * Express's final handler waits for an unread request body, then sets headers. Node throws
+   * ERR_HTTP_HEADERS_SENT there, from an event callback: the process would exit. Once the
+   * response has ended, such calls do nothing.
+   */
+  quiet(self: ServerResponse): boolean {
+    return this.ended && self.writableEnded && self.headersSent;
+  }
+
+  settle(headers: SessionHeaders): void {
+    const res = this.res;
+    this.state = 'done';
+    restore(res, this.sent!);
+    const first = this.queue[0]!;
     if (first[0] === 'writeHead') first[2] = applyWriteHeadHeaders(res, first[2]);
     for (const [name, value] of headers) {
       if (name === 'set-cookie') res.appendHeader(name, value);
       else res.setHeader(name, value);
     }
-    for (const [, fn, args] of queue.splice(0)) {
+    for (const [, fn, args] of this.queue.splice(0)) {
       try {
         fn.apply(res, args);
       } catch (error) {
@@ -104,18 +118,75 @@ export function holdUntilCommitted(
   }
 }
 
+const holds = new WeakMap<object, Hold>();
+
+/** Whether `res` is held for a commit (now or earlier in its life). */
+export function responseHeld(res: ServerResponse): boolean {
+  return holds.has(res);
+}
+
 /**
- * A second responder that decided to answer while the response was held (it saw
- * `headersSent` false) may come back after the replay: Express's final handler waits for an
- * unread request body, then sets headers. Node throws ERR_HTTP_HEADERS_SENT there, from an
- * event callback: the process would exit. Once the response has ended, such calls do nothing.
+ * Install the hold. Usually by giving `res` a prototype (one per original prototype, made
+ * once) whose methods consult the hold: adding seven own methods to a response whose
+ * prototype Express has swapped cost ~40 µs per request, this ~2 µs. When some middleware
+ * already put its own `end` (or another of these) on the instance, as compression and
+ * on-headers do, a prototype method would never be reached: then the instance's methods are
+ * wrapped, as they are.
  */
-function quietHeadersAfterEnd(res: ServerResponse): void {
-  const target = res as unknown as Record<'setHeader' | 'removeHeader' | 'appendHeader', Fn>;
-  for (const method of ['setHeader', 'removeHeader', 'appendHeader'] as const) {
+export function holdUntilCommitted(
+  res: ServerResponse,
+  commit: () => Promise<SessionHeaders>,
+  onFailure: (error: unknown) => void,
+): void {
+  const hold = new Hold(res, commit, onFailure);
+  holds.set(res, hold);
+  if (WRAPPED.some((m) => Object.hasOwn(res, m))) wrapInstance(res, hold);
+  else Object.setPrototypeOf(res, heldPrototypeOf(Object.getPrototypeOf(res) as object));
+}
+
+const HEADER_METHODS = ['setHeader', 'removeHeader', 'appendHeader'] as const;
+const WRAPPED = [...METHODS, ...HEADER_METHODS];
+type HeaderMethod = (typeof HEADER_METHODS)[number];
+
+const heldPrototypes = new WeakMap<object, object>();
+
+function heldPrototypeOf(proto: object): object {
+  let held = heldPrototypes.get(proto);
+  if (held) return held;
+  const base = proto as Record<Method | HeaderMethod, Fn>;
+  const methods = Object.create(proto) as Record<Method | HeaderMethod, Fn>;
+  for (const method of METHODS) {
+    methods[method] = function (this: ServerResponse, ...args: unknown[]) {
+      const hold = holds.get(this);
+      return hold ? hold.call(method, base[method], this, args) : base[method].apply(this, args);
+    };
+  }
+  for (const method of HEADER_METHODS) {
+    methods[method] = function (this: ServerResponse, ...args: unknown[]) {
+      return holds.get(this)?.quiet(this) ? this : base[method].apply(this, args);
+    };
+  }
+  held = methods;
+  heldPrototypes.set(proto, held);
+  return held;
+}
+
+/**
+ * The wrappers stay in place afterwards (passing straight through) rather than being
+ * removed, so middleware that wrapped these methods before or after us keeps working.
+ */
+function wrapInstance(res: ServerResponse, hold: Hold): void {
+  const target = res as unknown as Record<Method | HeaderMethod, Fn>;
+  for (const method of METHODS) {
     const original = target[method];
     target[method] = function (this: ServerResponse, ...args: unknown[]) {
-      return res.writableEnded && res.headersSent ? this : original.apply(this, args);
+      return hold.call(method, original, this, args);
+    };
+  }
+  for (const method of HEADER_METHODS) {
+    const original = target[method];
+    target[method] = function (this: ServerResponse, ...args: unknown[]) {
+      return hold.quiet(this) ? this : original.apply(this, args);
     };
   }
 }
@@ -125,8 +196,10 @@ function restore(res: ServerResponse, sent: Sent): void {
   res.statusCode = sent.statusCode;
   res.statusMessage = sent.statusMessage;
   for (const name of res.getHeaderNames()) if (!(name in sent.headers)) res.removeHeader(name);
+  // getHeaders() hands out the values themselves: an unchanged header is the same value, and
+  // setting it again (Node validates every name and value) is skipped.
   for (const [name, value] of Object.entries(sent.headers))
-    if (value !== undefined) res.setHeader(name, value);
+    if (value !== undefined && res.getHeader(name) !== value) res.setHeader(name, value);
 }
 
 /**

@@ -1,2 +1,2 @@
 export { NodeSessionRequest } from './request.js';
-export { commitBeforeSend, responseSent, sendSessionError } from './respond.js';
+export { commitBeforeSend, responseHeld, responseSent, sendSessionError } from './respond.js';

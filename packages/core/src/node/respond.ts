@@ -8,9 +8,9 @@
 import type { ServerResponse } from 'node:http';
 import { errorBodyOf, httpStatusOf, isSessionError, SessionError } from '../errors.js';
 import type { RequestSession } from '../request.js';
-import { holdUntilCommitted, responseSent } from './gate.js';
+import { holdUntilCommitted, responseHeld, responseSent } from './gate.js';
 
-export { responseSent };
+export { responseHeld, responseSent };
 
 /** Answer a SessionError with its status and `{ error }` JSON, never a stack. */
 export function sendSessionError(res: ServerResponse, error: SessionError, replace = false): void {

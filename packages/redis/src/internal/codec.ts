@@ -1,9 +1,12 @@
 /**
  * StoredSession <-> hash fields. Short field names keep the hash in Redis' compact
  * listpack encoding; data keys get a `d:` prefix so a delta is HSET/HDEL of just those
- * fields and can never collide with the metadata fields.
+ * fields and can never collide with the metadata fields. The version and the three numbers
+ * a liveness check needs share one field, `m` (`1|lastSeenAt|idleTimeoutMs|absoluteExpiresAt`),
+ * written first: the scripts read it with one HGET, a touch rewrites just it (see scripts.ts).
  */
 import {
+  ipPrefixOf,
   type SessionPatch,
   type StoredClient,
   type StoredSession,
@@ -15,18 +18,12 @@ export const DATA_PREFIX = 'd:';
 /** Field/value pairs for HSET. Absent (null) values are left out rather than stored. */
 export function encodeSession(s: StoredSession): string[] {
   const out = [
-    'v',
-    String(s.version),
+    'm',
+    `${s.version}|${s.lastSeenAt}|${s.idleTimeoutMs}|${s.absoluteExpiresAt}`,
     'h',
     s.handle,
     'c',
     String(s.createdAt),
-    'l',
-    String(s.lastSeenAt),
-    'i',
-    String(s.idleTimeoutMs),
-    'x',
-    String(s.absoluteExpiresAt),
   ];
   if (s.userId !== null) out.push('u', s.userId);
   if (s.authenticatedAt !== null) out.push('t', String(s.authenticatedAt));
@@ -53,7 +50,9 @@ export function encodePatch(patch: SessionPatch): string[] {
 const CHUNK_BYTES = 64;
 
 function encodeClient(c: StoredClient): string[] {
-  const out = ['p', c.ip, 'q', c.ipPrefix, 'w', c.uaHash];
+  const out = ['p', c.ip, 'w', c.uaHash];
+  // The prefix is a function of the ip (as the core derives it): stored only if it is not.
+  if (c.ipPrefix !== ipPrefixOf(c.ip)) out.push('q', c.ipPrefix);
   let chunk = '';
   let bytes = 0;
   let n = 0;
@@ -97,13 +96,10 @@ function chunkIndex(field: string): number {
  */
 export function decodeSession(flat: readonly unknown[]): StoredSession | string {
   const data: Record<string, string> = Object.create(null);
-  let v: string | undefined;
+  let m: string[] | undefined;
   let h: string | undefined;
   let u: string | undefined;
   let c: string | undefined;
-  let l: string | undefined;
-  let i: string | undefined;
-  let x: string | undefined;
   let t: string | undefined;
   let ip: string | undefined;
   let ipPrefix: string | undefined;
@@ -118,8 +114,9 @@ export function decodeSession(flat: readonly unknown[]): StoredSession | string 
       continue;
     }
     switch (field) {
-      case 'v':
-        v = value;
+      case 'm':
+        m = value.split('|');
+        if (m.length !== 4) return `malformed field "m"`;
         break;
       case 'h':
         h = value;
@@ -129,15 +126,6 @@ export function decodeSession(flat: readonly unknown[]): StoredSession | string 
         break;
       case 'c':
         c = value;
-        break;
-      case 'l':
-        l = value;
-        break;
-      case 'i':
-        i = value;
-        break;
-      case 'x':
-        x = value;
         break;
       case 't':
         t = value;
@@ -160,13 +148,13 @@ export function decodeSession(flat: readonly unknown[]): StoredSession | string 
     }
   }
   return validateStored({
-    version: int(v),
+    version: int(m?.[0]),
     handle: h,
     userId: u ?? null,
     createdAt: int(c),
-    lastSeenAt: int(l),
-    idleTimeoutMs: int(i),
-    absoluteExpiresAt: int(x),
+    lastSeenAt: int(m?.[1]),
+    idleTimeoutMs: int(m?.[2]),
+    absoluteExpiresAt: int(m?.[3]),
     authenticatedAt: t === undefined ? null : int(t),
     client: decodeClient(ip, ipPrefix, uaHash, chunks),
     data,
@@ -180,10 +168,10 @@ function decodeClient(
   chunks: string[] | undefined,
 ): StoredClient | null | undefined {
   if (ip === undefined && ipPrefix === undefined && uaHash === undefined) return null;
-  if (ip === undefined || ipPrefix === undefined || uaHash === undefined) return undefined;
+  if (ip === undefined || uaHash === undefined) return undefined;
   // The chunks in order, stopping at the first gap (as the encoder writes a0, a1, ...).
   let userAgent = '';
   for (let n = 0; chunks !== undefined && n < chunks.length && chunks[n] !== undefined; n++)
     userAgent += chunks[n];
-  return { ip, ipPrefix, userAgent, uaHash };
+  return { ip, ipPrefix: ipPrefix ?? ipPrefixOf(ip), userAgent, uaHash };
 }

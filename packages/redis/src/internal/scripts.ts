@@ -6,10 +6,13 @@
  * the base as a declared key lets ioredis apply its own `keyPrefix` and route the call to
  * the right Cluster node; every derived key shares the base's hash tag, so one slot.
  *
- * Session hash fields: v version, h handle, u userId, c createdAt, l lastSeenAt,
- * i idleTimeoutMs, x absoluteExpiresAt, t authenticatedAt, p/q/w client ip, ip prefix and
- * user-agent hash, a0.. the user agent in chunks, `d:<name>` one per data key. The user index is a sorted set: member session id,
- * score createdAt, so ZRANGE lists oldest first.
+ * Session hash fields: m `1|lastSeenAt|idleTimeoutMs|absoluteExpiresAt` (the version and the
+ * three numbers every liveness check needs, in one field written first, so a check is one
+ * HGET and one match and a load finds it at the head of HGETALL), h handle, u userId,
+ * c createdAt, t authenticatedAt, p/w client ip and user-agent hash (q the ip prefix, only when
+ * it is not the one `ipPrefixOf(ip)` derives), a0.. the user agent in chunks, `d:<name>` one per
+ * data key. The user index is a sorted set: member session id, score createdAt, so ZRANGE
+ * lists oldest first.
  */
 import { createHash } from 'node:crypto';
 
@@ -19,13 +22,17 @@ export interface Script {
   readonly sha: string;
 }
 
-// Shared helpers. A session is live when its fields parse and `now` is before
+// Shared helpers. A session is live when its `m` field parses and `now` is before
 // min(l + i, x) (x alone when i is 0); anything unparsable is treated as not live.
 const PRELUDE = `
+local function meta(m)
+  if not m then return nil end
+  return string.match(m, '^1|(%d+)|(%d+)|(%d+)$')
+end
 local function expiry(k)
-  local m = redis.call('HMGET', k, 'v', 'l', 'i', 'x')
-  local l, i, x = tonumber(m[2]), tonumber(m[3]), tonumber(m[4])
-  if m[1] ~= '1' or not l or not i or not x then return nil end
+  local l, i, x = meta(redis.call('HGET', k, 'm'))
+  l, i, x = tonumber(l), tonumber(i), tonumber(x)
+  if not l or not i or not x then return nil end
   if i > 0 then return math.min(l + i, x) end
   return x
 end
@@ -62,26 +69,24 @@ local k = KEYS[1] .. 's:' .. ARGV[1]
 local r = redis.call('HGETALL', k)
 if #r == 0 then return false end
 local now, iv = tonumber(ARGV[2]), tonumber(ARGV[3])
-local f = {}
+local mi = 0
 for n = 1, #r, 2 do
-  if string.sub(r[n], 1, 2) ~= 'd:' then f[r[n]] = r[n + 1] end
+  if r[n] == 'm' then mi = n + 1 break end
 end
-local l, i, x = tonumber(f['l']), tonumber(f['i']), tonumber(f['x'])
+local ls, is, xs = meta(r[mi])
+local l, i, x = tonumber(ls), tonumber(is), tonumber(xs)
 -- Unparsable: hand the raw fields back and let the decoder name the problem.
-if f['v'] ~= '1' or not l or not i or not x then return '0' .. cjson.encode(r) end
+if not l or not i or not x then return '0' .. cjson.encode(r) end
 local e = x
 if i > 0 then e = math.min(l + i, x) end
 -- Expired: hand it back untouched; the core reports why and destroys it, so a clock
--- that later steps backwards cannot revive it.
-if now >= e then return '0' .. cjson.encode(r) end
-if now - l < iv then return '0' .. cjson.encode(r) end
-redis.call('HSET', k, 'l', ARGV[2])
+-- that later steps backwards cannot revive it. Inside the touch interval: no write.
+if now >= e or now - l < iv then return '0' .. cjson.encode(r) end
+r[mi] = '1|' .. ARGV[2] .. '|' .. is .. '|' .. xs
+redis.call('HSET', k, 'm', r[mi])
 local ne = x
 if i > 0 then ne = math.min(now + i, x) end
 redis.call('PEXPIRE', k, ne - now)
-for n = 1, #r, 2 do
-  if r[n] == 'l' then r[n + 1] = ARGV[2] end
-end
 return '1' .. cjson.encode(r)
 `;
 

@@ -1,0 +1,10 @@
+export type { RequireAuthOptions, Session, SessionData, TrustProxy } from '@tessera/session-core';
+export { checkAuth, checkCsrf, requireAuth, skipCsrf, skipCsrfFor } from './guards.js';
+export {
+  getSession,
+  type SessionHandler,
+  type SessionWrapped,
+  type WebHandler,
+  type WebSessionOptions,
+  withSession,
+} from './session.js';
