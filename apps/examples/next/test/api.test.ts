@@ -3,7 +3,7 @@
  * route handlers through withSession (login, counter, devices, logout, CSRF), and the server
  * component reading the session with readSession(). The same client as the demo's API tests.
  */
-import { Client } from '@tessera/demo/test/demo';
+import { Client } from '@tessera/demo/test/client';
 import { describe, expect, inject, it } from 'vitest';
 
 const next = inject('next');

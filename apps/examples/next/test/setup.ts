@@ -19,7 +19,7 @@ const APP = fileURLToPath(new URL('..', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
 const NEXT = fileURLToPath(new URL('../node_modules/.bin/next', import.meta.url));
 // No telemetry, and no network at build time (the app uses no web fonts or remote images).
-const ENV = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' };
+const ENV: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' };
 
 export interface RunningNext {
   /** http://localhost:<port>: Chromium keeps `Secure` cookies on localhost over plain HTTP. */
@@ -78,7 +78,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const port = await freePort();
     const url = `http://localhost:${port}`;
     const start = await timed(async () => {
-      const env = { ...ENV, REDIS_URL: redis?.url };
+      const env: NodeJS.ProcessEnv = { ...ENV, REDIS_URL: redis?.url };
       server = spawn(NEXT, ['start', '--hostname', '127.0.0.1', '--port', String(port)], {
         cwd: APP,
         env,
