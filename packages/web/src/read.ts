@@ -43,21 +43,21 @@ export interface ReadSessionOptions {
  */
 export type SessionView<D extends SessionData = SessionData> = Pick<
   Session<D>,
-  | 'handle'
-  | 'authenticated'
-  | 'userId'
-  | 'createdAt'
-  | 'lastSeenAt'
-  | 'expiresAt'
-  | 'absoluteExpiresAt'
-  | 'authenticatedAt'
-  | 'endedReason'
-  | 'get'
-  | 'has'
-  | 'keys'
-  | 'toJSON'
-  | 'listSessions'
+  (typeof STATE)[number] | 'get' | 'has' | 'keys' | 'toJSON' | 'listSessions'
 > & { readonly csrfToken: string | null };
+
+/** The view's read-only properties, each read through to the loaded session. */
+const STATE = [
+  'handle',
+  'authenticated',
+  'userId',
+  'createdAt',
+  'lastSeenAt',
+  'expiresAt',
+  'absoluteExpiresAt',
+  'authenticatedAt',
+  'endedReason',
+] as const satisfies readonly (keyof Session)[];
 
 /** The request as the core sees it: a GET with the session cookie and, when given, the headers. */
 class ReadRequest implements SessionRequest {
@@ -100,34 +100,7 @@ export async function readSession<D extends SessionData = SessionData>(
   const cookie = value === undefined ? null : `${name}=${value}`;
   const rs = await manager.begin(new ReadRequest(cookie, options.headers, trust));
   // A new object, not the RequestSession: a reader cannot reach set(), login() or commit().
-  return {
-    get handle() {
-      return rs.handle;
-    },
-    get authenticated() {
-      return rs.authenticated;
-    },
-    get userId() {
-      return rs.userId;
-    },
-    get createdAt() {
-      return rs.createdAt;
-    },
-    get lastSeenAt() {
-      return rs.lastSeenAt;
-    },
-    get expiresAt() {
-      return rs.expiresAt;
-    },
-    get absoluteExpiresAt() {
-      return rs.absoluteExpiresAt;
-    },
-    get authenticatedAt() {
-      return rs.authenticatedAt;
-    },
-    get endedReason() {
-      return rs.endedReason;
-    },
+  const view = {
     // Without a live session the getter would mint a pre-session cookie nobody can set.
     get csrfToken() {
       return rs.handle === null ? null : rs.csrfToken;
@@ -137,5 +110,7 @@ export async function readSession<D extends SessionData = SessionData>(
     keys: () => rs.keys(),
     toJSON: () => rs.toJSON(),
     listSessions: () => rs.listSessions(),
-  };
+  } as SessionView<D>;
+  for (const name of STATE) Object.defineProperty(view, name, { get: () => rs[name], enumerable: true });
+  return view;
 }

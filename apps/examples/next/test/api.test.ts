@@ -29,24 +29,16 @@ describe.skipIf(!next)('Next.js example over HTTP (next build, next start, Redis
   it('login: 403 csrf without the token, 401 on a wrong password, 200 with a new secure cookie', async () => {
     const c = new Client(base);
     await c.state();
-    const noToken = await c.send(
-      'POST',
-      '/api/login',
-      { username: 'alice', password: 'wonderland' },
-      {
-        'x-csrf-token': '',
-      },
-    );
-    expect(noToken).toMatchObject({ status: 403, body: { error: 'csrf' } });
-    expect(await c.send('POST', '/api/login', { username: 'alice', password: 'nope' })).toMatchObject({
-      status: 401,
-      body: { error: 'invalid_credentials' },
-    });
+    const login = (password: string, headers: Record<string, string> = {}) =>
+      c.send('POST', '/api/login', { username: 'alice', password }, headers);
+    const noToken = { 'x-csrf-token': '' };
+    expect(await login('wonderland', noToken)).toMatchObject({ status: 403, body: { error: 'csrf' } });
+    expect(await login('nope')).toMatchObject({ status: 401, body: { error: 'invalid_credentials' } });
     expect(await c.send('POST', '/api/counter')).toMatchObject({ status: 200, body: { counter: 1 } });
     const anonymous = c.jar.get(SID);
     expect(anonymous).toBeTruthy();
 
-    const r = await c.send('POST', '/api/login', { username: 'alice', password: 'wonderland' });
+    const r = await login('wonderland');
     expect(r).toMatchObject({ status: 200, body: { userId: 'alice' } });
     const sid = r.headers.getSetCookie().find((line) => line.startsWith(`${SID}=`));
     expect(sid).toMatch(/; Path=\/; HttpOnly; Secure; SameSite=Lax$/);

@@ -1,26 +1,14 @@
 /**
- * The example app in headless Chromium (Debian's `chromium`, driven by playwright-core, with
- * the demo's launch flags): sign in, count, a second device, revoke it with the server action,
+ * The example app in headless Chromium (the demo's launcher: Debian's `chromium`, driven by
+ * playwright-core): sign in, count, a second device, revoke it with the server action,
  * log out; the cookies the browser kept are the secure defaults on http://localhost.
  */
-import { existsSync } from 'node:fs';
-import { serviceMissing } from '@tessera/test-support';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { chromiumMissing, launchChromium } from '@tessera/demo/test/chromium';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const next = inject('next');
-const missing = !next || (!existsSync(CHROMIUM) && serviceMissing('chromium', 'apt-get install chromium'));
+const missing = !next || chromiumMissing();
 
 async function signIn(page: Page, url: string, username: string, password: string): Promise<void> {
   await page.goto(url);
@@ -36,12 +24,7 @@ describe.skipIf(missing)('Next.js example in Chromium', () => {
   let laptop: BrowserContext;
   let phone: BrowserContext;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      timeout: 30_000,
-    });
+    browser = await launchChromium();
     laptop = await browser.newContext({ userAgent: 'Laptop (Chromium, next A)' });
     phone = await browser.newContext({ userAgent: 'Phone (Chromium, next B)' });
   });
