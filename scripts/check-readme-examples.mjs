@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Type-checks every ```ts / ```typescript block of every README (root, packages/*, apps/*)
+// Type-checks every ```ts / ```typescript block of every README (root, packages/*, apps/*, apps/examples/*)
 // against the workspace packages, so an example cannot drift from the API it shows.
 //
 // Each block becomes one module in a scratch directory inside the package the README documents,
@@ -26,10 +26,16 @@ const HOSTS = {
   'packages/redis/README.md': 'apps/demo',
 };
 
+/** Compiler options of hosts that do not resolve modules like Node (Next.js apps: a bundler's). */
+const HOST_OPTIONS = {
+  'apps/examples/next': { module: 'esnext', moduleResolution: 'bundler' },
+};
+
 /** `{ host, readme, blocks: [{ line, code }] }` for every README with TypeScript in it. */
 function collect() {
   const readmes = [{ readme: 'README.md', host: HOSTS['README.md'] }];
-  for (const group of ['packages', 'apps']) {
+  for (const group of ['packages', 'apps', 'apps/examples']) {
+    if (!existsSync(join(root, group))) continue;
     for (const dir of readdirSync(join(root, group)).sort()) {
       const readme = `${group}/${dir}/README.md`;
       if (existsSync(join(root, readme))) readmes.push({ readme, host: HOSTS[readme] ?? `${group}/${dir}` });
@@ -87,6 +93,7 @@ for (const [host, entries] of byHost) {
           experimentalDecorators: true,
           declaration: false,
           declarationMap: false,
+          ...HOST_OPTIONS[host],
         },
         include: ['*.ts'],
       }),

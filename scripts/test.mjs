@@ -47,7 +47,9 @@ if (!quick && vitestArgs.length === 0) {
 // they run after everything else, alone, so the rest of the tests cannot starve them.
 const SOLO = ['hardening'];
 const projects = [];
-for (const root of ['packages', 'apps']) {
+// Packages, apps, and the example apps one level further down (apps/examples/next).
+for (const root of ['packages', 'apps', 'apps/examples']) {
+  if (!existsSync(root)) continue;
   for (const dir of readdirSync(root)) {
     const config = join(root, dir, 'vitest.config.ts');
     if (!existsSync(config)) continue;

@@ -10,9 +10,18 @@ import tseslint from 'typescript-eslint';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export default [
+  // Build output (Next.js' .next holds bundled JavaScript): not ours to lint.
+  { ignores: ['**/.next/**', '**/dist/**'] },
   {
     // Exactly the TypeScript the packages' tsconfig.json files include.
-    files: ['packages/*/src/**/*.ts', 'packages/*/test/**/*.ts', 'apps/*/src/**/*.ts', 'apps/*/test/**/*.ts'],
+    files: [
+      'packages/*/src/**/*.ts',
+      'packages/*/test/**/*.ts',
+      'apps/*/src/**/*.ts',
+      'apps/*/test/**/*.ts',
+      // The example apps (Next.js: app/ and lib/, not its .next build output).
+      'apps/examples/*/{app,lib,test}/**/*.{ts,tsx}',
+    ],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: { projectService: true, tsconfigRootDir: root },

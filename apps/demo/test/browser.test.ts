@@ -5,35 +5,24 @@
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { serviceMissing } from '@tessera/test-support';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Framework } from '../src/config.js';
+import { chromiumMissing, launchChromium } from './chromium.js';
 import { type RunningDemo, startDemo } from './demo.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
 /** The README's picture; rewritten only when missing or with UPDATE_SCREENSHOT=1. */
 const README_SHOT = fileURLToPath(new URL('../screenshot.png', import.meta.url));
 const VIEWPORT = { width: 1000, height: 700 };
 
-const missing = !existsSync(CHROMIUM) && serviceMissing('chromium', 'apt-get install chromium');
+const missing = chromiumMissing();
 
 let browser: Browser | undefined;
 beforeAll(async () => {
   if (missing) return;
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000 });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

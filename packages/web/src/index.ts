@@ -1,6 +1,13 @@
 export type { RequireAuthOptions, Session, SessionData, TrustProxy } from '@tessera/session-core';
 export { checkAuth, checkCsrf, requireAuth, skipCsrf, skipCsrfFor } from './guards.js';
 export {
+  type CookieSource,
+  type HeaderSource,
+  type ReadSessionOptions,
+  readSession,
+  type SessionView,
+} from './read.js';
+export {
   getSession,
   type SessionHandler,
   type SessionWrapped,
