@@ -107,6 +107,35 @@ export {
   storedSessionInfoOf,
   type UpdateResult,
 } from './store.js';
+export {
+  LoginAttempt,
+  type LoginThrottleGuardOptions,
+  type LoginThrottleStep,
+  loginAttempts,
+  loginThrottleStep,
+  validateLoginThrottleGuard,
+} from './throttle/adapter-step.js';
+export {
+  liveCount,
+  type ThrottleCallOptions,
+  type ThrottleCount,
+  type ThrottleCounters,
+  type ThrottleCounts,
+  type ThrottleKeys,
+} from './throttle/counters.js';
+export {
+  DEFAULT_THROTTLE_POLICY,
+  type ThrottleAnswer,
+  type ThrottlePolicy,
+  type ThrottlePolicyOptions,
+} from './throttle/policy.js';
+export {
+  createLoginThrottle,
+  type LoginAttemptInput,
+  type LoginThrottle,
+  type LoginThrottleOptions,
+  normalizeAccount,
+} from './throttle/throttle.js';
 export { withTimeout } from './timeout.js';
 export {
   handleOf,

@@ -1,0 +1,53 @@
+/**
+ * Throttle counters for `fromKeyValueStore`: best effort, and NOT atomic. A failure is a get
+ * then a set of each counter, so parallel failures (in one process or many) can read the same
+ * count and lose increments: a parallel attacker gets more attempts than the policy says.
+ * `atomic: false` says so, and `createLoginThrottle` refuses these counters unless the app
+ * passes `allowNonAtomicCounters: true`. Each call still costs one round trip of latency (the
+ * two counters are read or written in parallel), two calls to the key-value service.
+ */
+import type { KeyValueStore } from '../kv-store.js';
+import type { StoreCallOptions } from '../store.js';
+import {
+  liveCount,
+  NO_COUNT,
+  type ThrottleCallOptions,
+  type ThrottleCount,
+  type ThrottleCounters,
+  type ThrottleCounts,
+  type ThrottleKeys,
+} from './counters.js';
+
+export function keyValueThrottleCounters(kv: KeyValueStore, prefix: string): ThrottleCounters {
+  const aKey = (keys: ThrottleKeys) => `${prefix}ta:${keys.account}`;
+  const iKey = (keys: ThrottleKeys) => `${prefix}ti:${keys.ip}`;
+
+  const get = async (key: string, { now, windowMs }: ThrottleCallOptions): Promise<ThrottleCount> => {
+    const raw = await kv.get(key);
+    if (typeof raw !== 'string') return NO_COUNT;
+    const [count, lastAt] = raw.split(':').map(Number);
+    return liveCount(count ?? Number.NaN, lastAt ?? Number.NaN, now, windowMs);
+  };
+
+  const add = async (key: string, options: ThrottleCallOptions): Promise<ThrottleCount> => {
+    const before = await get(key, options);
+    const after = { count: before.count + 1, lastAt: Math.max(before.lastAt, options.now) };
+    await kv.set(key, `${after.count}:${after.lastAt}`, after.lastAt + options.windowMs - options.now);
+    return after;
+  };
+
+  return {
+    atomic: false,
+    async read(keys: ThrottleKeys, options: ThrottleCallOptions): Promise<ThrottleCounts> {
+      const [account, ip] = await Promise.all([get(aKey(keys), options), get(iKey(keys), options)]);
+      return { account, ip };
+    },
+    async fail(keys: ThrottleKeys, options: ThrottleCallOptions): Promise<ThrottleCounts> {
+      const [account, ip] = await Promise.all([add(aKey(keys), options), add(iKey(keys), options)]);
+      return { account, ip };
+    },
+    reset(keys: ThrottleKeys, _options: StoreCallOptions): Promise<void> {
+      return kv.delete(aKey(keys));
+    },
+  };
+}
