@@ -12,6 +12,7 @@ export {
   instrumentStore,
   STORE_OPERATIONS,
   type StoreOperation,
+  type ThrottleOperation,
 } from './instrumented-store.js';
 export { listenNode, rejectionOf } from './node-server.js';
 export { describeStoreContract, type StoreContractOptions } from './store-contract.js';

@@ -14,7 +14,7 @@ import { type Logger, resolveLogger } from '../logger.js';
 import type { SessionStore } from '../store.js';
 import { StoreHealth } from '../store-health.js';
 import { withTimeout } from '../timeout.js';
-import type { ThrottleCounters, ThrottleCounts, ThrottleKeys } from './counters.js';
+import type { ThrottleCounters, ThrottleKeys } from './counters.js';
 import {
   ALLOWED,
   decide,
