@@ -80,7 +80,8 @@ export function instrumentStore(inner: SessionStore): InstrumentedStore {
     for (const op of THROTTLE_OPERATIONS) {
       throttle[op] = (...args: unknown[]) => {
         throttleCounts[op]++;
-        if (wrapped.mode === 'reject') return Promise.reject(new Error(`store is down (instrumented throttle.${op})`));
+        if (wrapped.mode === 'reject')
+          return Promise.reject(new Error(`store is down (instrumented throttle.${op})`));
         if (wrapped.mode === 'hang') return new Promise(() => {});
         return (counters[op] as (...a: unknown[]) => Promise<unknown>).apply(counters, args);
       };

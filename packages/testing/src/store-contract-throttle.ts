@@ -27,7 +27,7 @@ export function describeThrottleCases(suite: StoreCaseContext): void {
   describe('login throttle counters', () => {
     it('absent counters read as zero', async (ctx) => {
       const c = countersOr(ctx)!;
-      const counts = await c.read(keys(), { now: Date.now(), windowMs: WINDOW });
+      const counts = await c.read(keys(), { now: Date.now(), accountWindowMs: WINDOW, ipWindowMs: WINDOW });
       expect(counts).toEqual({ account: { count: 0, lastAt: 0 }, ip: { count: 0, lastAt: 0 } });
     });
 
@@ -35,15 +35,17 @@ export function describeThrottleCases(suite: StoreCaseContext): void {
       const c = countersOr(ctx)!;
       const k = keys();
       const now = Date.now();
-      expect(await c.fail(k, { now, windowMs: WINDOW })).toEqual({
+      expect(await c.fail(k, { now, accountWindowMs: WINDOW, ipWindowMs: WINDOW })).toEqual({
         account: { count: 1, lastAt: now },
         ip: { count: 1, lastAt: now },
       });
       const other = { account: randomId(), ip: k.ip };
-      const after = await c.fail(other, { now: now + 1000, windowMs: WINDOW });
+      const after = await c.fail(other, { now: now + 1000, accountWindowMs: WINDOW, ipWindowMs: WINDOW });
       expect(after.account).toEqual({ count: 1, lastAt: now + 1000 });
       expect(after.ip).toEqual({ count: 2, lastAt: now + 1000 });
-      expect((await c.read(k, { now: now + 2000, windowMs: WINDOW })).account).toEqual({ count: 1, lastAt: now });
+      expect(
+        (await c.read(k, { now: now + 2000, accountWindowMs: WINDOW, ipWindowMs: WINDOW })).account,
+      ).toEqual({ count: 1, lastAt: now });
     });
 
     it(
@@ -54,13 +56,13 @@ export function describeThrottleCases(suite: StoreCaseContext): void {
         const k = keys();
         const now = Date.now();
         const answers = await Promise.all(
-          Array.from({ length: n }, () => c.fail(k, { now, windowMs: WINDOW })),
+          Array.from({ length: n }, () => c.fail(k, { now, accountWindowMs: WINDOW, ipWindowMs: WINDOW })),
         );
         // Every increment answered its own count: 1..n, each exactly once.
         expect(answers.map((a) => a.account.count).sort((x, y) => x - y)).toEqual(
           Array.from({ length: n }, (_, i) => i + 1),
         );
-        expect(await c.read(k, { now, windowMs: WINDOW })).toEqual({
+        expect(await c.read(k, { now, accountWindowMs: WINDOW, ipWindowMs: WINDOW })).toEqual({
           account: { count: n, lastAt: now },
           ip: { count: n, lastAt: now },
         });
@@ -72,22 +74,51 @@ export function describeThrottleCases(suite: StoreCaseContext): void {
       const c = countersOr(ctx)!;
       const k = keys();
       const now = Date.now();
-      await c.fail(k, { now, windowMs: WINDOW });
-      await c.fail(k, { now: now + 5 * MIN, windowMs: WINDOW });
-      const alive = await c.read(k, { now: now + 5 * MIN + WINDOW - 1, windowMs: WINDOW });
+      await c.fail(k, { now, accountWindowMs: WINDOW, ipWindowMs: WINDOW });
+      await c.fail(k, { now: now + 5 * MIN, accountWindowMs: WINDOW, ipWindowMs: WINDOW });
+      const alive = await c.read(k, {
+        now: now + 5 * MIN + WINDOW - 1,
+        accountWindowMs: WINDOW,
+        ipWindowMs: WINDOW,
+      });
       expect(alive.account).toEqual({ count: 2, lastAt: now + 5 * MIN });
-      const gone = await c.read(k, { now: now + 5 * MIN + WINDOW, windowMs: WINDOW });
+      const gone = await c.read(k, {
+        now: now + 5 * MIN + WINDOW,
+        accountWindowMs: WINDOW,
+        ipWindowMs: WINDOW,
+      });
       expect(gone).toEqual({ account: { count: 0, lastAt: 0 }, ip: { count: 0, lastAt: 0 } });
-      const again = await c.fail(k, { now: now + 5 * MIN + WINDOW, windowMs: WINDOW });
+      const again = await c.fail(k, {
+        now: now + 5 * MIN + WINDOW,
+        accountWindowMs: WINDOW,
+        ipWindowMs: WINDOW,
+      });
       expect(again.account).toEqual({ count: 1, lastAt: now + 5 * MIN + WINDOW });
+    });
+
+    it('each counter expires by its own window (the account keeps its failures longer)', async (ctx) => {
+      const c = countersOr(ctx)!;
+      const k = keys();
+      const now = Date.now();
+      const windows = { accountWindowMs: 2 * WINDOW, ipWindowMs: WINDOW };
+      await c.fail(k, { now, ...windows });
+      expect(await c.read(k, { now: now + WINDOW, ...windows })).toEqual({
+        account: { count: 1, lastAt: now },
+        ip: { count: 0, lastAt: 0 },
+      });
+      const next = await c.fail(k, { now: now + WINDOW, ...windows });
+      expect(next).toEqual({
+        account: { count: 2, lastAt: now + WINDOW },
+        ip: { count: 1, lastAt: now + WINDOW },
+      });
     });
 
     it('lastAt never moves backwards when the clock steps back', async (ctx) => {
       const c = countersOr(ctx)!;
       const k = keys();
       const now = Date.now();
-      await c.fail(k, { now, windowMs: WINDOW });
-      const after = await c.fail(k, { now: now - MIN, windowMs: WINDOW });
+      await c.fail(k, { now, accountWindowMs: WINDOW, ipWindowMs: WINDOW });
+      const after = await c.fail(k, { now: now - MIN, accountWindowMs: WINDOW, ipWindowMs: WINDOW });
       expect(after.account).toEqual({ count: 2, lastAt: now });
     });
 
@@ -95,9 +126,9 @@ export function describeThrottleCases(suite: StoreCaseContext): void {
       const c = countersOr(ctx)!;
       const k = keys();
       const now = Date.now();
-      for (let i = 0; i < 3; i++) await c.fail(k, { now, windowMs: WINDOW });
+      for (let i = 0; i < 3; i++) await c.fail(k, { now, accountWindowMs: WINDOW, ipWindowMs: WINDOW });
       await c.reset(k, { now });
-      expect(await c.read(k, { now, windowMs: WINDOW })).toEqual({
+      expect(await c.read(k, { now, accountWindowMs: WINDOW, ipWindowMs: WINDOW })).toEqual({
         account: { count: 0, lastAt: 0 },
         ip: { count: 3, lastAt: now },
       });

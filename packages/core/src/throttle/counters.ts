@@ -7,10 +7,11 @@
  * - Keys are opaque: the core hashes the account and the IP (SHA-256, or HMAC under the
  *   throttle's `secret`) into 43 base64url characters. A store never sees an account name or
  *   an address, and may put each key in its own Cluster slot (each key is one counter).
- * - `now` is the core's clock. A counter whose last failure is `windowMs` or more before `now`
- *   is expired: it reads as `{ count: 0, lastAt: 0 }`, and the next failure starts it again
- *   at 1. Counters also expire by themselves in the backend (a TTL of `windowMs` from the last
- *   failure, or a sweeper), so nothing grows without bound.
+ * - `now` is the core's clock. A counter whose latest failure is its window (`accountWindowMs`
+ *   or `ipWindowMs`) or more before `now` is expired: it reads as `{ count: 0, lastAt: 0 }`,
+ *   and the next failure starts it again at 1. Counters also expire by themselves in the
+ *   backend (a TTL of the window from the latest failure, or a sweeper), so nothing grows
+ *   without bound.
  * - A store rejects when its backend failed or timed out; the throttle then fails closed
  *   (`store_unavailable`, 503).
  */
@@ -38,8 +39,10 @@ export interface ThrottleCounts {
 }
 
 export interface ThrottleCallOptions extends StoreCallOptions {
-  /** How long a counter lives after its latest failure, ms (an integer > 0). */
-  readonly windowMs: number;
+  /** How long the account's counter lives after its latest failure, ms (an integer > 0). */
+  readonly accountWindowMs: number;
+  /** How long the IP's counter lives after its latest failure, ms (an integer > 0). */
+  readonly ipWindowMs: number;
 }
 
 export interface ThrottleCounters {
@@ -53,7 +56,7 @@ export interface ThrottleCounters {
   read(keys: ThrottleKeys, options: ThrottleCallOptions): Promise<ThrottleCounts>;
   /**
    * One failed attempt, in ONE round trip: add 1 to both counters (an absent or expired one
-   * starts at 1), set each one's `lastAt` to max(`lastAt`, `now`) and its expiry to `windowMs`
+   * starts at 1), set each one's `lastAt` to max(`lastAt`, `now`) and its expiry to its window
    * after that. Answers both counters after the increment.
    */
   fail(keys: ThrottleKeys, options: ThrottleCallOptions): Promise<ThrottleCounts>;

@@ -22,28 +22,34 @@ export function keyValueThrottleCounters(kv: KeyValueStore, prefix: string): Thr
   const aKey = (keys: ThrottleKeys) => `${prefix}ta:${keys.account}`;
   const iKey = (keys: ThrottleKeys) => `${prefix}ti:${keys.ip}`;
 
-  const get = async (key: string, { now, windowMs }: ThrottleCallOptions): Promise<ThrottleCount> => {
+  const get = async (key: string, now: number, windowMs: number): Promise<ThrottleCount> => {
     const raw = await kv.get(key);
     if (typeof raw !== 'string') return NO_COUNT;
     const [count, lastAt] = raw.split(':').map(Number);
     return liveCount(count ?? Number.NaN, lastAt ?? Number.NaN, now, windowMs);
   };
 
-  const add = async (key: string, options: ThrottleCallOptions): Promise<ThrottleCount> => {
-    const before = await get(key, options);
-    const after = { count: before.count + 1, lastAt: Math.max(before.lastAt, options.now) };
-    await kv.set(key, `${after.count}:${after.lastAt}`, after.lastAt + options.windowMs - options.now);
+  const add = async (key: string, now: number, windowMs: number): Promise<ThrottleCount> => {
+    const before = await get(key, now, windowMs);
+    const after = { count: before.count + 1, lastAt: Math.max(before.lastAt, now) };
+    await kv.set(key, `${after.count}:${after.lastAt}`, after.lastAt + windowMs - now);
     return after;
   };
 
   return {
     atomic: false,
     async read(keys: ThrottleKeys, options: ThrottleCallOptions): Promise<ThrottleCounts> {
-      const [account, ip] = await Promise.all([get(aKey(keys), options), get(iKey(keys), options)]);
+      const [account, ip] = await Promise.all([
+        get(aKey(keys), options.now, options.accountWindowMs),
+        get(iKey(keys), options.now, options.ipWindowMs),
+      ]);
       return { account, ip };
     },
     async fail(keys: ThrottleKeys, options: ThrottleCallOptions): Promise<ThrottleCounts> {
-      const [account, ip] = await Promise.all([add(aKey(keys), options), add(iKey(keys), options)]);
+      const [account, ip] = await Promise.all([
+        add(aKey(keys), options.now, options.accountWindowMs),
+        add(iKey(keys), options.now, options.ipWindowMs),
+      ]);
       return { account, ip };
     },
     reset(keys: ThrottleKeys, _options: StoreCallOptions): Promise<void> {

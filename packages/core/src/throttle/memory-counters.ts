@@ -32,16 +32,16 @@ export class MemoryThrottleCounters implements ThrottleCounters {
 
   read(keys: ThrottleKeys, options: ThrottleCallOptions): Promise<ThrottleCounts> {
     return Promise.resolve({
-      account: this.#get(`a${keys.account}`, options),
-      ip: this.#get(`i${keys.ip}`, options),
+      account: this.#get(`a${keys.account}`, options.now, options.accountWindowMs),
+      ip: this.#get(`i${keys.ip}`, options.now, options.ipWindowMs),
     });
   }
 
   fail(keys: ThrottleKeys, options: ThrottleCallOptions): Promise<ThrottleCounts> {
     this.#sweep(options.now);
     return Promise.resolve({
-      account: this.#add(`a${keys.account}`, options),
-      ip: this.#add(`i${keys.ip}`, options),
+      account: this.#add(`a${keys.account}`, options.now, options.accountWindowMs),
+      ip: this.#add(`i${keys.ip}`, options.now, options.ipWindowMs),
     });
   }
 
@@ -50,14 +50,13 @@ export class MemoryThrottleCounters implements ThrottleCounters {
     return Promise.resolve();
   }
 
-  #get(key: string, { now, windowMs }: ThrottleCallOptions): ThrottleCount {
+  #get(key: string, now: number, windowMs: number): ThrottleCount {
     const c = this.#counters.get(key);
     return c ? liveCount(c.count, c.lastAt, now, windowMs) : NO_COUNT;
   }
 
-  #add(key: string, options: ThrottleCallOptions): ThrottleCount {
-    const { now, windowMs } = options;
-    const before = this.#get(key, options);
+  #add(key: string, now: number, windowMs: number): ThrottleCount {
+    const before = this.#get(key, now, windowMs);
     this.#counters.delete(key);
     const counter = { count: before.count + 1, lastAt: Math.max(before.lastAt, now), windowMs };
     this.#counters.set(key, counter);

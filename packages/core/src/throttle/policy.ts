@@ -3,9 +3,10 @@
  * the decision (pure: counters and `now` in, an answer out).
  *
  * Per account: `maxFailures` failures pass; from then on the account waits `baseDelayMs`
- * after its latest failure, doubling with every further failure, capped at `maxDelayMs`. A
- * counter is forgotten `windowMs` after its latest failure, so a lock never outlives its
- * counter (`maxDelayMs <= windowMs`). Per IP: `ipMaxFailures` failures across all accounts,
+ * after its latest failure, doubling with every further failure, capped at `maxDelayMs`. Its
+ * counter is forgotten `windowMs + maxDelayMs` after its latest failure: never within a
+ * window (at most `maxFailures` failures pass in any window), and never before the longest
+ * wait is over plus a window, so waiting out a lock does not buy a fresh budget. Per IP: `ipMaxFailures` failures across all accounts,
  * then the address waits until its counter expires (`windowMs` after its latest failure).
  */
 import { SessionError } from '../errors.js';
@@ -16,11 +17,11 @@ const MIN = 60_000;
 export interface ThrottlePolicyOptions {
   /** Failures per account that pass before the back-off starts. @default 5 */
   readonly maxFailures?: number;
-  /** A counter (account or IP) is forgotten this long after its latest failure, ms. @default 900000 (15 min) */
+  /** Failures within this long of each other count together, ms (an account's are kept `maxDelayMs` longer). @default 900000 (15 min) */
   readonly windowMs?: number;
   /** The first wait once an account reached `maxFailures`, ms; doubles per further failure. @default 60000 (1 min), at most maxDelayMs */
   readonly baseDelayMs?: number;
-  /** The longest wait, ms; at most `windowMs`. @default 900000 (15 min), at most windowMs */
+  /** The longest wait, ms. @default 900000 (15 min) */
   readonly maxDelayMs?: number;
   /** Failures per client IP (IPv6: per /64) across all accounts before the address waits. @default 50 */
   readonly ipMaxFailures?: number;
@@ -73,18 +74,12 @@ function duration(name: string, value: unknown, fallback: number): number {
   return Math.round(v);
 }
 
-/** Validate once, at construction; the derived defaults follow a shorter window. */
+/** Validate once, at construction. */
 export function resolveThrottlePolicy(options: ThrottlePolicyOptions): ThrottlePolicy {
   const d = DEFAULT_THROTTLE_POLICY;
   const windowMs = duration('windowMs', options.windowMs, d.windowMs);
-  const maxDelayMs = duration('maxDelayMs', options.maxDelayMs, Math.min(d.maxDelayMs, windowMs));
+  const maxDelayMs = duration('maxDelayMs', options.maxDelayMs, d.maxDelayMs);
   const baseDelayMs = duration('baseDelayMs', options.baseDelayMs, Math.min(d.baseDelayMs, maxDelayMs));
-  if (maxDelayMs > windowMs) {
-    throw new SessionError(
-      'invalid_config',
-      `login throttle: maxDelayMs (${maxDelayMs}) may not exceed windowMs (${windowMs}): the counter that holds a lock is forgotten windowMs after the latest failure.`,
-    );
-  }
   if (baseDelayMs > maxDelayMs) {
     throw new SessionError(
       'invalid_config',

@@ -14,7 +14,7 @@ import { type Logger, resolveLogger } from '../logger.js';
 import type { SessionStore } from '../store.js';
 import { StoreHealth } from '../store-health.js';
 import { withTimeout } from '../timeout.js';
-import type { ThrottleCounters, ThrottleKeys } from './counters.js';
+import type { ThrottleCallOptions, ThrottleCounters, ThrottleKeys } from './counters.js';
 import {
   ALLOWED,
   decide,
@@ -130,9 +130,7 @@ class Throttle implements LoginThrottle {
   async check(attempt: LoginAttemptInput): Promise<ThrottleAnswer> {
     const keys = this.#keys(attempt);
     const now = Math.floor(this.#clock.now());
-    const counts = await this.#call('throttle.check', () =>
-      this.#counters.read(keys, { now, windowMs: this.policy.windowMs }),
-    );
+    const counts = await this.#call('throttle.check', () => this.#counters.read(keys, this.#windows(now)));
     return counts === null ? ALLOWED : decide(counts, this.policy, now);
   }
 
@@ -145,10 +143,17 @@ class Throttle implements LoginThrottle {
       await this.#call('throttle.record', () => this.#counters.reset(keys, { now }));
       return ALLOWED;
     }
-    const counts = await this.#call('throttle.record', () =>
-      this.#counters.fail(keys, { now, windowMs: this.policy.windowMs }),
-    );
+    const counts = await this.#call('throttle.record', () => this.#counters.fail(keys, this.#windows(now)));
     return counts === null ? ALLOWED : decide(counts, this.policy, now);
+  }
+
+  /**
+   * An account's counter outlives its longest wait by a window, so an attacker who waits out
+   * a lock comes back to a doubled wait, not to a fresh budget; an IP's lives one window.
+   */
+  #windows(now: number): ThrottleCallOptions {
+    const { windowMs, maxDelayMs } = this.policy;
+    return { now, accountWindowMs: windowMs + maxDelayMs, ipWindowMs: windowMs };
   }
 
   #keys(attempt: LoginAttemptInput): ThrottleKeys {
