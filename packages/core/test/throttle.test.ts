@@ -111,17 +111,20 @@ describe('login throttle: policy', () => {
   it('keys the store by hashes: never the account name or the address; HMAC under a secret', async () => {
     const seen: ThrottleKeys[] = [];
     const inner = new MemoryStore({ warnInProduction: false });
+    const seeing =
+      <A extends unknown[], T>(fn: (k: ThrottleKeys, ...rest: A) => T) =>
+      (k: ThrottleKeys, ...rest: A): T => {
+        seen.push(k);
+        return fn(k, ...rest);
+      };
+    const c = inner.throttle;
     const spy = {
       name: 'spy',
       throttle: {
         atomic: true,
-        read: (k: ThrottleKeys, o: Parameters<typeof inner.throttle.read>[1]) => (
-          seen.push(k), inner.throttle.read(k, o)
-        ),
-        fail: (k: ThrottleKeys, o: Parameters<typeof inner.throttle.fail>[1]) => (
-          seen.push(k), inner.throttle.fail(k, o)
-        ),
-        reset: (k: ThrottleKeys, o: { now: number }) => (seen.push(k), inner.throttle.reset(k, o)),
+        read: seeing(c.read.bind(c)),
+        fail: seeing(c.fail.bind(c)),
+        reset: seeing(c.reset.bind(c)),
       },
     };
     await createLoginThrottle({ store: spy, logger: false }).check({ account: 'alice', ip: '203.0.113.9' });
