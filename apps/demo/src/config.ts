@@ -28,6 +28,10 @@ export interface DemoConfig {
   /** Bounds on one session's data (the notes): the policy's and the store's. */
   readonly maxDataBytes: number | undefined;
   readonly maxKeys: number | undefined;
+  /** The login throttle (SESSION_LOGIN_*): failures per username, window, failures per address. */
+  readonly loginMaxFailures: number;
+  readonly loginWindowMs: number;
+  readonly loginIpMaxFailures: number;
 }
 
 function oneOf<T extends string>(
@@ -47,6 +51,13 @@ function int(name: string, value: string | undefined): number | undefined {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0)
     throw new Error(`[demo] ${name} must be a non-negative number; got "${value}".`);
+  return n;
+}
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  const n = int(name, value) ?? fallback;
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new Error(`[demo] ${name} must be a whole number >= 1; got "${value}".`);
   return n;
 }
 
@@ -84,6 +95,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
       : undefined,
     maxDataBytes: int('SESSION_MAX_DATA_BYTES', env.SESSION_MAX_DATA_BYTES),
     maxKeys: int('SESSION_MAX_KEYS', env.SESSION_MAX_KEYS),
+    loginMaxFailures: positive('SESSION_LOGIN_MAX_FAILURES', env.SESSION_LOGIN_MAX_FAILURES, 5),
+    loginWindowMs: positive('SESSION_LOGIN_WINDOW_MS', env.SESSION_LOGIN_WINDOW_MS, 900_000),
+    loginIpMaxFailures: positive('SESSION_LOGIN_IP_MAX_FAILURES', env.SESSION_LOGIN_IP_MAX_FAILURES, 50),
   };
 }
 
@@ -92,6 +106,15 @@ export function dataLimits(config: DemoConfig) {
   return {
     ...(config.maxDataBytes !== undefined ? { maxDataBytes: config.maxDataBytes } : {}),
     ...(config.maxKeys !== undefined ? { maxKeys: config.maxKeys } : {}),
+  };
+}
+
+/** The login throttle's policy (the library's defaults unless the environment says otherwise). */
+export function throttleOptions(config: DemoConfig) {
+  return {
+    maxFailures: config.loginMaxFailures,
+    windowMs: config.loginWindowMs,
+    ipMaxFailures: config.loginIpMaxFailures,
   };
 }
 

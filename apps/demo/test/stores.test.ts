@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSessionManager } from '@tessera/session-core';
+import { createLoginThrottle, createSessionManager } from '@tessera/session-core';
 import {
   memcachedAvailable,
   postgresMissing,
@@ -17,7 +17,7 @@ import {
   startRedis,
 } from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type Framework, readConfig, type StoreKind } from '../src/config.js';
+import { type Framework, readConfig, type StoreKind, throttleOptions } from '../src/config.js';
 import { type OpenedStore, openStore } from '../src/stores.js';
 import { Client, STARTERS } from './demo.js';
 
@@ -100,7 +100,8 @@ describe.each(cases)('demo on $label', (c) => {
     const config = readConfig({ SESSION_STORE: c.store, ...(await c.env()) });
     opened = await openStore(config);
     const manager = createSessionManager({ store: opened.store });
-    app = await (await STARTERS[c.framework]()).start(manager, 0);
+    const throttle = createLoginThrottle({ store: opened.store, ...throttleOptions(config) });
+    app = await (await STARTERS[c.framework]()).start(manager, 0, throttle);
   });
   afterAll(async () => {
     await app?.close();
