@@ -109,13 +109,12 @@ export {
 } from './store.js';
 export {
   LoginAttempt,
+  type LoginGuardAnswer,
   type LoginThrottleGuardOptions,
-  type LoginThrottleStep,
-  loginAttempts,
-  loginThrottleStep,
-  validateLoginThrottleGuard,
+  loginGuard,
 } from './throttle/adapter-step.js';
 export {
+  countOf,
   liveCount,
   type ThrottleCallOptions,
   type ThrottleCount,

@@ -1,18 +1,16 @@
 /**
  * Brute-force protection for a login route, as a `preHandler` (the body is parsed by then):
  * `loginThrottle(throttle, { account })` checks the attempt before the handler (429
- * `{ error: 'too_many_attempts' }` with `Retry-After`), and `loginAttempt(request)` hands the
- * handler the attempt to record. The client IP is the one the plugin resolved (its `trustProxy`).
+ * `{ error: 'too_many_attempts' }` with `Retry-After`, 503 when the store is down), and
+ * `loginAttempt(request)` hands the handler the attempt to record. The client IP is the one the
+ * plugin resolved (its `trustProxy`). The logic is the core's `loginGuard`.
  */
 import {
   adapterEntry,
-  isSessionError,
   type LoginAttempt,
   type LoginThrottle,
   type LoginThrottleGuardOptions,
-  loginAttempts,
-  loginThrottleStep,
-  validateLoginThrottleGuard,
+  loginGuard,
 } from '@tessera/session-core';
 import type { FastifyRequest } from 'fastify';
 import type { SessionGuard } from './guards.js';
@@ -23,23 +21,22 @@ export function loginThrottle(
   throttle: LoginThrottle,
   options: LoginThrottleGuardOptions<FastifyRequest>,
 ): SessionGuard {
-  validateLoginThrottleGuard(throttle, options);
+  loginGuard.validate(throttle, options);
   return async (request, reply) => {
-    let step: Awaited<ReturnType<typeof loginThrottleStep>>;
-    try {
-      step = await loginThrottleStep(throttle, adapterEntry.get(request.session), request, options);
-    } catch (error) {
-      // The store failed: fail closed with its 503, before any password is checked.
-      if (!isSessionError(error)) throw error;
-      return replySessionError(reply, error);
-    }
-    if (!step.ok) return replySessionError(reply.header('retry-after', step.retryAfter), step.error);
-    loginAttempts.set(request, step.attempt);
-    return undefined;
+    const answer = await loginGuard.check(
+      throttle,
+      adapterEntry.get(request.session),
+      request,
+      request,
+      options,
+    );
+    if (answer.ok) return undefined;
+    if (answer.retryAfter) reply.header('retry-after', answer.retryAfter);
+    return replySessionError(reply, answer.error);
   };
 }
 
 /** The attempt `loginThrottle()` let through: `await loginAttempt(request).failed()` or `.succeeded()`. */
 export function loginAttempt(request: FastifyRequest): LoginAttempt {
-  return loginAttempts.get(request);
+  return loginGuard.attemptOf(request);
 }

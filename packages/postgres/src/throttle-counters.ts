@@ -10,13 +10,14 @@
  * The account's row is always written before the address's, so two failures never lock the
  * same two rows in opposite orders (no deadlock).
  */
-import type {
-  StoreCallOptions,
-  ThrottleCallOptions,
-  ThrottleCount,
-  ThrottleCounters,
-  ThrottleCounts,
-  ThrottleKeys,
+import {
+  countOf,
+  type StoreCallOptions,
+  type ThrottleCallOptions,
+  type ThrottleCount,
+  type ThrottleCounters,
+  type ThrottleCounts,
+  type ThrottleKeys,
 } from '@tessera/session-core';
 import type { PostgresClient, TableOptions } from './client.js';
 import { resolveNames } from './internal/identifiers.js';
@@ -90,16 +91,12 @@ export class PostgresThrottleCounters implements ThrottleCounters {
       options.accountWindowMs,
       options.ipWindowMs,
     ]);
-    return { account: countOf(rows, account), ip: countOf(rows, ip) };
+    return { account: rowCount(rows, account), ip: rowCount(rows, ip) };
   }
 }
 
 /** bigint columns come back as strings from node-postgres, as numbers from PGlite. */
-function countOf(rows: readonly Row[], key: string): ThrottleCount {
+function rowCount(rows: readonly Row[], key: string): ThrottleCount {
   const row = rows.find((r) => r.key === key);
-  const count = Number(row?.count ?? 0);
-  const lastAt = Number(row?.last_at ?? 0);
-  return Number.isSafeInteger(count) && Number.isSafeInteger(lastAt) && count > 0
-    ? { count, lastAt }
-    : { count: 0, lastAt: 0 };
+  return countOf(row?.count, row?.last_at);
 }

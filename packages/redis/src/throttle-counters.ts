@@ -11,13 +11,14 @@
  * a success touches only the account's counter, one command either way.
  */
 import { createHash } from 'node:crypto';
-import type {
-  StoreCallOptions,
-  ThrottleCallOptions,
-  ThrottleCount,
-  ThrottleCounters,
-  ThrottleCounts,
-  ThrottleKeys,
+import {
+  countOf,
+  type StoreCallOptions,
+  type ThrottleCallOptions,
+  type ThrottleCount,
+  type ThrottleCounters,
+  type ThrottleCounts,
+  type ThrottleKeys,
 } from '@tessera/session-core';
 import type { ScriptRunner } from './internal/runner.js';
 import type { Script } from './internal/scripts.js';
@@ -119,9 +120,5 @@ export class RedisThrottleCounters implements ThrottleCounters {
 
 function countAt(reply: unknown, at: number): ThrottleCount {
   const values = Array.isArray(reply) ? reply : [];
-  const count = Number(values[at] ?? 0);
-  const lastAt = Number(values[at + 1] ?? 0);
-  return Number.isSafeInteger(count) && Number.isSafeInteger(lastAt) && count > 0
-    ? { count, lastAt }
-    : { count: 0, lastAt: 0 };
+  return countOf(values[at], values[at + 1]);
 }

@@ -73,3 +73,10 @@ export function liveCount(count: number, lastAt: number, now: number, windowMs: 
   }
   return { count, lastAt };
 }
+
+/** A counter as a backend answered it (numbers, or strings from a driver): NO_COUNT unless both are safe integers and the count is positive. */
+export function countOf(count: unknown, lastAt: unknown): ThrottleCount {
+  const c = Number(count ?? 0);
+  const l = Number(lastAt ?? 0);
+  return Number.isSafeInteger(c) && Number.isSafeInteger(l) && c > 0 ? { count: c, lastAt: l } : NO_COUNT;
+}

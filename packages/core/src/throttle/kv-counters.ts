@@ -7,14 +7,11 @@
  * two counters are read or written in parallel), two calls to the key-value service.
  */
 import type { KeyValueStore } from '../kv-store.js';
-import type { StoreCallOptions } from '../store.js';
 import {
   liveCount,
   NO_COUNT,
-  type ThrottleCallOptions,
   type ThrottleCount,
   type ThrottleCounters,
-  type ThrottleCounts,
   type ThrottleKeys,
 } from './counters.js';
 
@@ -36,24 +33,25 @@ export function keyValueThrottleCounters(kv: KeyValueStore, prefix: string): Thr
     return after;
   };
 
-  return {
+  const counters: ThrottleCounters = {
     atomic: false,
-    async read(keys: ThrottleKeys, options: ThrottleCallOptions): Promise<ThrottleCounts> {
+    async read(keys, options) {
       const [account, ip] = await Promise.all([
         get(aKey(keys), options.now, options.accountWindowMs),
         get(iKey(keys), options.now, options.ipWindowMs),
       ]);
       return { account, ip };
     },
-    async fail(keys: ThrottleKeys, options: ThrottleCallOptions): Promise<ThrottleCounts> {
+    async fail(keys, options) {
       const [account, ip] = await Promise.all([
         add(aKey(keys), options.now, options.accountWindowMs),
         add(iKey(keys), options.now, options.ipWindowMs),
       ]);
       return { account, ip };
     },
-    reset(keys: ThrottleKeys, _options: StoreCallOptions): Promise<void> {
+    reset(keys) {
       return kv.delete(aKey(keys));
     },
   };
+  return counters;
 }
