@@ -90,6 +90,9 @@ export const loginGuard = {
     options: LoginThrottleGuardOptions<R>,
   ): Promise<LoginGuardAnswer> {
     if (!entry) throw adapterEntry.missing('loginThrottle');
+    // Every client counted under one unknown address would share one budget: refuse instead.
+    if (entry.ip === undefined)
+      throw new Error('[tessera] loginThrottle(): this adapter does not resolve the client IP.');
     const account = await options.account(request);
     const input: LoginAttemptInput = { account: typeof account === 'string' ? account : '', ip: entry.ip };
     let answer: ThrottleAnswer;
