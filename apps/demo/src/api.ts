@@ -3,7 +3,7 @@
  * routes (after the adapter's session and CSRF middleware), so the four read as
  * side-by-side examples of the adapters.
  */
-import { isSessionError, type Session, type SessionData } from '@tessera/session-core';
+import { isSessionError, type LoginAttempt, type Session, type SessionData } from '@tessera/session-core';
 import { renderHome } from './pages.js';
 import { verifyPassword } from './users.js';
 
@@ -61,10 +61,30 @@ export function getSession(s: DemoSession): Reply {
   });
 }
 
-export async function login(s: DemoSession, body: unknown): Promise<Reply> {
+/** The account a login body tries, for the login throttle ('' when there is none: still counted). */
+export function usernameOf(body: unknown): string {
+  const { username } = (body ?? {}) as { username?: unknown };
+  return typeof username === 'string' ? username : '';
+}
+
+/**
+ * Runs behind each wiring's `loginThrottle()` guard, which already answered 429
+ * `too_many_attempts` (with Retry-After) to an account or address over its budget. The outcome
+ * goes back to the throttle: a wrong password (or an unknown user, counted alike) fails the
+ * attempt, a right one forgets the account's failures.
+ */
+export async function login(
+  s: DemoSession,
+  body: unknown,
+  attempt: Pick<LoginAttempt, 'failed' | 'succeeded'>,
+): Promise<Reply> {
   const { username, password } = (body ?? {}) as { username?: unknown; password?: unknown };
   const userId = await verifyPassword(username, password);
-  if (!userId) return { status: 401, json: { error: 'invalid_credentials' } };
+  if (!userId) {
+    await attempt.failed();
+    return { status: 401, json: { error: 'invalid_credentials' } };
+  }
+  await attempt.succeeded();
   try {
     await s.login(userId);
   } catch (error) {

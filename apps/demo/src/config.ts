@@ -33,6 +33,10 @@ export interface DemoConfig {
    * one first): sign in the users of an express-session app on this store. See migration.ts.
    */
   readonly migrateExpressSecrets: readonly string[] | undefined;
+  /** The login throttle (SESSION_LOGIN_*): failures per username, window, failures per address. */
+  readonly loginMaxFailures: number;
+  readonly loginWindowMs: number;
+  readonly loginIpMaxFailures: number;
 }
 
 function oneOf<T extends string>(
@@ -61,6 +65,13 @@ function secrets(value: string | undefined): readonly string[] | undefined {
     .map((s) => s.trim())
     .filter(Boolean);
   return list.length > 0 ? list : undefined;
+}
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  const n = int(name, value) ?? fallback;
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new Error(`[demo] ${name} must be a whole number >= 1; got "${value}".`);
+  return n;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
@@ -98,6 +109,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
     maxDataBytes: int('SESSION_MAX_DATA_BYTES', env.SESSION_MAX_DATA_BYTES),
     maxKeys: int('SESSION_MAX_KEYS', env.SESSION_MAX_KEYS),
     migrateExpressSecrets: secrets(env.SESSION_MIGRATE_EXPRESS_SECRET),
+    loginMaxFailures: positive('SESSION_LOGIN_MAX_FAILURES', env.SESSION_LOGIN_MAX_FAILURES, 5),
+    loginWindowMs: positive('SESSION_LOGIN_WINDOW_MS', env.SESSION_LOGIN_WINDOW_MS, 900_000),
+    loginIpMaxFailures: positive('SESSION_LOGIN_IP_MAX_FAILURES', env.SESSION_LOGIN_IP_MAX_FAILURES, 50),
   };
 }
 
@@ -106,6 +120,15 @@ export function dataLimits(config: DemoConfig) {
   return {
     ...(config.maxDataBytes !== undefined ? { maxDataBytes: config.maxDataBytes } : {}),
     ...(config.maxKeys !== undefined ? { maxKeys: config.maxKeys } : {}),
+  };
+}
+
+/** The login throttle's policy (the library's defaults unless the environment says otherwise). */
+export function throttleOptions(config: DemoConfig) {
+  return {
+    maxFailures: config.loginMaxFailures,
+    windowMs: config.loginWindowMs,
+    ipMaxFailures: config.loginIpMaxFailures,
   };
 }
 

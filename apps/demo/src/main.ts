@@ -3,9 +3,9 @@
  * environment says otherwise; see README for DEMO_FRAMEWORK, DEMO_NEST_PLATFORM, SESSION_STORE and the rest.
  */
 import './production.js';
-import { createSessionManager } from '@tessera/session-core';
+import { createLoginThrottle, createSessionManager } from '@tessera/session-core';
 import type { DemoData } from './api.js';
-import { readConfig, sessionOptions } from './config.js';
+import { readConfig, sessionOptions, throttleOptions } from './config.js';
 import type { StartApp } from './frameworks/types.js';
 import { migrationOf } from './migration.js';
 import { openStore } from './stores.js';
@@ -18,8 +18,10 @@ const manager = createSessionManager<DemoData>({
   ...sessionOptions(config),
   ...(migrateFrom ? { migrateFrom } : {}),
 });
+// Failed logins are counted in the same store, atomically; a store outage refuses logins (503).
+const throttle = createLoginThrottle({ store: opened.store, ...throttleOptions(config) });
 const { start } = (await import(`./frameworks/${config.framework}.js`)) as { start: StartApp };
-const app = await start(manager, config.port);
+const app = await start(manager, config.port, throttle);
 const framework = config.framework === 'nestjs' ? `nestjs platform=${config.nestPlatform}` : config.framework;
 console.log(
   `tessera demo: framework=${framework} store=${opened.label} env=${process.env.NODE_ENV} url=${app.url}${migrateFrom ? ' migrate=express-session' : ''}`,

@@ -44,8 +44,16 @@ document.querySelectorAll('form[data-api]').forEach((form) => form.addEventListe
     headers: { 'x-csrf-token': token, ...(body ? { 'content-type': 'application/json' } : {}) }, body });
   if (res.ok) { location.reload(); return; }
   const data = await res.json().catch(() => ({}));
-  document.getElementById('error').textContent = 'Error ' + res.status + ': ' + (data.error || res.statusText);
-}));`;
+  const wait = Number(res.headers.get('retry-after'));
+  document.getElementById('error').textContent = res.status === 429 && wait > 0
+    ? 'Too many failed sign-ins for this account. Try again in ' + inWords(wait) + '.'
+    : 'Error ' + res.status + ': ' + (data.error || res.statusText);
+}));
+function inWords(seconds) {
+  if (seconds < 60) return seconds + (seconds === 1 ? ' second' : ' seconds');
+  const minutes = Math.ceil(seconds / 60);
+  return minutes + (minutes === 1 ? ' minute' : ' minutes');
+}`;
 
 function layout(title: string, csrfToken: string, body: string): string {
   return `<!doctype html>

@@ -394,3 +394,64 @@ describe.each(WIRINGS)('demo API on %s with SESSION_MAX_DATA_BYTES=3000, SESSION
     expect((await c.send('PUT', '/api/notes/a', { value: 'short' })).status).toBe(204);
   });
 });
+
+describe.each(WIRINGS)('demo API on %s: the login throttle (issue #18)', (framework) => {
+  it('5 failures for one username: 429 too_many_attempts with Retry-After, right password or not; other usernames still log in; 503 while the store is down', async () => {
+    // Its own demo with the defaults (5 failures): the other suites sign alice in many times.
+    const demo = await startDemo(framework);
+    try {
+      const base = demo.url.replace('//localhost:', '//127.0.0.1:');
+      const c = new Client(base);
+      for (let i = 0; i < 5; i++) {
+        expect(await c.login('alice', `wrong-${i}`)).toMatchObject({
+          status: 401,
+          body: { error: 'invalid_credentials' },
+        });
+      }
+      for (const password of ['wrong', 'wonderland']) {
+        const refused = await c.login('alice', password);
+        expect(refused).toMatchObject({ status: 429, body: { error: 'too_many_attempts' } });
+        expect(refused.headers.get('retry-after')).toBe('60');
+        expect(refused.headers.get('cache-control')).toBe('no-store');
+      }
+      // The same account however it is spelled.
+      expect((await c.login(' ALICE ', 'wonderland')).status).toBe(429);
+      const bob = new Client(base);
+      expect(await bob.login('bob', 'builder')).toMatchObject({ status: 200, body: { userId: 'bob' } });
+      // Fail closed: no password is checked while the throttle cannot count.
+      const other = new Client(base);
+      await other.state();
+      demo.store.mode = 'reject';
+      try {
+        expect(
+          await other.send('POST', '/api/login', { username: 'bob', password: 'builder' }),
+        ).toMatchObject({
+          status: 503,
+          body: { error: 'session_store_unavailable' },
+        });
+      } finally {
+        demo.store.mode = 'up';
+      }
+    } finally {
+      await demo.close();
+    }
+  });
+});
+
+describe('SESSION_LOGIN_* settings', () => {
+  it('default to 5 failures, a 15 min window and 50 failures per address; bad values stop the start', () => {
+    expect(readConfig({})).toMatchObject({
+      loginMaxFailures: 5,
+      loginWindowMs: 900_000,
+      loginIpMaxFailures: 50,
+    });
+    expect(
+      readConfig({
+        SESSION_LOGIN_MAX_FAILURES: '3',
+        SESSION_LOGIN_WINDOW_MS: '60000',
+        SESSION_LOGIN_IP_MAX_FAILURES: '20',
+      }),
+    ).toMatchObject({ loginMaxFailures: 3, loginWindowMs: 60_000, loginIpMaxFailures: 20 });
+    expect(() => readConfig({ SESSION_LOGIN_MAX_FAILURES: '0' })).toThrow(/SESSION_LOGIN_MAX_FAILURES/);
+  });
+});

@@ -117,5 +117,26 @@ describe.skipIf(missing).each<Framework>(['hono', 'express', 'fastify'])(
       expect(await a.locator('#login').count()).toBe(1);
       expect((await laptop.cookies()).find((c) => c.name === '__Host-sid')).toBeUndefined();
     });
+
+    it('after 5 wrong passwords the page says how long to wait, in words', async () => {
+      const context = await browser!.newContext({ viewport: VIEWPORT });
+      try {
+        const page = await context.newPage();
+        await page.goto(demo.url);
+        await page.fill('#username', 'bob');
+        for (let i = 0; i < 6; i++) {
+          await page.fill('#password', `wrong-${i}`);
+          await Promise.all([
+            page.waitForResponse((r) => r.url().endsWith('/api/login')),
+            page.click('#login button[type=submit]'),
+          ]);
+        }
+        await expect
+          .poll(() => page.textContent('#error'))
+          .toBe('Too many failed sign-ins for this account. Try again in 1 minute.');
+      } finally {
+        await context.close();
+      }
+    });
   },
 );

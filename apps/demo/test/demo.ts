@@ -1,5 +1,11 @@
 /** Test helpers: start the demo in-process on a free port, and a fetch client with a cookie jar. */
-import { createSessionManager, MemoryStore, type SessionManagerOptions } from '@tessera/session-core';
+import {
+  createLoginThrottle,
+  createSessionManager,
+  type LoginThrottleOptions,
+  MemoryStore,
+  type SessionManagerOptions,
+} from '@tessera/session-core';
 import { type InstrumentedStore, instrumentStore } from '@tessera/session-testing';
 import type { Framework } from '../src/config.js';
 import type { StartApp } from '../src/frameworks/types.js';
@@ -31,13 +37,18 @@ export interface RunningDemo {
   close(): Promise<void>;
 }
 
-/** The demo on `framework`, port 0, over an instrumented memory store. */
+/**
+ * The demo on `framework`, port 0, over an instrumented memory store, with the login throttle's
+ * defaults (as `pnpm start` has them) unless `throttle` says otherwise.
+ */
 export async function startDemo(
   framework: Wiring,
   policy: Omit<SessionManagerOptions, 'store'> = {},
+  throttleOptions: Omit<LoginThrottleOptions, 'store'> = {},
 ): Promise<RunningDemo> {
   const store = instrumentStore(new MemoryStore());
   const manager = createSessionManager({ store, ...policy });
-  const app = await (await STARTERS[framework]()).start(manager, 0);
+  const throttle = createLoginThrottle({ store, ...throttleOptions });
+  const app = await (await STARTERS[framework]()).start(manager, 0, throttle);
   return { url: app.url, store, close: () => app.close() };
 }

@@ -3,7 +3,7 @@
  * express-session cookie and connect-redis record (written here as connect-redis writes them)
  * predate it, carrying `userId` and `counter`.
  */
-import { createSessionManager } from '@tessera/session-core';
+import { createLoginThrottle, createSessionManager } from '@tessera/session-core';
 import { expressSessionCookie } from '@tessera/session-testing';
 import { redisAvailable, serviceMissing, startRedis } from '@tessera/test-support';
 import { Redis } from 'ioredis';
@@ -42,6 +42,7 @@ describe('SESSION_MIGRATE_EXPRESS_SECRET', () => {
       const app = await (await STARTERS.hono()).start(
         createSessionManager({ store: opened.store, migrateFrom }),
         0,
+        createLoginThrottle({ store: opened.store }),
       );
       const redis = new Redis(server.url);
       try {

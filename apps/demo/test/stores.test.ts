@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSessionManager } from '@tessera/session-core';
+import { createLoginThrottle, createSessionManager } from '@tessera/session-core';
 import {
   memcachedAvailable,
   postgresMissing,
@@ -17,7 +17,7 @@ import {
   startRedis,
 } from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type Framework, readConfig, type StoreKind } from '../src/config.js';
+import { type Framework, readConfig, type StoreKind, throttleOptions } from '../src/config.js';
 import { type OpenedStore, openStore } from '../src/stores.js';
 import { Client, STARTERS } from './demo.js';
 
@@ -100,7 +100,8 @@ describe.each(cases)('demo on $label', (c) => {
     const config = readConfig({ SESSION_STORE: c.store, ...(await c.env()) });
     opened = await openStore(config);
     const manager = createSessionManager({ store: opened.store });
-    app = await (await STARTERS[c.framework]()).start(manager, 0);
+    const throttle = createLoginThrottle({ store: opened.store, ...throttleOptions(config) });
+    app = await (await STARTERS[c.framework]()).start(manager, 0, throttle);
   });
   afterAll(async () => {
     await app?.close();
@@ -136,6 +137,20 @@ describe.each(cases)('demo on $label', (c) => {
     expect((await laptop.send('POST', '/api/logout')).status).toBe(204);
     expect((await laptop.send('GET', '/api/protected')).status).toBe(401);
   });
+
+  it.skipIf(missing[c.store])(
+    'counts failed logins in this store: the 6th attempt for a username is 429',
+    async () => {
+      const base = app.url.replace('//localhost:', '//127.0.0.1:');
+      // A username of this run only: Redis, Postgres and memcached may keep earlier runs' counters.
+      const name = `ghost-${Math.random().toString(36).slice(2, 10)}`;
+      const c = new Client(base);
+      for (let i = 0; i < 5; i++) expect((await c.login(name, 'guess')).status).toBe(401);
+      const refused = await c.login(name, 'guess');
+      expect(refused).toMatchObject({ status: 429, body: { error: 'too_many_attempts' } });
+      expect(refused.headers.get('retry-after')).toBe('60');
+    },
+  );
 });
 
 describe('REDIS_CLIENT', () => {

@@ -37,6 +37,11 @@ export interface AdapterEntry {
   /** True once the session middleware itself enforced CSRF on this request (passed or skipped). */
   readonly csrfEnforced: boolean;
   readonly manager: Pick<SessionManager, 'now' | 'policy'>;
+  /**
+   * The client IP as the session middleware resolved it (`trustProxy`), or null when unknown.
+   * Needed by `loginThrottle()`; an adapter without it (undefined) cannot offer that guard.
+   */
+  readonly ip?: string | null;
 }
 
 const PASS: CsrfResult = Object.freeze({ ok: true });

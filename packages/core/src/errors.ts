@@ -24,6 +24,8 @@ export type SessionErrorCode =
   | 'reauthentication_required'
   /** The session is authenticated but a guard predicate refused it. */
   | 'forbidden'
+  /** Too many failed logins for this account or address (the login throttle); answered with `Retry-After`. */
+  | 'too_many_attempts'
   /** The handle was used after its request finished, or a method was called in a state where it is meaningless. */
   | 'invalid_state';
 
@@ -90,6 +92,7 @@ const STATUS: Readonly<Record<SessionErrorCode, number>> = Object.freeze({
   unauthenticated: 401,
   reauthentication_required: 401,
   forbidden: 403,
+  too_many_attempts: 429,
   invalid_state: 500,
 });
 

@@ -118,6 +118,34 @@ export {
   storedSessionInfoOf,
   type UpdateResult,
 } from './store.js';
+export {
+  LoginAttempt,
+  type LoginGuardAnswer,
+  type LoginThrottleGuardOptions,
+  loginGuard,
+} from './throttle/adapter-step.js';
+export {
+  countOf,
+  liveCount,
+  type ThrottleCallOptions,
+  type ThrottleCount,
+  type ThrottleCounters,
+  type ThrottleCounts,
+  type ThrottleKeys,
+} from './throttle/counters.js';
+export {
+  DEFAULT_THROTTLE_POLICY,
+  type ThrottleAnswer,
+  type ThrottlePolicy,
+  type ThrottlePolicyOptions,
+} from './throttle/policy.js';
+export {
+  createLoginThrottle,
+  type LoginAttemptInput,
+  type LoginThrottle,
+  type LoginThrottleOptions,
+  normalizeAccount,
+} from './throttle/throttle.js';
 export { withTimeout } from './timeout.js';
 export {
   handleOf,

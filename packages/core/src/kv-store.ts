@@ -11,6 +11,8 @@
  * - `noResurrect: false`: an update racing a logout can write the record back.
  * - A load that touches costs a second call (get, then set).
  * - A login at the cap reads each indexed session to count only the live ones.
+ * - Its login throttle counters are NOT atomic (`throttle.atomic: false`): parallel failures
+ *   can be lost, so `createLoginThrottle` refuses them unless `allowNonAtomicCounters: true`.
  * Stores with transactions, scripts or CAS should implement SessionStore directly.
  */
 import { checkDataLimits, resolveDataLimits } from './limits.js';
@@ -30,6 +32,7 @@ import type {
   UpdateResult,
 } from './store.js';
 import { checkRevokeOptions, expiresAtOf, storedSessionInfoOf } from './store.js';
+import { keyValueThrottleCounters } from './throttle/kv-counters.js';
 
 export interface KeyValueStore {
   /** The value, or null/undefined when absent or expired. */
@@ -121,6 +124,8 @@ export function fromKeyValueStore(kv: KeyValueStore, options: KeyValueStoreOptio
   return {
     name,
     capabilities: CAPABILITIES,
+    // Best effort, NOT atomic (see throttle/kv-counters.ts): the throttle refuses them by default.
+    throttle: keyValueThrottleCounters(kv, prefix),
     limits,
 
     async load(key: SessionKey, { now, touchIntervalMs }: LoadOptions): Promise<LoadResult> {

@@ -35,6 +35,7 @@ import type {
   UpdateResult,
 } from './store.js';
 import { checkRevokeOptions, expiresAtOf, storedSessionInfoOf } from './store.js';
+import { MemoryThrottleCounters } from './throttle/memory-counters.js';
 
 export interface MemoryStoreOptions {
   /**
@@ -58,6 +59,11 @@ export interface MemoryStoreOptions {
   readonly maxDataBytes?: number;
   /** Most top-level data keys per session; more are refused. @default 256 */
   readonly maxKeys?: number;
+  /**
+   * Most login throttle counters kept (one per account and per address with recent failures);
+   * beyond it the counter with the oldest failure is forgotten. @default 100000
+   */
+  readonly maxThrottleCounters?: number;
 }
 
 interface Entry {
@@ -86,6 +92,7 @@ export class MemoryStore implements SessionStore {
   readonly name = 'memory';
   readonly limits: DataLimits;
   readonly capabilities = CAPABILITIES;
+  readonly throttle: MemoryThrottleCounters;
   /** Least recently used first, one Map per kind: a session never changes kind (login rotates). */
   readonly #anonymous = new Map<string, Entry>();
   readonly #signedIn = new Map<string, Entry>();
@@ -110,6 +117,13 @@ export class MemoryStore implements SessionStore {
     this.#maxEntries = maxEntries;
     this.#maxAnonymous = maxAnonymous;
     this.limits = resolveDataLimits(options, WHO);
+    const maxCounters = options.maxThrottleCounters ?? 100_000;
+    if (!Number.isInteger(maxCounters) || maxCounters < 1) {
+      throw new TypeError(
+        `[tessera] [memory] maxThrottleCounters must be a positive integer, got ${maxCounters}.`,
+      );
+    }
+    this.throttle = new MemoryThrottleCounters(maxCounters);
     const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
     if ((options.warnInProduction ?? true) && logger && env?.NODE_ENV === 'production' && !warned) {
       warned = true;

@@ -33,6 +33,7 @@
 
 import { SessionError } from './errors.js';
 import type { DataLimits } from './limits.js';
+import type { ThrottleCounters } from './throttle/counters.js';
 
 /** Identifies a stored session. Contains no secret. */
 export interface SessionKey {
@@ -241,6 +242,13 @@ export interface SessionStore {
    * own, and only the core's policy bounds data.
    */
   readonly limits?: DataLimits;
+  /**
+   * Optional: counters for the login throttle (`createLoginThrottle`), atomic and one round
+   * trip per call; see `throttle/counters.ts` for the contract. Every bundled store has them;
+   * `fromKeyValueStore` has best-effort ones (`atomic: false`). Omitted: the throttle refuses
+   * this store at start-up.
+   */
+  readonly throttle?: ThrottleCounters;
 
   /**
    * Optional routing tag for a new token: for an authenticated session a function of

@@ -59,7 +59,7 @@ describe('two copies of the core', () => {
     const manager = B.createSessionManager({ store: new B.MemoryStore({ warnInProduction: false }) });
     const rs = await manager.begin(request('GET'));
     const owner = {};
-    const entry = { verifyCsrf: () => rs.checkCsrf(), csrfEnforced: true, manager };
+    const entry = { verifyCsrf: () => rs.checkCsrf(), csrfEnforced: true, manager, ip: null };
     B.adapterEntry.set(owner, entry);
     expect(A.adapterEntry.get(owner)).toBe(entry);
   });

@@ -50,9 +50,11 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
   const { manager, trust } = resolveSessionOptions(options);
   const middleware: RequestHandler = async (req, res, next) => {
     let rs: Awaited<ReturnType<SessionManager['begin']>>;
+    let request: NodeSessionRequest;
     try {
       // The session's trustProxy decides the client IP and origin, not Express's `trust proxy`.
-      rs = await manager.begin(new NodeSessionRequest(req, trust));
+      request = new NodeSessionRequest(req, trust);
+      rs = await manager.begin(request);
     } catch (error) {
       if (!isSessionError(error)) throw error;
       return send(res, error);
@@ -65,7 +67,7 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
       // Otherwise the bytes are read and put back, for the app's body parser after this one.
       read: (length) => peekBody(req, length),
     };
-    const entry = { verifyCsrf: () => rs.verifyCsrf(form), csrfEnforced: false, manager };
+    const entry = { verifyCsrf: () => rs.verifyCsrf(form), csrfEnforced: false, manager, ip: request.ip };
     adapterEntry.set(rs, entry);
     req.session = rs.session;
     if (manager.policy.csrf.enabled) {

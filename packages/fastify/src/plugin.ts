@@ -66,14 +66,21 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
 
   fastify.addHook('onRequest', async (request, reply) => {
     let rs: RequestSession;
+    let sessionRequest: NodeSessionRequest;
     try {
-      rs = await manager.begin(new NodeSessionRequest(request.raw, trust));
+      sessionRequest = new NodeSessionRequest(request.raw, trust);
+      rs = await manager.begin(sessionRequest);
     } catch (error) {
       if (!isSessionError(error)) throw error;
       return replySessionError(reply, error);
     }
     // On the session, as in the other adapters: the guards find it through request.session.
-    const entry = { verifyCsrf: () => rs.verifyCsrf(formOf(request)), csrfEnforced: false, manager };
+    const entry = {
+      verifyCsrf: () => rs.verifyCsrf(formOf(request)),
+      csrfEnforced: false,
+      manager,
+      ip: sessionRequest.ip,
+    };
     adapterEntry.set(rs, entry);
     (request as Carrier)[RS] = rs;
     request.session = rs.session;

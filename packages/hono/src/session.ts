@@ -55,15 +55,17 @@ export function session<D extends SessionData = SessionData>(
   const connInfo = options.getConnInfo ?? nodePeer;
   const middleware: MiddlewareHandler<SessionEnv<D>> = async (c, next) => {
     let rs: Awaited<ReturnType<SessionManager<D>['begin']>>;
+    let request: HonoRequest;
     try {
-      rs = await manager.begin(new HonoRequest(c, connInfo, trust));
+      request = new HonoRequest(c, connInfo, trust);
+      rs = await manager.begin(request);
     } catch (error) {
       if (isSessionError(error)) return json(httpStatusOf(error.code), errorBodyOf(error));
       throw error;
     }
     // The raw body is cached by Hono, so the handler can still read it (json(), parseBody()).
     const form: CsrfFormSource = { read: () => c.req.arrayBuffer() };
-    const entry = { verifyCsrf: () => rs.verifyCsrf(form), csrfEnforced: false, manager };
+    const entry = { verifyCsrf: () => rs.verifyCsrf(form), csrfEnforced: false, manager, ip: request.ip };
     adapterEntry.set(c, entry);
     c.set('session', rs.session);
     if (manager.policy.csrf.enabled) {

@@ -51,9 +51,11 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
   const { manager, trust } = resolveSessionOptions(options);
   const middleware: Middleware = async (ctx, next) => {
     let rs: RequestSession;
+    let request: NodeSessionRequest;
     try {
       // The session's trustProxy decides the client IP and origin, not Koa's `app.proxy`.
-      rs = await manager.begin(new NodeSessionRequest(ctx.req, trust));
+      request = new NodeSessionRequest(ctx.req, trust);
+      rs = await manager.begin(request);
     } catch (error) {
       if (!isSessionError(error)) throw error;
       return fail(ctx, error);
@@ -64,7 +66,7 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
       // Otherwise the bytes are read and put back, for the app's body parser after this one.
       read: (length) => peekBody(ctx.req, length),
     };
-    const entry = { verifyCsrf: () => rs.verifyCsrf(form), csrfEnforced: false, manager };
+    const entry = { verifyCsrf: () => rs.verifyCsrf(form), csrfEnforced: false, manager, ip: request.ip };
     adapterEntry.set(ctx, entry);
     ctx.session = rs.session;
     if (manager.policy.csrf.enabled) {

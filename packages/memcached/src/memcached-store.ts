@@ -36,6 +36,7 @@ import { decodeSession, encodeSession, exptimeOf, sessionItemKey } from './inter
 import { IndexStore } from './internal/index-store.js';
 import { backoff, type Ctx, expect } from './internal/ops.js';
 import { MemcachedMetaClient } from './meta-client.js';
+import { MemcachedThrottleCounters } from './throttle-counters.js';
 
 export interface MemcachedStoreOptions {
   /** Servers as `host:port`; append new ones at the end. Ignored when `client` is given. @default ['127.0.0.1:11211'] */
@@ -89,6 +90,7 @@ export class MemcachedStore implements SessionStore {
   readonly #ctx: Ctx;
   readonly #index: IndexStore;
   readonly #tags: ShardTags;
+  readonly throttle: MemcachedThrottleCounters;
 
   constructor(options: MemcachedStoreOptions = {}) {
     const keyPrefix = options.keyPrefix ?? 'tessera:';
@@ -121,6 +123,7 @@ export class MemcachedStore implements SessionStore {
     });
     this.#ctx = { client: this.client, prefix: keyPrefix, casRetries };
     this.#index = new IndexStore(this.#ctx, (userId) => this.shardTag(userId));
+    this.throttle = new MemcachedThrottleCounters(this.#ctx);
   }
 
   /** A user's keyed tag (sessions and index share a server), random for anonymous, or '' without a secret. */

@@ -1,4 +1,5 @@
 // Round trips counted at the client: one `exec` is one request/response exchange with memcached.
+import { createLoginThrottle } from '@tessera/session-core';
 import { keyFor, storedSession } from '@tessera/session-testing';
 import type { MemcachedServer } from '@tessera/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,22 @@ describe.skipIf(noMemcached)('round trips', () => {
   afterAll(async () => {
     client.close();
     await Promise.all(servers.map((s) => s.stop()));
+  });
+
+  it('login throttle: a check is one get per counter, a failure a CAS read-modify-write per counter, a success one delete', async () => {
+    const throttle = createLoginThrottle({ store, logger: false });
+    const attempt = { account: 'mallory', ip: '192.0.2.8' };
+    client.reset();
+    await throttle.check(attempt);
+    // One round trip per server: the two counters are one exec when they share a server.
+    expect(client.trips.flat()).toEqual(['mg', 'mg']);
+    expect(client.trips.length).toBeLessThanOrEqual(2);
+    client.reset();
+    await throttle.record(attempt, false);
+    expect(client.trips.flat().sort()).toEqual(['mg', 'mg', 'ms', 'ms']);
+    client.reset();
+    await throttle.record(attempt, true);
+    expect(client.trips).toEqual([['md']]);
   });
 
   it('loading a valid session inside the touch interval is ONE get and no write', async () => {

@@ -1,4 +1,5 @@
 export { CsrfGuard, SkipCsrf } from './csrf.guard.js';
+export { CurrentLoginAttempt, loginThrottle } from './login-throttle.guard.js';
 export { CurrentSession, Session } from './session.decorator.js';
 export { RequireAuth, SessionGuard } from './session.guard.js';
 export {

@@ -42,6 +42,7 @@ import {
   ts,
 } from './internal/rows.js';
 import { COLUMNS } from './internal/schema.js';
+import { PostgresThrottleCounters } from './throttle-counters.js';
 
 export interface PostgresStoreOptions extends TableOptions {
   /**
@@ -149,6 +150,7 @@ export class PostgresStore implements SessionStore {
   readonly #client: PostgresClient;
   readonly #timeoutMs: number;
   readonly #sql: Statements;
+  readonly throttle: PostgresThrottleCounters;
 
   constructor(options: PostgresStoreOptions) {
     if (typeof options?.client?.query !== 'function') {
@@ -161,6 +163,7 @@ export class PostgresStore implements SessionStore {
     this.#timeoutMs = checkTimeout('timeoutMs', options.timeoutMs ?? 5000);
     this.limits = resolveDataLimits(options, WHO);
     this.#sql = buildStatements(options);
+    this.throttle = new PostgresThrottleCounters(this.#client, this.#timeoutMs, options);
   }
 
   #run<Row>(text: string, params: unknown[]): Promise<Row[]> {

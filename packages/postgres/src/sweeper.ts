@@ -1,5 +1,5 @@
 /**
- * Removes expired rows. Expired rows never load (every statement checks `expires_at`), so the
+ * Removes expired rows: sessions, and the login throttle's counters. Expired rows never load (every statement checks `expires_at`), so the
  * sweeper only reclaims space: it can run late, twice, or from several processes at once.
  * Each batch is its own short statement (SKIP LOCKED, so sweepers never queue behind each
  * other or behind a login), keeping row locks and WAL bursts small.
@@ -40,12 +40,14 @@ interface ResolvedSweep {
 
 function resolveSweep(options: Omit<SweepOptions, 'now'>): ResolvedSweep {
   const n = resolveNames(options);
+  // Sessions and the login throttle's counters, a batch of each per statement.
+  const batch = (table: string, key: string) => `DELETE FROM ${table} WHERE ${key} IN (
+    SELECT ${key} FROM ${table} WHERE expires_at <= ${ts(1)} LIMIT $2 FOR UPDATE SKIP LOCKED)
+  RETURNING 1`;
   return {
-    sql: `WITH gone AS (
-  DELETE FROM ${n.qualifiedTable} WHERE id IN (
-    SELECT id FROM ${n.qualifiedTable} WHERE expires_at <= ${ts(1)} LIMIT $2 FOR UPDATE SKIP LOCKED)
-  RETURNING 1)
-SELECT count(*)::float8 AS n FROM gone`,
+    sql: `WITH gone AS (${batch(n.qualifiedTable, 'id')}),
+counters AS (${batch(n.throttle, 'key')})
+SELECT (SELECT count(*) FROM gone)::float8 AS n, (SELECT count(*) FROM counters)::float8 AS c`,
     batchSize: positiveInteger('batchSize', options.batchSize ?? 5000),
     maxBatches: positiveInteger('maxBatches', options.maxBatches ?? 100),
     timeoutMs: checkTimeout('timeoutMs', options.timeoutMs ?? 30_000),
@@ -55,16 +57,17 @@ SELECT count(*)::float8 AS n FROM gone`,
 async function sweep(client: PostgresClient, r: ResolvedSweep, now: number): Promise<number> {
   let total = 0;
   for (let i = 0; i < r.maxBatches; i++) {
-    const rows = await runQuery<{ n: number }>(client, r.timeoutMs, r.sql, [now, r.batchSize]);
-    const removed = rows[0]?.n ?? 0;
-    total += removed;
-    if (removed < r.batchSize) break;
+    const rows = await runQuery<{ n: number; c: number }>(client, r.timeoutMs, r.sql, [now, r.batchSize]);
+    const sessions = rows[0]?.n ?? 0;
+    const counters = rows[0]?.c ?? 0;
+    total += sessions + counters;
+    if (sessions < r.batchSize && counters < r.batchSize) break;
   }
   return total;
 }
 
 /**
- * Delete expired sessions in batches; answers how many rows went. Call it from a cron job,
+ * Delete expired sessions and login throttle counters in batches; answers how many rows went. Call it from a cron job,
  * or use `startSweeper` to run it in-process.
  */
 export async function sweepExpired(client: PostgresClient, options: SweepOptions = {}): Promise<number> {

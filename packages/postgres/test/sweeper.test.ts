@@ -48,6 +48,27 @@ describe('sweeper (PGlite)', () => {
     expect(await sweepExpired(client, { now })).toBe(0);
   });
 
+  it("removes the login throttle's expired counters, and only those", async () => {
+    const store = postgresStore({ client: db.client });
+    const now = Date.now();
+    const windows = { accountWindowMs: 60_000, ipWindowMs: 30_000 };
+    await store.throttle.fail(
+      { account: 'A'.repeat(43), ip: 'I'.repeat(43) },
+      { now: now - 45_000, ...windows },
+    );
+    const rows = async () =>
+      (
+        (await db.client.query(`SELECT key FROM "${db.schema}".tessera_sessions_throttle ORDER BY key`))
+          .rows as {
+          key: string;
+        }[]
+      ).map((r) => r.key);
+    expect(await rows()).toEqual([`a:${'A'.repeat(43)}`, `i:${'I'.repeat(43)}`]);
+    // The address's window ended 15 s ago, the account's has 15 s left.
+    expect(await sweepExpired(db.client, { now })).toBe(1);
+    expect(await rows()).toEqual([`a:${'A'.repeat(43)}`]);
+  });
+
   it('an expired row that was never swept is dead to every operation', async () => {
     const store = postgresStore({ client: db.client });
     const t0 = Date.now();

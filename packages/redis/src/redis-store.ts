@@ -38,6 +38,7 @@ import { ScriptRunner } from './internal/runner.js';
 import { SCRIPTS, type Script } from './internal/scripts.js';
 import { StoreNearCache } from './near-cache-binding.js';
 import { type RedisStoreOptions, resolveRedisOptions, WHO } from './redis-options.js';
+import { RedisThrottleCounters } from './throttle-counters.js';
 
 export { REDIS_STORE_DEFAULTS, type RedisStoreOptions } from './redis-options.js';
 
@@ -63,6 +64,7 @@ class RedisStore implements SessionStore {
   readonly #tags: ShardTags;
   readonly #durability: RedisDurability | undefined;
   readonly #near: StoreNearCache | undefined;
+  readonly throttle: RedisThrottleCounters;
 
   constructor(options: RedisStoreOptions) {
     const resolved = resolveRedisOptions(options);
@@ -73,6 +75,7 @@ class RedisStore implements SessionStore {
     this.#cluster = resolved.cluster;
     this.#tags = resolved.tags;
     this.#runner = new ScriptRunner(resolved.store, resolved.timeoutMs);
+    this.throttle = new RedisThrottleCounters(this.#runner, this.#prefix, this.#cluster);
     if (options.nearCache !== undefined)
       this.#near = new StoreNearCache(
         options.nearCache,

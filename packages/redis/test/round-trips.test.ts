@@ -4,7 +4,7 @@
  * with source "lua", so top-level round trips and in-script writes are told apart.
  * Also measures MEMORY USAGE of a small authenticated session and its index entry.
  */
-import type { SessionKey, SessionStore } from '@tessera/session-core';
+import { createLoginThrottle, type SessionKey, type SessionStore } from '@tessera/session-core';
 import { keyFor, storedSession } from '@tessera/session-testing';
 import { type RedisServer, startRedis } from '@tessera/test-support';
 import type { Redis } from 'ioredis';
@@ -115,6 +115,39 @@ for (const kind of CLIENT_KINDS)
         });
         return { key, session, result };
       }
+
+      it('login throttle: check = 1, failure = 1, success = 1; counters expire by themselves, keyed by hashes', async () => {
+        const throttle = createLoginThrottle({ store, logger: false });
+        const attempt = { account: 'Throttled.User', ip: '192.0.2.44' };
+        // Warm the script cache (EVALSHA, not EVAL, below).
+        await throttle.check(attempt);
+        await throttle.record(attempt, true);
+        await throttle.record({ account: 'warm-up', ip: '192.0.2.45' }, false);
+
+        const check = await count(() => throttle.check(attempt));
+        expect(check.trips).toEqual(['evalsha']);
+        expect(check.writes).toEqual([]);
+        const failure = await count(() => throttle.record(attempt, false));
+        expect(failure.trips).toEqual(['evalsha']);
+        expect(failure.writes.sort()).toEqual(['hset', 'hset', 'pexpire', 'pexpire']);
+        const names = (await redis.cmd('KEYS', 'tessera:{*}t?')) as string[];
+        expect(names.length).toBeGreaterThanOrEqual(2);
+        for (const name of names) {
+          expect(name).toMatch(/^tessera:\{[A-Za-z0-9_-]{43}\}t[ai]$/);
+          expect(name.toLowerCase()).not.toContain('throttled');
+          expect(name).not.toContain('192.0.2');
+          // windowMs + maxDelayMs (account) or windowMs (IP) from the latest failure.
+          const ttl = Number(await redis.cmd('PTTL', name));
+          expect(ttl).toBeGreaterThan(0);
+          expect(ttl).toBeLessThanOrEqual(30 * MIN);
+        }
+        const success = await count(() => throttle.record(attempt, true));
+        expect(success.trips).toEqual(['evalsha']);
+        expect(success.writes).toEqual(['del']);
+        report['throttle check'] = check.trips.length;
+        report['throttle failure'] = failure.trips.length;
+        report['throttle success'] = success.trips.length;
+      });
 
       it('create = 1, load inside the touch interval = 1 with no write, load when due = 1', async () => {
         const now = Date.now();

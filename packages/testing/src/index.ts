@@ -4,6 +4,11 @@ export {
   describeAdapterContract,
   type TestServer,
 } from './adapter-contract.js';
+export {
+  describeLoginThrottleContract,
+  type LoginThrottleAppOptions,
+  type LoginThrottleContractOptions,
+} from './adapter-throttle.js';
 export { type AdversarialContractOptions, describeAdversarialContract } from './adversarial-contract.js';
 export { CookieJar, readBody } from './cookie-jar.js';
 export { keyFor, randomId, type SessionShape, sleep, storedSession } from './fixtures.js';
@@ -12,6 +17,7 @@ export {
   instrumentStore,
   STORE_OPERATIONS,
   type StoreOperation,
+  type ThrottleOperation,
 } from './instrumented-store.js';
 export {
   expressSessionCookie,

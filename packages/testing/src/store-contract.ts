@@ -15,6 +15,7 @@ import { describeExpiryCases } from './store-contract-expiry.js';
 import { describeRaceCases } from './store-contract-races.js';
 import { describeRecordCases } from './store-contract-records.js';
 import { describeRotateCases } from './store-contract-rotate.js';
+import { describeThrottleCases } from './store-contract-throttle.js';
 
 export interface StoreContractOptions {
   /** Shown in the suite title. */
@@ -84,6 +85,7 @@ export function describeStoreContract(options: StoreContractOptions): void {
     describeRotateCases(suite);
     describeBoundedData(() => store, timeout);
     describeRaceCases(suite);
+    describeThrottleCases(suite);
 
     it('declares every capability as a boolean', () => {
       const c = store.capabilities;

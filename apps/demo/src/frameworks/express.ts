@@ -1,6 +1,12 @@
 // Express wiring of the demo: session() (which enforces CSRF itself) from @tessera/session-express, then the shared handlers.
-import { responseSent, session, sessionErrorHandler } from '@tessera/session-express';
-import express, { type ErrorRequestHandler, type Response } from 'express';
+import {
+  loginAttempt,
+  loginThrottle,
+  responseSent,
+  session,
+  sessionErrorHandler,
+} from '@tessera/session-express';
+import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import * as api from '../api.js';
 import { jsonBody } from './json-body.js';
 import { listenNode } from './listen.js';
@@ -16,6 +22,12 @@ async function send(res: Response, reply: api.Reply | Promise<api.Reply>): Promi
   else res.status(r.status).end();
 }
 
+/** Before a guard that may answer itself (429, 503): its answer depends on the session too. */
+const noStore: RequestHandler = (_req, res, next) => {
+  res.set('cache-control', api.CACHE_CONTROL);
+  next();
+};
+
 /** Anything else a handler throws: JSON and a log line, not Express's HTML error page. */
 const internalError: ErrorRequestHandler = (error, _req, res, next) => {
   if (responseSent(res)) return next(error);
@@ -23,7 +35,7 @@ const internalError: ErrorRequestHandler = (error, _req, res, next) => {
   res.status(500).json({ error: 'internal' });
 };
 
-export const start: StartApp = async (manager, port) => {
+export const start: StartApp = async (manager, port, throttle) => {
   const app = express();
   app.disable('x-powered-by');
   app.use(rawBadSegments);
@@ -32,7 +44,10 @@ export const start: StartApp = async (manager, port) => {
 
   app.get('/', (req, res) => send(res, api.home(req.session)));
   app.get('/api/session', (req, res) => send(res, api.getSession(req.session)));
-  app.post('/api/login', (req, res) => send(res, api.login(req.session, req.body)));
+  const guard = loginThrottle(throttle, { account: (req) => api.usernameOf(req.body) });
+  app.post('/api/login', noStore, guard, (req, res) =>
+    send(res, api.login(req.session, req.body, loginAttempt(req))),
+  );
   app.post('/api/logout', (req, res) => send(res, api.logout(req.session)));
   app.post('/api/counter', (req, res) => send(res, api.counter(req.session)));
   app.put('/api/notes/:key', (req, res) =>

@@ -1,5 +1,5 @@
 // Fastify wiring of the demo: the tesseraSession plugin (which enforces CSRF itself) from @tessera/session-fastify, then the shared handlers.
-import { tesseraSession } from '@tessera/session-fastify';
+import { loginAttempt, loginThrottle, tesseraSession } from '@tessera/session-fastify';
 import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
 import * as api from '../api.js';
 import { bodyRefusal, FASTIFY_OPTIONS, parseBodies, sendReply } from './fastify-parts.js';
@@ -9,7 +9,7 @@ async function send(reply: FastifyReply, pending: api.Reply | Promise<api.Reply>
   return sendReply(reply, await pending);
 }
 
-export const start: StartApp = async (manager, port) => {
+export const start: StartApp = async (manager, port, throttle) => {
   const app = Fastify(FASTIFY_OPTIONS);
   parseBodies(app);
   app.setErrorHandler((error: FastifyError, _request, reply) => {
@@ -23,7 +23,14 @@ export const start: StartApp = async (manager, port) => {
 
   app.get('/', (req, reply) => send(reply, api.home(req.session)));
   app.get('/api/session', (req, reply) => send(reply, api.getSession(req.session)));
-  app.post('/api/login', (req, reply) => send(reply, api.login(req.session, req.body)));
+  const guard = loginThrottle(throttle, { account: (req) => api.usernameOf(req.body) });
+  const noStore = async (_req: unknown, reply: FastifyReply) => {
+    // Before the guard, which may answer itself (429, 503): that answer depends on the session too.
+    reply.header('cache-control', api.CACHE_CONTROL);
+  };
+  app.post('/api/login', { preHandler: [noStore, guard] }, (req, reply) =>
+    send(reply, api.login(req.session, req.body, loginAttempt(req))),
+  );
   app.post('/api/logout', (req, reply) => send(reply, api.logout(req.session)));
   app.post('/api/counter', (req, reply) => send(reply, api.counter(req.session)));
   app.put<{ Params: { key: string } }>('/api/notes/:key', (req, reply) =>

@@ -1,7 +1,7 @@
 // Hono wiring of the demo: session() (which enforces CSRF itself) from @tessera/session-hono, then the shared handlers.
 import { serve } from '@hono/node-server';
 import { isSessionError } from '@tessera/session-core';
-import { type SessionEnv, session } from '@tessera/session-hono';
+import { loginAttempt, loginThrottle, type SessionEnv, session } from '@tessera/session-hono';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
@@ -20,7 +20,7 @@ const reply = (c: C, r: api.Reply) => {
 /** Malformed JSON reads as no body (the handlers answer 400/401), as in the other wirings. */
 const body = (c: C) => c.req.json<unknown>().catch(() => null);
 
-export const start: StartApp = async (manager, port) => {
+export const start: StartApp = async (manager, port, throttle) => {
   const app = new Hono<SessionEnv<api.DemoData>>();
   // Hono hands a thrown error to onError before session() sees it; session() then answers a
   // SessionError (503 while the store is down, 409 at the cap) itself. Hono's default handler
@@ -34,7 +34,17 @@ export const start: StartApp = async (manager, port) => {
 
   app.get('/', async (c) => reply(c, await api.home(c.get('session'))));
   app.get('/api/session', (c) => reply(c, api.getSession(c.get('session'))));
-  app.post('/api/login', async (c) => reply(c, await api.login(c.get('session'), await body(c))));
+  // The guard's own answers (429, 503) carry no-store too.
+  app.use('/api/login', async (c, next) => {
+    await next();
+    c.res.headers.set('cache-control', api.CACHE_CONTROL);
+  });
+  const guard = loginThrottle<api.DemoData>(throttle, {
+    account: async (c) => api.usernameOf(await body(c)),
+  });
+  app.post('/api/login', guard, async (c) =>
+    reply(c, await api.login(c.get('session'), await body(c), loginAttempt(c))),
+  );
   app.post('/api/logout', async (c) => reply(c, await api.logout(c.get('session'))));
   app.post('/api/counter', (c) => reply(c, api.counter(c.get('session'))));
   app.put('/api/notes/:key', async (c) =>

@@ -1,6 +1,6 @@
 // Koa wiring of the demo: session() (which enforces CSRF itself) from @tessera/session-koa, then the shared handlers.
 // Koa ships no router and no body parser; a route table and a bounded JSON reader stand in.
-import { session } from '@tessera/session-koa';
+import { loginAttempt, loginThrottle, session } from '@tessera/session-koa';
 import Koa, { type Context } from 'koa';
 import * as api from '../api.js';
 import { listenNode } from './listen.js';
@@ -42,10 +42,11 @@ const decode = (segment: string) => {
 
 type Route = (ctx: Context, param: string, body: unknown) => api.Reply | Promise<api.Reply>;
 
-const routes: [method: string, path: RegExp, route: Route][] = [
+/** `guarded`: the login throttle's guard runs first, and may answer itself (429, 503). */
+const routes: [method: string, path: RegExp, route: Route, guarded?: true][] = [
   ['GET', /^\/$/, (ctx) => api.home(ctx.session)],
   ['GET', /^\/api\/session$/, (ctx) => api.getSession(ctx.session)],
-  ['POST', /^\/api\/login$/, (ctx, _, json) => api.login(ctx.session, json)],
+  ['POST', /^\/api\/login$/, (ctx, _, json) => api.login(ctx.session, json, loginAttempt(ctx)), true],
   ['POST', /^\/api\/logout$/, (ctx) => api.logout(ctx.session)],
   ['POST', /^\/api\/counter$/, (ctx) => api.counter(ctx.session)],
   ['PUT', /^\/api\/notes\/([^/]+)$/, (ctx, key, json) => api.putNote(ctx.session, key, json)],
@@ -56,7 +57,8 @@ const routes: [method: string, path: RegExp, route: Route][] = [
   ['DELETE', /^\/api\/sessions\/([^/]+)$/, (ctx, handle) => api.revokeSession(ctx.session, handle)],
 ];
 
-export const start: StartApp = async (manager, port) => {
+export const start: StartApp = async (manager, port, throttle) => {
+  const guard = loginThrottle(throttle, { account: (ctx) => api.usernameOf(ctx.state.json) });
   const app = new Koa();
   app.use(session({ manager }));
   app.use(async (ctx, next) => {
@@ -71,11 +73,19 @@ export const start: StartApp = async (manager, port) => {
       ctx.body = error.reply.json;
       return;
     }
-    for (const [method, path, route] of routes) {
+    for (const [method, path, route, guarded] of routes) {
       const match = ctx.method === method ? path.exec(ctx.path) : null;
       if (!match) continue;
-      const r = await route(ctx, decode(match[1] ?? ''), json);
       ctx.set('cache-control', api.CACHE_CONTROL);
+      let r: api.Reply | undefined;
+      const run = async () => {
+        r = await route(ctx, decode(match[1] ?? ''), json);
+      };
+      if (guarded) {
+        ctx.state.json = json;
+        await guard(ctx, run);
+      } else await run();
+      if (r === undefined) return; // the guard answered
       ctx.status = r.status;
       if (r.html !== undefined) [ctx.type, ctx.body] = ['html', r.html];
       else if (r.json !== undefined) ctx.body = r.json;

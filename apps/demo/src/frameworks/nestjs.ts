@@ -2,15 +2,20 @@
 // SessionExceptionFilter) from @tessera/session-nestjs, then the shared handlers; on Nest's
 // Express platform, or on its Fastify one (DEMO_NEST_PLATFORM=fastify).
 import 'reflect-metadata';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   type ArgumentsHost,
+  type CanActivate,
   Catch,
   Controller,
   Delete,
+  type ExecutionContext,
   Get,
   HttpException,
   type INestApplication,
+  Inject,
+  Injectable,
   Module,
   Param,
   Post,
@@ -21,7 +26,15 @@ import {
 } from '@nestjs/common';
 import { BaseExceptionFilter, NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { CurrentSession, type Session, SessionGuard, SessionModule } from '@tessera/session-nestjs';
+import type { LoginAttempt, LoginThrottle } from '@tessera/session-core';
+import {
+  CurrentLoginAttempt,
+  CurrentSession,
+  loginThrottle,
+  type Session,
+  SessionGuard,
+  SessionModule,
+} from '@tessera/session-nestjs';
 import type { Response as ExpressResponse, Request } from 'express';
 import type { FastifyReply } from 'fastify';
 import * as api from '../api.js';
@@ -46,6 +59,27 @@ function send(res: Response, r: api.Reply): void {
   else res.status(r.status).end();
 }
 
+/** The app's throttle, provided by the module (no decorator metadata: injected by token). */
+const LOGIN_THROTTLE = Symbol('LOGIN_THROTTLE');
+
+/**
+ * The adapter's `loginThrottle()` guard behind Nest's DI, so the throttle built at start-up
+ * reaches `@UseGuards(DemoLoginThrottle)`. A refusal is 429 `too_many_attempts` with
+ * Retry-After (through SessionExceptionFilter); no-store is set first, as on every answer.
+ */
+@Injectable()
+class DemoLoginThrottle implements CanActivate {
+  readonly #guard: CanActivate;
+  constructor(@Inject(LOGIN_THROTTLE) throttle: LoginThrottle) {
+    this.#guard = loginThrottle<Request>(throttle, { account: (req) => api.usernameOf(req.body) });
+  }
+  canActivate(context: ExecutionContext) {
+    const res = context.switchToHttp().getResponse<{ raw?: ServerResponse } & Partial<ServerResponse>>();
+    (res.raw ?? (res as ServerResponse)).setHeader('cache-control', api.CACHE_CONTROL);
+    return this.#guard.canActivate(context);
+  }
+}
+
 @Controller()
 class DemoController {
   @Get()
@@ -59,8 +93,14 @@ class DemoController {
   }
 
   @Post('api/login')
-  async login(@CurrentSession() s: Session, @Req() req: Request, @Res() res: Response) {
-    send(res, await api.login(s, req.body));
+  @UseGuards(DemoLoginThrottle) // 429 { error: 'too_many_attempts' } before the handler runs
+  async login(
+    @CurrentSession() s: Session,
+    @CurrentLoginAttempt() attempt: LoginAttempt,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    send(res, await api.login(s, req.body, attempt));
   }
 
   @Post('api/logout')
@@ -146,8 +186,12 @@ async function create(module: object, platform: NestPlatform): Promise<INestAppl
 
 /** The wiring on one Nest platform; `start` takes it from DEMO_NEST_PLATFORM. */
 export function startOn(platform: NestPlatform): StartApp {
-  return async (manager, port) => {
-    @Module({ imports: [SessionModule.forRoot({ manager })], controllers: [DemoController] })
+  return async (manager, port, throttle) => {
+    @Module({
+      imports: [SessionModule.forRoot({ manager })],
+      controllers: [DemoController],
+      providers: [{ provide: LOGIN_THROTTLE, useValue: throttle }, DemoLoginThrottle],
+    })
     class DemoModule {}
 
     const app = await create(DemoModule, platform);
@@ -165,4 +209,5 @@ export function startOn(platform: NestPlatform): StartApp {
   };
 }
 
-export const start: StartApp = (manager, port) => startOn(readConfig().nestPlatform)(manager, port);
+export const start: StartApp = (manager, port, throttle) =>
+  startOn(readConfig().nestPlatform)(manager, port, throttle);

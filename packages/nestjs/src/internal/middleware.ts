@@ -13,14 +13,16 @@ type Next = (error?: unknown) => void;
 export function sessionMiddleware(manager: SessionManager, trust: TrustProxy) {
   return async (req: IncomingMessage, res: ServerResponse, next: Next): Promise<void> => {
     let rs: Awaited<ReturnType<typeof manager.begin>>;
+    let request: NodeSessionRequest;
     try {
       // Client IP and selfOrigin from the session's trustProxy, as in the other Node adapters.
-      rs = await manager.begin(new NodeSessionRequest(req, trust));
+      request = new NodeSessionRequest(req, trust);
+      rs = await manager.begin(request);
     } catch (error) {
       if (!isSessionError(error)) return next(error);
       return sendSessionError(res, error);
     }
-    attachState(req, { rs, manager });
+    attachState(req, { rs, manager, ip: request.ip });
     commitBeforeSend(res, rs);
     next();
   };

@@ -11,6 +11,8 @@ const STATE = Symbol.for('tessera.session');
 export interface RequestState {
   readonly rs: RequestSession;
   readonly manager: SessionManager;
+  /** The client IP as the session's `trustProxy` resolved it. */
+  readonly ip: string | null;
 }
 
 type Carrier = { [STATE]?: RequestState; raw?: { [STATE]?: RequestState } };

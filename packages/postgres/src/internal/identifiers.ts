@@ -17,6 +17,9 @@ export interface Names {
   readonly revokeAll: string;
   readonly userIndex: string;
   readonly expiresIndex: string;
+  /** The login throttle's counters (`<table>_throttle`) and their expiry index. */
+  readonly throttle: string;
+  readonly throttleIndex: string;
   readonly quotedSchema: string;
   /** A string literal naming the table, for per-table advisory lock keys. */
   readonly lockLiteral: string;
@@ -70,6 +73,8 @@ export function resolveNames(options: TableOptions = {}): Names {
     revokeAll: q('_revoke_all'),
     userIndex: quoteIdentifier(`${table}_user_idx`),
     expiresIndex: quoteIdentifier(`${table}_expires_idx`),
+    throttle: q('_throttle'),
+    throttleIndex: quoteIdentifier(`${table}_thr_idx`),
     lockLiteral: quoteLiteral(`${schema}.${table}`),
   };
 }

@@ -149,7 +149,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     description:
-      'sessions table (values as JSON text), user and expiry indexes, rotate and revoke-all functions (READ COMMITTED only)',
+      'sessions table (values as JSON text), user and expiry indexes, rotate and revoke-all functions (READ COMMITTED only), login throttle counters',
     statements: (n) => [
       `CREATE TABLE IF NOT EXISTS ${n.qualifiedTable} (
   id text PRIMARY KEY,
@@ -173,6 +173,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS ${n.expiresIndex} ON ${n.qualifiedTable} (expires_at)`,
       rotateFunction(n),
       revokeAllFunction(n),
+      // The login throttle's counters: one row per hashed account or address, expired rows
+      // removed by the sweeper (every statement ignores them before that).
+      `CREATE TABLE IF NOT EXISTS ${n.throttle} (
+  key text PRIMARY KEY,
+  count integer NOT NULL,
+  last_at bigint NOT NULL,
+  window_ms bigint NOT NULL,
+  expires_at timestamptz NOT NULL
+)`,
+      `CREATE INDEX IF NOT EXISTS ${n.throttleIndex} ON ${n.throttle} (expires_at)`,
     ],
   },
 ];
