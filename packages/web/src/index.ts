@@ -1,5 +1,13 @@
-export type { RequireAuthOptions, Session, SessionData, TrustProxy } from '@tessera/session-core';
+export type {
+  LoginAttempt,
+  LoginThrottle,
+  RequireAuthOptions,
+  Session,
+  SessionData,
+  TrustProxy,
+} from '@tessera/session-core';
 export { checkAuth, checkCsrf, requireAuth, skipCsrf, skipCsrfFor } from './guards.js';
+export { loginAttempt, loginThrottle } from './login-throttle.js';
 export {
   type CookieSource,
   type HeaderSource,

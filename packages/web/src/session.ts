@@ -87,15 +87,17 @@ export function withSession<D extends SessionData = SessionData, A extends unkno
   const exempt = csrfSkip.tagged(handler);
   const wrapped = async (request: Request, ...rest: A): Promise<Response> => {
     let rs: Awaited<ReturnType<SessionManager<D>['begin']>>;
+    const web = new WebRequest(request, clientIp?.(request, ...rest), trust);
     try {
-      rs = await manager.begin(new WebRequest(request, clientIp?.(request, ...rest), trust));
+      rs = await manager.begin(web);
     } catch (error) {
       if (isSessionError(error)) return json(httpStatusOf(error.code), errorBodyOf(error));
       throw error;
     }
     // A clone's body is a tee of the original's: the handler can still read the request.
     const form: CsrfFormSource = { read: () => request.clone().arrayBuffer() };
-    const entry = { verifyCsrf: () => rs.verifyCsrf(form), csrfEnforced: false, manager };
+    // `ip`: the client IP as resolved here, for loginThrottle().
+    const entry = { verifyCsrf: () => rs.verifyCsrf(form), csrfEnforced: false, manager, ip: web.ip };
     adapterEntry.set(request, entry);
     (request as unknown as Record<symbol, Session<D>>)[SESSION] = rs.session;
     if (manager.policy.csrf.enabled) {
