@@ -18,7 +18,7 @@ import type {
   TakenSession,
 } from './migrate.js';
 
-/** What the migration needs of the request it runs for (RequestSession provides it). */
+/** What the migration needs of the request it runs for (request-transitions.ts provides it). */
 export interface MigrationHost {
   readonly m: ManagerInternals;
   header(name: string): string | undefined;

@@ -5,29 +5,20 @@
  */
 import { listSessions, revokeSession, revokeSessions, type SessionInfo } from './admin.js';
 import { DataChanges } from './changes.js';
-import { clientOf } from './client.js';
 import { readCookie, serializeCookie } from './cookie.js';
 import type { CsrfResult } from './csrf.js';
 import { type CsrfFormSource, readFormToken } from './csrf-form.js';
-import { type EffectHost, runTransition, sessionCookieLine } from './effects.js';
 import { SessionError } from './errors.js';
 import type { EndReason } from './events.js';
-import {
-  ANONYMOUS,
-  type LifecycleEvent,
-  type LifecycleState,
-  type SessionMeta,
-  transition,
-} from './lifecycle.js';
+import { ANONYMOUS, type LifecycleState, type SessionMeta } from './lifecycle.js';
 import type { ManagerInternals } from './manager.js';
 import { checkRequestCsrf, readPreSession } from './request-csrf.js';
 import { checkDataKey, checkUserId, loginDuration } from './request-input.js';
-import { emitRejected, loadEventOf } from './request-load.js';
-import { type MigrationHost, migrateRequest } from './request-migrate.js';
-import { PendingHeaders } from './response-headers.js';
+import { emitRejected } from './request-load.js';
+import { migrateRequest } from './request-migrate.js';
+import { headerOf, Transitions } from './request-transitions.js';
 import type { DataKey, DataValue, JsonKey, LoginOptions, Session, SessionData } from './session.js';
-import { expiresAtOf, type SessionKey, type StoredClient } from './store.js';
-import { handleOf } from './token.js';
+import { expiresAtOf } from './store.js';
 
 /** What an adapter tells the core about a request. */
 export interface SessionRequest {
@@ -48,23 +39,15 @@ const NO_HEADERS: ResponseHeaders = Object.freeze([]);
 export class RequestSession<D = SessionData> implements Session<D> {
   readonly #m: ManagerInternals;
   readonly #req: SessionRequest;
-  #state: LifecycleState = ANONYMOUS;
   readonly #changes = new DataChanges();
-  // Created on first use: a request that only reads allocates none of them.
-  #out: PendingHeaders | null = null;
-  #host: EffectHost | null = null;
+  // Created on first use (request-transitions.ts): a request without a token that only reads makes none.
+  #t: Transitions | null = null;
   #viaHeader = false;
   #onFirstChange: (() => void) | null = null;
   #preSession: string | null = null;
-  /** The sid this request presented and the store knew, to tell when commit() changed it. */
-  #loadedSid: string | null = null;
-  #lastKey: { readonly sid: string; readonly key: SessionKey } | null = null;
-  #client: StoredClient | null = null;
   #committed: ResponseHeaders | null = null;
   /** The commit in flight: the session takes no change from its first await on. */
   #committing: Promise<ResponseHeaders> | null = null;
-  /** The latest store operation of this request, so the next waits for it. */
-  #busy: Promise<void> | null = null;
 
   constructor(internals: ManagerInternals, request: SessionRequest) {
     this.#m = internals;
@@ -92,92 +75,15 @@ export class RequestSession<D = SessionData> implements Session<D> {
     }
     if (value === undefined) {
       // No Tessera token: the one place an old express-session cookie is looked at.
-      if (m.migration !== undefined) await migrateRequest(this.#migrationHost(), m.migration);
+      if (m.migration !== undefined) await migrateRequest(this.#transitions(), m.migration);
       return;
     }
     const parsed = m.codec.parse(value);
     if (!parsed.ok) {
       emitRejected(m, parsed.reason, null);
-      return this.#setCookie(m.cookie.name, serializeCookie(m.cookie, '', { maxAge: 0 }));
+      return this.#transitions().setCookie(m.cookie.name, serializeCookie(m.cookie, '', { maxAge: 0 }));
     }
-    await this.#loadToken(parsed.sid, parsed.tag);
-  }
-
-  /** Load the session of a well-formed token in one store round trip, and judge it. */
-  async #loadToken(sid: string, tag: string): Promise<void> {
-    const m = this.#m;
-    const key = m.codec.keyOf(sid, tag);
-    this.#lastKey = { sid, key };
-    const handle = handleOf(key);
-    const now = m.clock.now();
-    const result = await m.call('load', handle, () =>
-      m.store.load(key, { now, touchIntervalMs: m.policy.touchIntervalMs }),
-    );
-    const client = {
-      ip: this.#req.ip,
-      userAgent: this.#header('user-agent'),
-      current: () => this.#currentClient(),
-    };
-    const event = loadEventOf(m, sid, handle, now, result, client, this.#changes);
-    await this.#apply(event, true);
-    if (this.#state.kind !== 'active') this.#changes.clear();
-    else this.#loadedSid = this.#state.sid;
-  }
-
-  #migrationHost(): MigrationHost {
-    return {
-      m: this.#m,
-      header: (name) => this.#header(name),
-      setCookie: (name, line) => this.#setCookie(name, line),
-      start: (userId, data, absoluteTimeoutMs) => this.#startMigrated(userId, data, absoluteTimeoutMs),
-      reset: () => {
-        this.#state = ANONYMOUS;
-        this.#changes.clear();
-        this.#changes.forgetChanges();
-      },
-      join: async (sid) => {
-        const dot = sid.indexOf('.');
-        await this.#loadToken(sid, dot === -1 ? '' : sid.slice(0, dot));
-        this.#loadedSid = null;
-        const s = this.#state;
-        if (s.kind !== 'active') {
-          this.#changes.clear();
-          return null;
-        }
-        // New to this client: its cookie (and, at commit, its CSRF token) go out with this response.
-        const now = this.#m.clock.now();
-        this.#setCookie(this.#m.cookie.name, sessionCookieLine(this.#m, sid, s.meta.absoluteExpiresAt, now));
-        return { handle: s.meta.handle, userId: s.meta.userId };
-      },
-    };
-  }
-
-  /** A migrated session (request-migrate.ts), created now: the data set, then signed in or stored. */
-  async #startMigrated(
-    userId: string | null,
-    data: Readonly<Record<string, unknown>>,
-    absoluteTimeoutMs: number | undefined,
-  ): Promise<{ sid: string; handle: string }> {
-    if (userId !== null) checkUserId(userId);
-    if (typeof data !== 'object' || data === null || Array.isArray(data))
-      throw new SessionError('invalid_data', 'migrate() must answer `data` as an object.');
-    const policy = this.#m.policy;
-    // Anonymous: the first key mints the session (as set() does); signed in: the rotate below does.
-    const mint = userId === null ? () => this.#ensureSession(absoluteTimeoutMs) : () => undefined;
-    for (const [k, v] of Object.entries(data)) {
-      checkDataKey(k);
-      this.#changes.set(k, v, policy, mint);
-    }
-    if (userId === null) {
-      await this.#serial(() => this.#apply({ type: 'commit', dirty: true }));
-    } else {
-      const event = this.#loginEvent(userId, undefined, absoluteTimeoutMs);
-      await this.#serial(() => this.#apply(event));
-    }
-    const s = this.#state;
-    if (s.kind !== 'active')
-      throw new SessionError('session_conflict', 'the migrated session was not created.');
-    return { sid: s.sid, handle: s.meta.handle };
+    await this.#transitions().loadToken(parsed.sid, parsed.tag);
   }
 
   get handle(): string | null {
@@ -220,7 +126,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
       this.#changing();
       pre = this.#m.codec.randomToken();
       this.#preSession = pre;
-      this.#setCookie(this.#m.csrfCookie.name, serializeCookie(this.#m.csrfCookie, pre));
+      this.#transitions().setCookie(this.#m.csrfCookie.name, serializeCookie(this.#m.csrfCookie, pre));
     }
     return this.#m.codec.preSessionTokenOf(pre);
   }
@@ -241,7 +147,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
   set<K extends DataKey<D>>(key: JsonKey<D, K>, value: DataValue<D, K>): void {
     this.#assertOpen();
     checkDataKey(key);
-    this.#changes.set(key, value, this.#m.policy, () => this.#ensureSession());
+    this.#changes.set(key, value, this.#m.policy, () => this.#transitions().ensureSession());
   }
 
   delete(key: DataKey<D>): void {
@@ -254,14 +160,14 @@ export class RequestSession<D = SessionData> implements Session<D> {
     checkUserId(userId);
     const idle = loginDuration(options.idleTimeoutMs, 'idleTimeoutMs', 0);
     const absolute = loginDuration(options.absoluteTimeoutMs, 'absoluteTimeoutMs', 1);
-    const previousUser = this.#state.kind === 'active' ? this.#state.meta.userId : null;
+    const t = this.#transitions();
+    const previousUser = t.state.kind === 'active' ? t.state.meta.userId : null;
     const restore = this.#changes.snapshot();
     // Data never crosses from one user to another; the same user keeps it all.
     const keep = this.#m.policy.keepDataOnLogin;
     const crossUser = previousUser !== null && previousUser !== userId;
     this.#changes.dropUnless((k) => !crossUser && (previousUser === userId || keep.includes(k)));
-    const event = this.#loginEvent(userId, idle, absolute);
-    await this.#serial(() => this.#apply(event)).catch((error: unknown) => {
+    await t.run(t.loginEvent(userId, idle, absolute)).catch((error: unknown) => {
       // A refused login (cap, conflict, store down) leaves the request's session as it was.
       restore();
       throw error;
@@ -269,29 +175,31 @@ export class RequestSession<D = SessionData> implements Session<D> {
     // The pre-session CSRF token served the login form; it must not outlive the login.
     if (this.#preSessionCookie() || this.#preSession) {
       this.#preSession = null;
-      this.#setCookie(this.#m.csrfCookie.name, serializeCookie(this.#m.csrfCookie, '', { maxAge: 0 }));
+      t.setCookie(this.#m.csrfCookie.name, serializeCookie(this.#m.csrfCookie, '', { maxAge: 0 }));
     }
   }
 
   async logout(): Promise<void> {
     this.#assertOpen();
-    await this.#serial(() => this.#apply({ type: 'logout' }));
+    const t = this.#transitions();
+    await t.run({ type: 'logout' });
     this.#changes.clear();
     this.#changes.forgetChanges();
-    if (this.#m.clearSiteData) this.#headers().set('clear-site-data', '"cookies"');
+    if (this.#m.clearSiteData) t.setHeader('clear-site-data', '"cookies"');
   }
 
   async regenerate(): Promise<void> {
     this.#assertOpen();
     const s = this.#state;
     if (s.kind !== 'active' && s.kind !== 'pending') return;
-    const { sid, handle } = this.#mint(s.meta.userId);
-    await this.#serial(() => this.#apply({ type: 'regenerate', newSid: sid, handle }));
+    const t = this.#transitions();
+    const { sid, handle } = t.mint(s.meta.userId);
+    await t.run({ type: 'regenerate', newSid: sid, handle });
   }
 
   async save(): Promise<void> {
     this.#assertOpen();
-    await this.#serial(() => this.#apply({ type: 'commit', dirty: this.#changes.isDirty() }));
+    await this.#transitions().save();
   }
 
   /**
@@ -299,9 +207,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
    * cookie or header to send). A read of an existing session answers false.
    */
   get needsCommit(): boolean {
-    return (
-      this.#state.kind === 'pending' || this.#changes.isDirty() || (this.#out !== null && !this.#out.isEmpty)
-    );
+    return this.#state.kind === 'pending' || this.#changes.isDirty() || this.#t?.hasHeaders === true;
   }
 
   /**
@@ -345,15 +251,9 @@ export class RequestSession<D = SessionData> implements Session<D> {
   }
 
   async #commitNow(): Promise<ResponseHeaders> {
-    await this.#serial(() => this.#apply({ type: 'commit', dirty: this.#changes.isDirty() }));
-    const s = this.#state;
-    // A new token (created, signed in, regenerated) makes the page's CSRF token stale: hand
-    // the client the new one with the response that changed it.
-    const csrf: [string, string][] =
-      s.kind === 'active' && s.sid !== this.#loadedSid && this.#m.policy.csrf.enabled
-        ? [[this.#m.policy.csrf.headerName, this.#m.codec.csrfTokenOf(s.sid)]]
-        : [];
-    const headers = this.#out === null ? (csrf as ResponseHeaders) : this.#out.lines(csrf);
+    const t = this.#transitions();
+    await t.save();
+    const headers = t.responseHeaders();
     this.#committed = headers;
     return headers;
   }
@@ -400,7 +300,7 @@ export class RequestSession<D = SessionData> implements Session<D> {
 
   async revokeOtherSessions(): Promise<number> {
     const userId = this.#requireUser();
-    return revokeSessions(this.#m, userId, this.#key()!);
+    return revokeSessions(this.#m, userId, this.#transitions().key()!);
   }
 
   get #meta(): SessionMeta | undefined {
@@ -408,69 +308,22 @@ export class RequestSession<D = SessionData> implements Session<D> {
     return s.kind === 'active' || s.kind === 'pending' ? s.meta : undefined;
   }
 
-  #header(name: string): string | undefined {
-    const v = this.#req.header(name);
-    return typeof v === 'string' ? v : undefined;
+  /** The lifecycle state: anonymous until the first transition. */
+  get #state(): LifecycleState {
+    return this.#t === null ? ANONYMOUS : this.#t.state;
   }
 
-  #currentClient(): StoredClient {
-    this.#client ??= clientOf(this.#req.ip, this.#header('user-agent'));
-    return this.#client;
+  #transitions(): Transitions {
+    this.#t ??= new Transitions(this.#m, this.#req, this.#changes, this.#viaHeader);
+    return this.#t;
+  }
+
+  #header(name: string): string | undefined {
+    return headerOf(this.#req, name);
   }
 
   #preSessionCookie(): string | null {
     return this.#preSession ?? readPreSession(this.#m, (name) => this.#header(name));
-  }
-
-  #mint(userId: string | null): { sid: string; handle: string } {
-    const tag = this.#m.store.shardTag ? this.#m.store.shardTag(userId) : '';
-    const sid = this.#m.codec.mint(tag);
-    return { sid, handle: handleOf(this.#m.codec.keyOf(sid, tag)) };
-  }
-
-  /** A login to a new token, with the per-login durations when given. */
-  #loginEvent(userId: string, idle: number | undefined, absolute: number | undefined): LifecycleEvent {
-    const { sid, handle } = this.#mint(userId);
-    return {
-      type: 'login',
-      userId,
-      newSid: sid,
-      handle,
-      client: this.#currentClient(),
-      ...(idle !== undefined ? { idleTimeoutMs: idle } : {}),
-      ...(absolute !== undefined ? { absoluteTimeoutMs: absolute } : {}),
-    };
-  }
-
-  #key(): SessionKey | null {
-    const s = this.#state;
-    return s.kind === 'active' || s.kind === 'pending' ? this.#keyOf(s.sid) : null;
-  }
-
-  #keyOf(sid: string): SessionKey {
-    // The last sid's key is remembered: a write needs the key load already hashed.
-    if (this.#lastKey !== null && this.#lastKey.sid === sid) return this.#lastKey.key;
-    const dot = sid.indexOf('.');
-    const key = this.#m.codec.keyOf(sid, dot === -1 ? '' : sid.slice(0, dot));
-    this.#lastKey = { sid, key };
-    return key;
-  }
-
-  #ensureSession(absoluteTimeoutMs?: number): void {
-    if (this.#state.kind === 'active' || this.#state.kind === 'pending') return;
-    const { sid, handle } = this.#mint(null);
-    // A write never needs the store until commit; run the pure transition directly.
-    this.#state = transition(
-      this.#state,
-      {
-        type: 'write',
-        newSid: sid,
-        handle,
-        client: this.#currentClient(),
-        ...(absoluteTimeoutMs !== undefined ? { absoluteTimeoutMs } : {}),
-      },
-      { now: this.#m.clock.now(), policy: this.#m.policy },
-    ).state;
   }
 
   #requireUser(): string {
@@ -491,36 +344,5 @@ export class RequestSession<D = SessionData> implements Session<D> {
     if (callback === null) return;
     callback();
     this.#onFirstChange = null;
-  }
-
-  #setCookie(name: string, line: string): void {
-    this.#headers().setCookie(name, line);
-  }
-
-  #headers(): PendingHeaders {
-    this.#out ??= new PendingHeaders();
-    return this.#out;
-  }
-
-  /** Store operations of one request run one after another (a `save()` not awaited, then `commit()`). */
-  #serial(run: () => Promise<void>): Promise<void> {
-    const before = this.#busy;
-    const p = before ? before.then(run, run) : run();
-    this.#busy = p;
-    return p;
-  }
-
-  async #apply(event: LifecycleEvent, duringLoad = false): Promise<void> {
-    const viaHeader = this.#viaHeader;
-    this.#host ??= {
-      m: this.#m,
-      changes: this.#changes,
-      // Set by load() only, which runs before any transition.
-      viaHeader,
-      keyOf: (sid) => this.#keyOf(sid),
-      setCookie: (name, line) => this.#setCookie(name, line),
-      setHeader: (name, value) => this.#headers().set(name, value),
-    };
-    this.#state = await runTransition(this.#host, this.#state, event, duringLoad);
   }
 }
