@@ -60,3 +60,18 @@ export async function sequential(
     await res.arrayBuffer();
   }
 }
+
+/** The first and last sessions of a pool still read as signed in (`u` set), or the run stops. */
+export async function assertSignedIn(name: string, url: string, cookies: readonly string[]): Promise<void> {
+  for (const cookie of [cookies[0], cookies.at(-1)]) {
+    const res = await fetch(`${url}/read`, {
+      headers: { cookie: cookie!, 'user-agent': USER_AGENT },
+      signal: AbortSignal.timeout(5000),
+    });
+    const body = (await res.json()) as { u?: unknown };
+    if (typeof body.u !== 'string')
+      throw new Error(
+        `[bench] ${name}: a pool session no longer reads as signed in (${JSON.stringify(body)})`,
+      );
+  }
+}

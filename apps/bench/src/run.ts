@@ -19,8 +19,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { config, flag, log, quick, value } from './cli.js';
-import { CONTENDERS, type Contender, FRAMEWORKS, SCENARIOS, type Scenario } from './contenders.js';
-import { createPool, sequential } from './http.js';
+import {
+  CONTENDERS,
+  type Contender,
+  contenderNamed,
+  FRAMEWORKS,
+  SCENARIOS,
+  type Scenario,
+} from './contenders.js';
+import { assertSignedIn, createPool, sequential } from './http.js';
 import { measure } from './measure.js';
 import { pairedRatios } from './paired.js';
 import { APP_DIR, canPin, fromSource, Loader, ServerProcess } from './procs.js';
@@ -88,6 +95,9 @@ async function main(): Promise<void> {
       for (const [j, c] of batch.entries()) servers.set(c.name, { srv: procs[j]!, cookies: [] });
     }
     for (const entry of servers.values()) entry.cookies = await createPool(entry.srv.url, config.poolSize);
+    // Every server's pool is still signed in once all pools exist (servers share one Redis).
+    for (const [name, entry] of servers)
+      if (contenderNamed(name).library !== 'bare') await assertSignedIn(name, entry.srv.url, entry.cookies);
     log(
       `[bench] ${servers.size} servers up, ${config.poolSize} sessions each, in ${Math.round((Date.now() - started) / 1000)} s`,
     );

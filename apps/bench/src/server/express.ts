@@ -6,7 +6,7 @@ import express, { type Request, type RequestHandler } from 'express';
 import expressSession from 'express-session';
 import { createClient } from 'redis';
 import type { Contender } from '../contenders.js';
-import { env, IDLE_SECONDS, nextLoginUser, PEER_SECRET, tesseraStore } from './stores.js';
+import { env, IDLE_SECONDS, nextLoginUser, PEER_SECRET, poolUser, tesseraStore } from './stores.js';
 
 /** express-session's handle, typed loosely (its types and Tessera's both claim `req.session`). */
 interface PeerSession {
@@ -64,7 +64,7 @@ export async function expressApp(c: Contender): Promise<Server> {
         res.json({ ok: true });
       };
     app.post('/login', (req, res, next) => login(nextLoginUser())(req, res, next));
-    app.post('/setup', (req, res, next) => login(`user-${String(req.query.u)}`, 0)(req, res, next));
+    app.post('/setup', (req, res, next) => login(poolUser(req.query.u), 0)(req, res, next));
     app.get('/none', (_req, res) => void res.json({ ok: true }));
   } else {
     const { session } = await import('@tessera/session-express');
@@ -85,7 +85,7 @@ export async function expressApp(c: Contender): Promise<Server> {
     });
     app.post('/setup', async (req, res) => {
       const session = s(req);
-      await session.login(`user-${String(req.query.u)}`);
+      await session.login(poolUser(req.query.u));
       session.set('n', 0);
       res.json({ ok: true });
     });

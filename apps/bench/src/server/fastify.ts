@@ -6,7 +6,7 @@ import type { Session as TesseraSession } from '@tessera/session-core';
 import Fastify, { type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import type { Contender } from '../contenders.js';
 import { connectRedisStore } from './express.js';
-import { IDLE_SECONDS, nextLoginUser, PEER_SECRET, tesseraStore } from './stores.js';
+import { IDLE_SECONDS, nextLoginUser, PEER_SECRET, poolUser, tesseraStore } from './stores.js';
 
 interface PeerSession {
   get(key: string): unknown;
@@ -47,7 +47,7 @@ export async function fastifyApp(c: Contender): Promise<Server> {
       return { ok: true };
     });
     app.post('/setup', async (req) => {
-      await s(req).login(`user-${String((req.query as { u?: string }).u)}`);
+      await s(req).login(poolUser((req.query as { u?: string }).u));
       s(req).set('n', 0);
       return { ok: true };
     });
@@ -74,7 +74,7 @@ export async function fastifyApp(c: Contender): Promise<Server> {
       return { ok: true };
     };
     app.post('/login', (req) => login(req, nextLoginUser()));
-    app.post('/setup', (req) => login(req, `user-${String((req.query as { u?: string }).u)}`, 0));
+    app.post('/setup', (req) => login(req, poolUser((req.query as { u?: string }).u), 0));
     app.get('/none', async () => ({ ok: true }));
   }
   await app.listen({ port: 0, host: '127.0.0.1' });

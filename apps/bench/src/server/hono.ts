@@ -5,7 +5,7 @@ import type { Session } from '@tessera/session-core';
 import { type Context, Hono } from 'hono';
 import { sessionMiddleware } from 'hono-sessions';
 import type { Contender } from '../contenders.js';
-import { IDLE_SECONDS, ioredisClient, nextLoginUser, ready, tesseraStore } from './stores.js';
+import { IDLE_SECONDS, ioredisClient, nextLoginUser, poolUser, ready, tesseraStore } from './stores.js';
 
 /**
  * hono-sessions ships no Redis store; this is the thin one its Store interface asks for
@@ -69,7 +69,7 @@ export async function honoApp(c: Contender): Promise<Server> {
       return ctx.json({ ok: true });
     };
     app.post('/login', (ctx) => login(ctx, nextLoginUser()));
-    app.post('/setup', (ctx) => login(ctx, `user-${ctx.req.query('u')}`, 0));
+    app.post('/setup', (ctx) => login(ctx, poolUser(ctx.req.query('u')), 0));
     app.get('/none', (ctx) => ctx.json({ ok: true }));
   } else {
     const { session } = await import('@tessera/session-hono');
@@ -94,7 +94,7 @@ export async function honoApp(c: Contender): Promise<Server> {
       return ctx.json({ ok: true });
     });
     app.post('/setup', async (ctx) => {
-      await s(ctx).login(`user-${ctx.req.query('u')}`);
+      await s(ctx).login(poolUser(ctx.req.query('u')));
       s(ctx).set('n', 0);
       return ctx.json({ ok: true });
     });

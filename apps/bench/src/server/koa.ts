@@ -4,7 +4,7 @@ import type { Session } from '@tessera/session-core';
 import Koa, { type Context } from 'koa';
 import koaSession from 'koa-session';
 import type { Contender } from '../contenders.js';
-import { env, IDLE_SECONDS, nextLoginUser, PEER_SECRET, tesseraStore } from './stores.js';
+import { env, IDLE_SECONDS, nextLoginUser, PEER_SECRET, poolUser, tesseraStore } from './stores.js';
 
 interface PeerSession {
   n?: number;
@@ -69,7 +69,7 @@ export async function koaApp(c: Contender): Promise<Server> {
           return { n: session.n };
         },
         'POST /login': (ctx) => login(ctx, nextLoginUser()),
-        'POST /setup': (ctx) => login(ctx, `user-${String(ctx.query.u)}`, 0),
+        'POST /setup': (ctx) => login(ctx, poolUser(ctx.query.u), 0),
         'GET /none': () => ({ ok: true }),
       }),
     );
@@ -92,7 +92,7 @@ export async function koaApp(c: Contender): Promise<Server> {
           return { ok: true };
         },
         'POST /setup': async (ctx) => {
-          await s(ctx).login(`user-${String(ctx.query.u)}`);
+          await s(ctx).login(poolUser(ctx.query.u));
           s(ctx).set('n', 0);
           return { ok: true };
         },

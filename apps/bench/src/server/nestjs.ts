@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Session as TesseraSession } from '@tessera/session-core';
 import { CurrentSession, SessionModule, SkipCsrf } from '@tessera/session-nestjs';
 import type { Contender } from '../contenders.js';
-import { nextLoginUser, tesseraStore } from './stores.js';
+import { nextLoginUser, poolUser, tesseraStore } from './stores.js';
 
 @Controller()
 class BareController {
@@ -56,7 +56,7 @@ class SessionController {
   }
   @Post('setup')
   async setup(@CurrentSession() s: TesseraSession, @Query('u') u: string) {
-    await s.login(`user-${u}`);
+    await s.login(poolUser(u));
     s.set('n', 0);
     return { ok: true };
   }

@@ -9,7 +9,7 @@ import { redisStore } from '@tessera/session-redis';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createClient } from 'redis';
-import type { Contender } from '../contenders.js';
+import { CONTENDERS, type Contender } from '../contenders.js';
 
 /** Store calls (statements / round trips) counted at the client; read over IPC. */
 export const counters = { storeCalls: 0, requests: 0 };
@@ -106,11 +106,23 @@ export async function tesseraStore(c: Contender): Promise<SessionStore> {
   }
 }
 
+/**
+ * Every server has its own users: all servers share one Redis, and Tessera caps sessions per
+ * user (5), so a pool of `user-N` logged in by a later server would evict an earlier server's
+ * sessions (its reads then found nothing and its writes created new sessions).
+ */
+const USERS = `@${CONTENDERS.findIndex((c) => c.name === process.env.BENCH_CONTENDER)}`;
+
+/** The pool's user N (`/setup?u=N`) on this server. */
+export function poolUser(u: unknown): string {
+  return `user-${String(u)}${USERS}`;
+}
+
 /** Login scenario: 200 users, so each user's cap (5) is reached and enforced. */
 let logins = 0;
 export function nextLoginUser(): string {
   logins = (logins + 1) % 200;
-  return `login-${logins}`;
+  return `login-${logins}${USERS}`;
 }
 
 export const PEER_SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
