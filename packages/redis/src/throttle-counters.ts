@@ -10,7 +10,6 @@
  * check or a failure is two scripts sent together (one round trip of latency, two commands);
  * a success touches only the account's counter, one command either way.
  */
-import { createHash } from 'node:crypto';
 import {
   countOf,
   type StoreCallOptions,
@@ -21,7 +20,7 @@ import {
   type ThrottleKeys,
 } from '@tessera/session-core';
 import type { ScriptRunner } from './internal/runner.js';
-import type { Script } from './internal/scripts.js';
+import { type Script, script } from './internal/scripts.js';
 
 // ARGV[1] now; ARGV[1 + i] the window of KEYS[i]. A counter is live while now < l + window.
 // Answers count and latest failure per key, 0 0 when absent or expired.
@@ -59,14 +58,10 @@ return out
 
 const RESET = `return redis.call('DEL', KEYS[1])`;
 
-function script(name: string, lua: string): Script {
-  return Object.freeze({ name, lua, sha: createHash('sha1').update(lua).digest('hex') });
-}
-
 const THROTTLE_SCRIPTS = Object.freeze({
-  read: script('throttle.read', READ),
-  fail: script('throttle.fail', FAIL),
-  reset: script('throttle.reset', RESET),
+  read: script('throttle.read', READ, ''),
+  fail: script('throttle.fail', FAIL, ''),
+  reset: script('throttle.reset', RESET, ''),
 });
 
 export class RedisThrottleCounters implements ThrottleCounters {

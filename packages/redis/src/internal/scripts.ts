@@ -260,7 +260,8 @@ end
 return n
 `;
 
-function script(name: string, body: string, prelude = PRELUDE): Script {
+/** A script as EVALSHA needs it: its text and SHA-1. `prelude` '' for one that needs no helper. */
+export function script(name: string, body: string, prelude = PRELUDE): Script {
   const lua = prelude + body;
   return Object.freeze({ name, lua, sha: createHash('sha1').update(lua).digest('hex') });
 }
