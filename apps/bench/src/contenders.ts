@@ -87,6 +87,14 @@ export const CONTENDERS: readonly Contender[] = [
   ),
   { name: 'tessera-nestjs+redis', framework: 'nestjs', library: 'tessera', store: 'redis', kind: 'tessera' },
   { name: 'tessera-hono+memory', framework: 'hono', library: 'tessera', store: 'memory', kind: 'tessera' },
+  { name: 'tessera-koa+memory', framework: 'koa', library: 'tessera', store: 'memory', kind: 'tessera' },
+  {
+    name: 'tessera-express+memory',
+    framework: 'express',
+    library: 'tessera',
+    store: 'memory',
+    kind: 'tessera',
+  },
   {
     name: 'tessera-hono+postgres',
     framework: 'hono',

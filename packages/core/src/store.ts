@@ -260,7 +260,9 @@ export interface SessionStore {
   shardTag?(userId: string | null): string;
 
   /**
-   * Read a session and, when due, touch it (see `LoadOptions`), in ONE round trip.
+   * Read a session and, when due, touch it (see `LoadOptions`): ONE round trip when no touch
+   * is due; a store may spend a second on a due touch (once per `touchIntervalMs` of a
+   * session), as the Redis store does so that its read is a plain command, not a script.
    * Answers `missing` for an absent session. For one past its expiry
    * (`now >= expiresAtOf(session)`, expiry at exactly `now` included) it answers `found`
    * without touching it, so the core reports why it expired (idle or absolute) and destroys

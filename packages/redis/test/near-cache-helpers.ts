@@ -5,17 +5,17 @@
 import type { SessionKey, SessionStore } from '@tessera/session-core';
 import type { Cluster, Redis } from 'ioredis';
 
-/** Scripts the server has run (EVALSHA + EVAL), over every node given. */
+/** Round trips of the store's kinds the server has run (EVALSHA + EVAL + HGETALL, a read), over every node given. */
 export async function scriptCalls(nodes: readonly Redis[]): Promise<number> {
   let total = 0;
   for (const node of nodes) {
     const info = String(await node.info('commandstats'));
-    for (const m of info.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)) total += Number(m[1]);
+    for (const m of info.matchAll(/^cmdstat_(?:evalsha|eval|hgetall):calls=(\d+)/gm)) total += Number(m[1]);
   }
   return total;
 }
 
-/** How many scripts `work` made the server(s) run. */
+/** How many round trips (scripts and reads) `work` made the server(s) run. */
 export async function tripsOf(nodes: readonly Redis[], work: () => Promise<unknown>): Promise<number> {
   const before = await scriptCalls(nodes);
   await work();
@@ -25,7 +25,7 @@ export async function tripsOf(nodes: readonly Redis[], work: () => Promise<unkno
 export const MIN = 60_000;
 
 /**
- * Load until a load is served from the near cache (no script ran): the channel is up and
+ * Load until a load is served from the near cache (no command ran): the channel is up and
  * the entry is in. A first read can be refused a place in the cache by an invalidation
  * that raced it (the write that created the session, for one), so this may take a few.
  */

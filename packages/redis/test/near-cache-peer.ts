@@ -1,7 +1,7 @@
 /**
  * Process B of the two-process revocation test (run by near-cache-window.ts with node +
  * tsx): a store with the near cache on, driven over IPC. For each key it is told to watch,
- * it reads until a read is served from the cache (its EVALSHA count, from a counting
+ * it reads until a read is served from the cache (its count of commands, from a counting
  * wrapper of the real client, stays put), says so, then reads once per event-loop turn,
  * as a busy server would, until a read refuses the session. It reports when it last
  * accepted it and when it first refused it (process.hrtime: CLOCK_MONOTONIC, one clock
@@ -14,13 +14,14 @@ import { redisStore } from '../src/index.js';
 
 const [url, tagSecret] = process.argv.slice(2);
 const real = new Redis(url!, FAIL_FAST_OPTIONS);
-let scripts = 0;
+let commands = 0;
 const counted = new Proxy(real, {
   get(target, prop) {
     const value = Reflect.get(target, prop, target);
-    if (prop === 'evalsha' || prop === 'eval') {
+    // A read is `call('HGETALL', ...)`; writes and touches are scripts.
+    if (prop === 'evalsha' || prop === 'eval' || prop === 'call') {
       return (...args: unknown[]) => {
-        scripts++;
+        commands++;
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     }
@@ -34,10 +35,10 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 async function watch(key: SessionKey): Promise<void> {
   const deadline = Date.now() + 5000;
   for (;;) {
-    const before = scripts;
+    const before = commands;
     const r = await store.load(key, { now: Date.now(), touchIntervalMs: FOREVER });
     if (r.status !== 'found') throw new Error(`peer: session not found before revocation (${r.status})`);
-    if (scripts === before) break;
+    if (commands === before) break;
     if (Date.now() > deadline) throw new Error('peer: never served from the near cache');
     await new Promise((resolve) => setTimeout(resolve, 2));
   }

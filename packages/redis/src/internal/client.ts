@@ -61,6 +61,11 @@ export interface StoreClient {
     args: readonly string[],
     signal?: AbortSignal,
   ): Promise<unknown>;
+  /**
+   * HGETALL of `key`, as the client answers it: a flat array on RESP2, a Map or an object on
+   * RESP3 (node-redis type mapping), strings or Buffers. Always the master of the key's slot.
+   */
+  hgetall(key: string, signal?: AbortSignal): Promise<unknown>;
   /** The script and `WAIT replicas ms` written together on one connection (one round trip). */
   scriptAndWait(
     lua: string | undefined,
@@ -81,6 +86,7 @@ interface IoRedisLike {
   readonly options?: { keyPrefix?: unknown };
   evalsha(sha: string, numKeys: number, ...args: string[]): Promise<unknown>;
   eval(lua: string, numKeys: number, ...args: string[]): Promise<unknown>;
+  call(command: string, ...args: string[]): Promise<unknown>;
   once(event: 'ready', listener: () => void): unknown;
   pipeline?(): {
     evalsha(sha: string, numKeys: number, ...args: string[]): unknown;
@@ -193,6 +199,11 @@ class IoRedisStoreClient implements StoreClient {
       : this.c.eval(lua, keys.length, ...keys, ...args);
   }
 
+  // Upper case: ioredis turns a lower-case `hgetall` reply into an object, this stays flat.
+  hgetall(key: string) {
+    return this.c.call('HGETALL', key);
+  }
+
   // ioredis routes a pipeline by its keys' slot; WAIT has none, so it follows the script.
   async scriptAndWait(
     lua: string | undefined,
@@ -286,6 +297,15 @@ class NodeRedisStoreClient implements StoreClient {
       this.c,
       this.#args(lua, sha, keys, args),
       keys[0],
+      signal === undefined ? undefined : { abortSignal: signal },
+    );
+  }
+
+  hgetall(key: string, signal?: AbortSignal): Promise<unknown> {
+    return this.#send(
+      this.c,
+      ['HGETALL', key],
+      key,
       signal === undefined ? undefined : { abortSignal: signal },
     );
   }

@@ -1,5 +1,6 @@
 /**
- * Runs a script in one round trip with a bounded wait, and turns every failure into
+ * Runs a script (or the store's one plain command, the HGETALL of a read) in one round trip
+ * with a bounded wait, and turns every failure into
  * `SessionError('store_unavailable')`.
  *
  * EVALSHA first; only a server that has never seen the script (NOSCRIPT: first call after
@@ -27,23 +28,38 @@ export class ScriptRunner {
   ) {}
 
   run(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    return this.#call(script.name, (signal) => this.#send(script, keys, args, signal));
+  }
+
+  /** HGETALL of `key` (a plain read: no script), with the same bound and errors as `run`. */
+  hgetall(name: string, key: string): Promise<unknown> {
+    return this.#call(name, (signal) => this.client.hgetall(key, signal));
+  }
+
+  #call(name: string, send: (signal: AbortSignal | undefined) => Promise<unknown>): Promise<unknown> {
     // The hot path (client ready): no async layers, one bounded wait, one catch.
     const ready = this.client.whenReady();
     // node-redis: every call can be taken back out of the client's queue. Both: a call still
     // waiting for the client when its time is up must never be sent later.
     const abort = this.client.abortable || ready !== undefined ? new AbortController() : undefined;
-    const work =
-      ready === undefined
-        ? this.#send(script, keys, args, abort?.signal)
-        : ready.then(() => {
-            if (abort?.signal.aborted) throw new Error('abandoned: the timeout passed first');
-            return this.#send(script, keys, args, abort?.signal);
-          });
+    let work: Promise<unknown>;
+    if (ready === undefined) {
+      try {
+        work = send(abort?.signal);
+      } catch (error) {
+        work = Promise.reject(error);
+      }
+    } else {
+      work = ready.then(() => {
+        if (abort?.signal.aborted) throw new Error('abandoned: the timeout passed first');
+        return send(abort?.signal);
+      });
+    }
     return withTimeout(work, this.timeoutMs, () => {
       abort?.abort();
       return new Timeout(this.timeoutMs);
     }).catch((error: unknown) => {
-      throw this.#fail(script, error);
+      throw this.#fail(name, error);
     });
   }
 
@@ -90,7 +106,7 @@ export class ScriptRunner {
         return new Timeout(ms);
       });
     } catch (error) {
-      throw this.#fail(script, error);
+      throw this.#fail(script.name, error);
     }
   }
 
@@ -101,30 +117,24 @@ export class ScriptRunner {
     args: readonly string[],
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
-    let sent: Promise<unknown>;
-    try {
-      sent = this.client.script(undefined, script.sha, keys, args, signal);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return sent.catch((error: unknown) => {
+    return this.client.script(undefined, script.sha, keys, args, signal).catch((error: unknown) => {
       if (!isNoScript(error)) throw error;
       return this.client.script(script.lua, script.sha, keys, args, signal);
     });
   }
 
-  #fail(script: Script, error: unknown): SessionError {
+  #fail(name: string, error: unknown): SessionError {
     if (error instanceof Timeout) {
       return new SessionError(
         'store_unavailable',
-        `[tessera] [redis] no answer within ${error.ms} ms (${script.name}; ${this.client.state()}). ` +
+        `[tessera] [redis] no answer within ${error.ms} ms (${name}; ${this.client.state()}). ` +
           'Check that Redis is reachable; the store recovers by itself when it answers again.',
       );
     }
     const what = error instanceof Error ? error.message : String(error);
     return new SessionError(
       'store_unavailable',
-      `[tessera] [redis] ${script.name} failed: ${what}. Check the Redis server and the client's connection.`,
+      `[tessera] [redis] ${name} failed: ${what}. Check the Redis server and the client's connection.`,
       { cause: error },
     );
   }

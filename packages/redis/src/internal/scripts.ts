@@ -1,5 +1,6 @@
 /**
- * The Lua scripts behind every store operation: each operation is one EVALSHA.
+ * The Lua scripts behind every store operation: each write is one EVALSHA. A read is a plain
+ * HGETALL, plus the TOUCH script when a touch is due (once per `touchIntervalMs`).
  *
  * KEYS[1] (and KEYS[2] for rotate) is a "base" `<prefix>{<tag>}`: the scripts derive
  * `base..'s:'..id` (session hash) and `base..'u:'..userId` (user index) from it. Passing
@@ -60,34 +61,27 @@ end
 `;
 
 /**
- * ARGV: id, now, touchIntervalMs. Returns false (missing) or one string: touched '0'|'1'
- * followed by the HGETALL array as JSON. One bulk reply instead of ~30 nested ones: the
- * client parses it with JSON.parse instead of its RESP decoder, a large share of a read's CPU.
+ * A read is a plain HGETALL (no script: a fraction of Redis' time per request); only when a
+ * touch is due does the store send this. ARGV: id, now, touchIntervalMs. Returns 0 when the
+ * session is gone or past its expiry (nothing written), 1 when it is live and another request
+ * touched it inside the interval meanwhile (nothing written), 2 when this call touched it:
+ * `lastSeenAt` = now and the key's TTL moved to the new idle deadline (never past the absolute).
  */
-const LOAD = `
+const TOUCH = `
 local k = KEYS[1] .. 's:' .. ARGV[1]
-local r = redis.call('HGETALL', k)
-if #r == 0 then return false end
-local now, iv = tonumber(ARGV[2]), tonumber(ARGV[3])
-local mi = 0
-for n = 1, #r, 2 do
-  if r[n] == 'm' then mi = n + 1 break end
-end
-local ls, is, xs = meta(r[mi])
+local ls, is, xs = meta(redis.call('HGET', k, 'm'))
 local l, i, x = tonumber(ls), tonumber(is), tonumber(xs)
--- Unparsable: hand the raw fields back and let the decoder name the problem.
-if not l or not i or not x then return '0' .. cjson.encode(r) end
+if not l or not i or not x then return 0 end
+local now = tonumber(ARGV[2])
 local e = x
 if i > 0 then e = math.min(l + i, x) end
--- Expired: hand it back untouched; the core reports why and destroys it, so a clock
--- that later steps backwards cannot revive it. Inside the touch interval: no write.
-if now >= e or now - l < iv then return '0' .. cjson.encode(r) end
-r[mi] = '1|' .. ARGV[2] .. '|' .. is .. '|' .. xs
-redis.call('HSET', k, 'm', r[mi])
+if now >= e then return 0 end
+if now - l < tonumber(ARGV[3]) then return 1 end
+redis.call('HSET', k, 'm', '1|' .. ARGV[2] .. '|' .. is .. '|' .. xs)
 local ne = x
 if i > 0 then ne = math.min(now + i, x) end
 redis.call('PEXPIRE', k, ne - now)
-return '1' .. cjson.encode(r)
+return 2
 `;
 
 /** ARGV: id, ttlMs, field, value, ... Returns 1 when created, 0 when the key exists. */
@@ -103,13 +97,27 @@ return 1
  * ARGV: id, now, maxDataBytes, maxKeys, pairs n, field, value (n times), fields to delete...
  * Returns 1, 0 (missing) or 2 (the data after the patch would be over a limit: nothing
  * written). The check sees what concurrent requests wrote, which the core cannot; a patch
- * that only deletes skips it. Field lengths are bytes (`#` in Lua), as the core counts them.
+ * that only deletes skips it. One HGETALL serves the liveness check and the sizes of the
+ * fields the patch leaves alone (a call per field would cost Redis more than the rest of the
+ * script). Field lengths are bytes (`#` in Lua), as the core counts them.
  */
 const UPDATE = `${BATCHED}
 local k = KEYS[1] .. 's:' .. ARGV[1]
-if not live(k, tonumber(ARGV[2])) then return 0 end
 local last = 5 + 2 * tonumber(ARGV[5])
-if last > 5 then
+if last == 5 then
+  if not live(k, tonumber(ARGV[2])) then return 0 end
+else
+  local r = redis.call('HGETALL', k)
+  local mi = 0
+  for n = 1, #r, 2 do
+    if r[n] == 'm' then mi = n + 1 break end
+  end
+  local l, i, x = meta(r[mi])
+  l, i, x = tonumber(l), tonumber(i), tonumber(x)
+  if not l or not i or not x then return 0 end
+  local e = x
+  if i > 0 then e = math.min(l + i, x) end
+  if tonumber(ARGV[2]) >= e then return 0 end
   local maxb, maxk = tonumber(ARGV[3]), tonumber(ARGV[4])
   local named, bytes, keys = {}, 0, 0
   for n = 6, last, 2 do
@@ -119,13 +127,14 @@ if last > 5 then
   end
   for n = last + 1, #ARGV do named[ARGV[n]] = true end
   if bytes > maxb or keys > maxk then return 2 end
-  for _, f in ipairs(redis.call('HKEYS', k)) do
+  for n = 1, #r, 2 do
+    local f = r[n]
     if not named[f] and string.sub(f, 1, 2) == 'd:' then
-      bytes = bytes + #f - 2 + redis.call('HSTRLEN', k, f)
+      bytes = bytes + #f - 2 + #r[n + 1]
       keys = keys + 1
-      if bytes > maxb or keys > maxk then return 2 end
     end
   end
+  if bytes > maxb or keys > maxk then return 2 end
 end
 batched('HSET', k, 6, last)
 batched('HDEL', k, last + 1, #ARGV)
@@ -267,7 +276,7 @@ export function script(name: string, body: string, prelude = PRELUDE): Script {
 }
 
 export const SCRIPTS = Object.freeze({
-  load: script('load', LOAD),
+  touch: script('touch', TOUCH),
   create: script('create', CREATE),
   update: script('update', UPDATE),
   destroy: script('destroy', DESTROY),
