@@ -29,8 +29,14 @@ interface Sent {
   readonly headers: OutgoingHttpHeaders;
 }
 
-/** Held responses whose handler has ended them: sent, as far as anyone answering is concerned. */
-const endedWhileHeld = new WeakSet<object>();
+/**
+ * The hold lives on the response under a symbol, not in a WeakMap: a Hold reaches back to its
+ * response, and such a WeakMap entry is an ephemeron V8 re-walks in every GC (the same cost
+ * the adapters' per-request entry avoids, see `adapterEntry` in the core).
+ */
+const HOLD = Symbol('tessera.hold');
+type Holding = { [HOLD]?: Hold };
+const holdOf = (res: object): Hold | undefined => (res as Holding)[HOLD];
 
 /**
  * Whether `res` has been answered: its headers went out, or it was ended while held for the
@@ -38,7 +44,7 @@ const endedWhileHeld = new WeakSet<object>();
  * answer (the gate would drop it anyway) but log.
  */
 export function responseSent(res: ServerResponse): boolean {
-  return res.headersSent || endedWhileHeld.has(res);
+  return res.headersSent || holdOf(res)?.ended === true;
 }
 
 /** One held response's state. */
@@ -65,10 +71,7 @@ class Hold {
       return method === 'write' ? false : self;
     }
     this.sent ??= { statusCode: res.statusCode, statusMessage: res.statusMessage, headers: res.getHeaders() };
-    if (method === 'end') {
-      this.ended = true;
-      endedWhileHeld.add(res);
-    }
+    if (method === 'end') this.ended = true;
     this.queue.push([method, original, args]);
     if (this.state === 'open') {
       this.state = 'committing';
@@ -118,11 +121,10 @@ class Hold {
   }
 }
 
-const holds = new WeakMap<object, Hold>();
 
 /** Whether `res` is held for a commit (now or earlier in its life). */
 export function responseHeld(res: ServerResponse): boolean {
-  return holds.has(res);
+  return holdOf(res) !== undefined;
 }
 
 /**
@@ -139,7 +141,7 @@ export function holdUntilCommitted(
   onFailure: (error: unknown) => void,
 ): void {
   const hold = new Hold(res, commit, onFailure);
-  holds.set(res, hold);
+  (res as Holding)[HOLD] = hold;
   if (WRAPPED.some((m) => Object.hasOwn(res, m))) wrapInstance(res, hold);
   else Object.setPrototypeOf(res, heldPrototypeOf(Object.getPrototypeOf(res) as object));
 }
@@ -157,13 +159,13 @@ function heldPrototypeOf(proto: object): object {
   const methods = Object.create(proto) as Record<Method | HeaderMethod, Fn>;
   for (const method of METHODS) {
     methods[method] = function (this: ServerResponse, ...args: unknown[]) {
-      const hold = holds.get(this);
+      const hold = holdOf(this);
       return hold ? hold.call(method, base[method], this, args) : base[method].apply(this, args);
     };
   }
   for (const method of HEADER_METHODS) {
     methods[method] = function (this: ServerResponse, ...args: unknown[]) {
-      return holds.get(this)?.quiet(this) ? this : base[method].apply(this, args);
+      return holdOf(this)?.quiet(this) ? this : base[method].apply(this, args);
     };
   }
   held = methods;
