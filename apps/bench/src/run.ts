@@ -76,7 +76,10 @@ async function main(): Promise<void> {
     });
   }
   const results = new Map<string, { c: Contender; scenario: Scenario; samples: Sample[] }>();
-  const clientCmds = new Map<string, { perReq: number; names: Set<string> }>();
+  const clientCmds = new Map<
+    string,
+    { perReq: number; names: Set<string>; sentShare: Record<string, number> }
+  >();
   const skipped: string[] = [];
   const extras: Record<string, unknown> = {};
   // Every server starts (a few at a time) and gets its session pool before any measurement,
@@ -135,17 +138,17 @@ async function main(): Promise<void> {
               if (c.store === 'redis') {
                 if (!clientCmds.has(key)) {
                   const n = config.calibrationRequests;
-                  const { count, names } = await clientCommandsDuring(services.redis.port, () =>
+                  const { count, names, sentShare } = await clientCommandsDuring(services.redis.port, () =>
                     sequential(srv.url, scenario, cookies, n),
                   );
-                  clientCmds.set(key, { perReq: count / n, names });
+                  clientCmds.set(key, { perReq: count / n, names, sentShare });
                 }
                 const calibrated = clientCmds.get(key)!;
                 sent = calibrated.perReq;
                 // Redis time of the commands sent (a script's usec already holds its insides).
                 redisUsecPerReq = Object.entries(sample.redisUsecByCommand ?? {})
                   .filter(([name]) => calibrated.names.has(name))
-                  .reduce((a, [, v]) => a + v, 0);
+                  .reduce((a, [name, v]) => a + v * (calibrated.sentShare[name] ?? 1), 0);
               }
               results.get(key)!.samples.push({ ...sample, storeCmdsPerReq: sent, redisUsecPerReq });
               log(
