@@ -121,7 +121,6 @@ class Hold {
   }
 }
 
-
 /** Whether `res` is held for a commit (now or earlier in its life). */
 export function responseHeld(res: ServerResponse): boolean {
   return holdOf(res) !== undefined;
