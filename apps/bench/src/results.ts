@@ -55,8 +55,10 @@ export function writeResults({ started, results, skipped, extras }: RunOutcome):
     join(dir, quick ? 'quick-meta.json' : 'latest-meta.json'),
     `${JSON.stringify(meta, null, 2)}\n`,
   );
-  // Every full run is kept, so a regression shows against the runs before it.
-  if (!quick) {
+  // Every full run is kept, so a regression shows against the runs before it. A run with
+  // shorter phases or one pass (an experiment) is not a figure to compare against.
+  const fullLength = config.passes >= 2 && config.durationSec >= 10 && config.warmupSec >= 3;
+  if (!quick && fullLength) {
     mkdirSync(join(dir, 'history'), { recursive: true });
     const stamp = new Date(started).toISOString().slice(0, 19).replace(/:/g, '-');
     writeFileSync(join(dir, 'history', `${stamp}Z.json`), `${JSON.stringify({ meta, rows }, null, 2)}\n`);
