@@ -33,7 +33,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { checkAcknowledged, type DurabilityShortfall, type RedisDurability } from './durability.js';
 import { decodeSession, encodePatch, encodeSession } from './internal/codec.js';
 import { baseKey, isValidTag } from './internal/keys.js';
-import { flatHash, parseRotate } from './internal/replies.js';
+import { flatHash, parseLoadReply, parseRotate } from './internal/replies.js';
 import { ScriptRunner } from './internal/runner.js';
 import { SCRIPTS, type Script } from './internal/scripts.js';
 import { StoreNearCache } from './near-cache-binding.js';
@@ -118,32 +118,41 @@ class RedisStore implements SessionStore {
 
   /**
    * A plain HGETALL; the core checks the deadlines from what it returns. Only when a touch is
-   * due (once per `touchIntervalMs` of a session) does a second round trip run TOUCH, which
-   * re-checks liveness on the server, so a session destroyed in between is `missing`.
+   * due (once per `touchIntervalMs` of a session) does a second round trip run LOAD, which
+   * reads the session again and touches it in one step; its answer is the read's.
    */
   async #load(key: SessionKey, options: LoadOptions): Promise<LoadResult> {
     const reply = await this.#runner.hgetall('load', `${this.#base(key.tag)}s:${key.id}`);
     const flat = flatHash(reply);
     if (flat === undefined) return { status: 'corrupt', detail: 'unexpected reply' };
     if (flat.length === 0) return { status: 'missing' };
+    const found = this.#decode(key, flat, false);
+    const { now, touchIntervalMs } = options;
+    // Expired: handed back untouched; the core reports why and destroys it, so a clock that
+    // later steps backwards cannot revive it. Inside the touch interval: nothing to write.
+    if (found.status !== 'found') return found;
+    const s = found.session;
+    if (now >= expiresAtOf(s) || now - s.lastSeenAt < touchIntervalMs) return found;
+    const loaded = await this.#runner.run(
+      SCRIPTS.load,
+      [this.#base(key.tag)],
+      [key.id, String(now), String(touchIntervalMs)],
+    );
+    if (loaded === null) return { status: 'missing' };
+    if (typeof loaded !== 'string') return { status: 'corrupt', detail: 'unexpected reply' };
+    const again = parseLoadReply(loaded);
+    if (again === undefined) return { status: 'corrupt', detail: 'unexpected reply' };
+    return this.#decode(key, again, loaded.charCodeAt(0) === 49 /* '1' */);
+  }
+
+  #decode(key: SessionKey, flat: readonly unknown[], touched: boolean): LoadResult {
     const session = decodeSession(flat);
     if (typeof session === 'string') return { status: 'corrupt', detail: session };
     // A user's session under another tag than the user's (minted before `tagSecret` was set
     // or changed) is not in the index that listing and revoke-all read: it must not be usable.
     // It stays stored until its TTL, unreachable, and is listed again if the secret returns.
     if (!this.#tags.owns(key.tag, session.userId)) return { status: 'missing' };
-    const { now, touchIntervalMs } = options;
-    // Expired: handed back untouched; the core reports why and destroys it, so a clock that
-    // later steps backwards cannot revive it.
-    if (now >= expiresAtOf(session) || now - session.lastSeenAt < touchIntervalMs)
-      return { status: 'found', session, touched: false };
-    const touched = await this.#runner.run(
-      SCRIPTS.touch,
-      [this.#base(key.tag)],
-      [key.id, String(now), String(touchIntervalMs)],
-    );
-    if (touched === 2) return { status: 'found', session: { ...session, lastSeenAt: now }, touched: true };
-    return touched === 1 ? { status: 'found', session, touched: false } : { status: 'missing' };
+    return { status: 'found', session, touched };
   }
 
   async create(key: SessionKey, session: StoredSession, options: StoreCallOptions): Promise<boolean> {

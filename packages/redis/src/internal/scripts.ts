@@ -1,6 +1,7 @@
 /**
  * The Lua scripts behind every store operation: each write is one EVALSHA. A read is a plain
- * HGETALL, plus the TOUCH script when a touch is due (once per `touchIntervalMs`).
+ * HGETALL, plus the LOAD script (read again and touch, in one step) when a touch is due (once
+ * per `touchIntervalMs`).
  *
  * KEYS[1] (and KEYS[2] for rotate) is a "base" `<prefix>{<tag>}`: the scripts derive
  * `base..'s:'..id` (session hash) and `base..'u:'..userId` (user index) from it. Passing
@@ -62,26 +63,35 @@ end
 
 /**
  * A read is a plain HGETALL (no script: a fraction of Redis' time per request); only when a
- * touch is due does the store send this. ARGV: id, now, touchIntervalMs. Returns 0 when the
- * session is gone or past its expiry (nothing written), 1 when it is live and another request
- * touched it inside the interval meanwhile (nothing written), 2 when this call touched it:
- * `lastSeenAt` = now and the key's TTL moved to the new idle deadline (never past the absolute).
+ * touch is due does the store send this, which reads the session again and touches it in one
+ * step, and its answer is the read's (so a touch-due read is exactly as atomic as it always
+ * was). ARGV: id, now, touchIntervalMs. Returns false (missing) or one string: touched
+ * '0'|'1' followed by the HGETALL array as JSON.
  */
-const TOUCH = `
+const LOAD = `
 local k = KEYS[1] .. 's:' .. ARGV[1]
-local ls, is, xs = meta(redis.call('HGET', k, 'm'))
+local r = redis.call('HGETALL', k)
+if #r == 0 then return false end
+local now, iv = tonumber(ARGV[2]), tonumber(ARGV[3])
+local mi = 0
+for n = 1, #r, 2 do
+  if r[n] == 'm' then mi = n + 1 break end
+end
+local ls, is, xs = meta(r[mi])
 local l, i, x = tonumber(ls), tonumber(is), tonumber(xs)
-if not l or not i or not x then return 0 end
-local now = tonumber(ARGV[2])
+-- Unparsable: hand the raw fields back and let the decoder name the problem.
+if not l or not i or not x then return '0' .. cjson.encode(r) end
 local e = x
 if i > 0 then e = math.min(l + i, x) end
-if now >= e then return 0 end
-if now - l < tonumber(ARGV[3]) then return 1 end
-redis.call('HSET', k, 'm', '1|' .. ARGV[2] .. '|' .. is .. '|' .. xs)
+-- Expired: hand it back untouched; the core reports why and destroys it, so a clock
+-- that later steps backwards cannot revive it. Inside the touch interval: no write.
+if now >= e or now - l < iv then return '0' .. cjson.encode(r) end
+r[mi] = '1|' .. ARGV[2] .. '|' .. is .. '|' .. xs
+redis.call('HSET', k, 'm', r[mi])
 local ne = x
 if i > 0 then ne = math.min(now + i, x) end
 redis.call('PEXPIRE', k, ne - now)
-return 2
+return '1' .. cjson.encode(r)
 `;
 
 /** ARGV: id, ttlMs, field, value, ... Returns 1 when created, 0 when the key exists. */
@@ -276,7 +286,7 @@ export function script(name: string, body: string, prelude = PRELUDE): Script {
 }
 
 export const SCRIPTS = Object.freeze({
-  touch: script('touch', TOUCH),
+  load: script('load', LOAD),
   create: script('create', CREATE),
   update: script('update', UPDATE),
   destroy: script('destroy', DESTROY),
