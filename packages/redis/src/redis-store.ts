@@ -12,6 +12,7 @@ import {
   type DataLimits,
   type DestroyOptions,
   expiresAtOf,
+  handleOf,
   type LoadOptions,
   type LoadResult,
   type RevokeOptions,
@@ -146,7 +147,7 @@ class RedisStore implements SessionStore {
   }
 
   #decode(key: SessionKey, flat: readonly unknown[], touched: boolean): LoadResult {
-    const session = decodeSession(flat);
+    const session = decodeSession(flat, handleOf(key));
     if (typeof session === 'string') return { status: 'corrupt', detail: session };
     // A user's session under another tag than the user's (minted before `tagSecret` was set
     // or changed) is not in the index that listing and revoke-all read: it must not be usable.
@@ -165,7 +166,7 @@ class RedisStore implements SessionStore {
       this.#runner.run(
         SCRIPTS.create,
         [this.#base(key.tag)],
-        [key.id, String(ttl), ...encodeSession(session)],
+        [key.id, String(ttl), ...encodeSession(session, handleOf(key))],
       ),
     );
     return reply === 1;
@@ -302,7 +303,7 @@ class RedisStore implements SessionStore {
       limit?.onLimit ?? 'evict-oldest',
       String(s.createdAt),
       String(s.absoluteExpiresAt),
-      ...encodeSession(s),
+      ...encodeSession(s, handleOf(to.key)),
     ];
   }
 
@@ -312,11 +313,12 @@ class RedisStore implements SessionStore {
     const out: StoredSessionInfo[] = [];
     for (const row of Array.isArray(reply) ? (reply as unknown[]) : []) {
       if (!Array.isArray(row) || typeof row[0] !== 'string' || !Array.isArray(row[1])) continue;
-      const s = decodeSession(row[1] as unknown[]);
+      const key = { id: row[0], tag };
+      const s = decodeSession(row[1] as unknown[], handleOf(key));
       // The script only returns records it could judge live, so this always parses; an
       // unparsable one is left out rather than guessed at.
       if (typeof s === 'string') continue;
-      out.push(storedSessionInfoOf(s, { id: row[0], tag }));
+      out.push(storedSessionInfoOf(s, key));
     }
     return out;
   }

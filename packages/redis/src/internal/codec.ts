@@ -1,30 +1,37 @@
 /**
  * StoredSession <-> hash fields. Short field names keep the hash in Redis' compact
  * listpack encoding; data keys get a `d:` prefix so a delta is HSET/HDEL of just those
- * fields and can never collide with the metadata fields. The version and the three numbers
- * a liveness check needs share one field, `m` (`1|lastSeenAt|idleTimeoutMs|absoluteExpiresAt`),
- * written first: the scripts read it with one HGET, a touch rewrites just it (see scripts.ts).
+ * fields and can never collide with the metadata fields. The version, the three numbers a
+ * liveness check needs and the data's size share one field, `m`
+ * (`1|lastSeenAt|idleTimeoutMs|absoluteExpiresAt|dataBytes|dataKeys`), written first: the
+ * scripts read it with one HGET, a touch rewrites just it, an update keeps the size in it
+ * (see scripts.ts). The handle is stored (field h) only when it is not the one the core derives
+ * from the id (`handleOf`), which it always is for sessions the core writes.
  */
 import {
   ipPrefixOf,
   type SessionPatch,
   type StoredClient,
   type StoredSession,
+  sizeOfData,
   validateStored,
 } from '@tessera/session-core';
 
 export const DATA_PREFIX = 'd:';
 
-/** Field/value pairs for HSET. Absent (null) values are left out rather than stored. */
-export function encodeSession(s: StoredSession): string[] {
+/**
+ * Field/value pairs for HSET of the session whose derived handle is `handle`. Absent (null)
+ * values are left out rather than stored, and so is a handle equal to the derived one.
+ */
+export function encodeSession(s: StoredSession, handle: string): string[] {
+  const size = sizeOfData(s.data);
   const out = [
     'm',
-    `${s.version}|${s.lastSeenAt}|${s.idleTimeoutMs}|${s.absoluteExpiresAt}`,
-    'h',
-    s.handle,
+    `${s.version}|${s.lastSeenAt}|${s.idleTimeoutMs}|${s.absoluteExpiresAt}|${size.bytes}|${size.keys}`,
     'c',
     String(s.createdAt),
   ];
+  if (s.handle !== handle) out.push('h', s.handle);
   if (s.userId !== null) out.push('u', s.userId);
   if (s.authenticatedAt !== null) out.push('t', String(s.authenticatedAt));
   if (s.client !== null) out.push(...encodeClient(s.client));
@@ -90,11 +97,11 @@ function chunkIndex(field: string): number {
 }
 
 /**
- * Decode HGETALL output: parse the fields' strings, and leave judging the values to the
- * core's `validateStored` (an absent or malformed number reaches it as undefined). Returns
- * the session, or a string saying what is wrong.
+ * Decode HGETALL output of the session whose derived handle is `handle`: parse the fields' strings,
+ * and leave judging the values to the core's `validateStored` (an absent or malformed number
+ * reaches it as undefined). Returns the session, or a string saying what is wrong.
  */
-export function decodeSession(flat: readonly unknown[]): StoredSession | string {
+export function decodeSession(flat: readonly unknown[], handle: string): StoredSession | string {
   const data: Record<string, string> = Object.create(null);
   let m: string[] | undefined;
   let h: string | undefined;
@@ -116,7 +123,10 @@ export function decodeSession(flat: readonly unknown[]): StoredSession | string 
     switch (field) {
       case 'm':
         m = value.split('|');
-        if (m.length !== 4) return `malformed field "m"`;
+        // The size (parts 4 and 5) is the scripts' business, but one they could not parse
+        // would make every update answer "missing": such a record is corrupt, not live.
+        if (m.length !== 6 || int(m[4]) === undefined || int(m[5]) === undefined)
+          return `malformed field "m"`;
         break;
       case 'h':
         h = value;
@@ -149,7 +159,7 @@ export function decodeSession(flat: readonly unknown[]): StoredSession | string 
   }
   return validateStored({
     version: int(m?.[0]),
-    handle: h,
+    handle: h ?? handle,
     userId: u ?? null,
     createdAt: int(c),
     lastSeenAt: int(m?.[1]),

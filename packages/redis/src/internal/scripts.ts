@@ -8,13 +8,16 @@
  * the base as a declared key lets ioredis apply its own `keyPrefix` and route the call to
  * the right Cluster node; every derived key shares the base's hash tag, so one slot.
  *
- * Session hash fields: m `1|lastSeenAt|idleTimeoutMs|absoluteExpiresAt` (the version and the
- * three numbers every liveness check needs, in one field written first, so a check is one
- * HGET and one match and a load finds it at the head of HGETALL), h handle, u userId,
- * c createdAt, t authenticatedAt, p/w client ip and user-agent hash (q the ip prefix, only when
- * it is not the one `ipPrefixOf(ip)` derives), a0.. the user agent in chunks, `d:<name>` one per
- * data key. The user index is a sorted set: member session id, score createdAt, so ZRANGE
- * lists oldest first.
+ * Session hash fields: m `1|lastSeenAt|idleTimeoutMs|absoluteExpiresAt|dataBytes|dataKeys`
+ * (the version, the three numbers every liveness check needs, and the data's size as
+ * `sizeOfData` counts it, in one field written first, so a check is one HGET and one match,
+ * an update checks the size limit without reading the other data keys, and a load finds it at
+ * the head of HGETALL), u userId, c createdAt, t authenticatedAt, p/w client ip and user-agent
+ * hash (q the ip prefix, only when it is not the one `ipPrefixOf(ip)` derives), a0.. the user
+ * agent in chunks, `d:<name>` one per data key, h the handle only when it is not the first
+ * HANDLE_CHARS characters of the session id (the core's `handleOf`, which every session the
+ * core writes has). The user index is a sorted set: member session id, score createdAt, so
+ * ZRANGE lists oldest first.
  */
 import { createHash } from 'node:crypto';
 
@@ -24,12 +27,16 @@ export interface Script {
   readonly sha: string;
 }
 
+/** Characters of the session id that are its handle: the core's `handleOf` (a test checks they agree). */
+export const HANDLE_CHARS = 16;
+
 // Shared helpers. A session is live when its `m` field parses and `now` is before
-// min(l + i, x) (x alone when i is 0); anything unparsable is treated as not live.
+// min(l + i, x) (x alone when i is 0); anything unparsable is treated as not live. meta
+// returns lastSeenAt, idleTimeoutMs, absoluteExpiresAt, dataBytes, dataKeys as strings.
 const PRELUDE = `
 local function meta(m)
   if not m then return nil end
-  return string.match(m, '^1|(%d+)|(%d+)|(%d+)$')
+  return string.match(m, '^1|(%d+)|(%d+)|(%d+)|(%d+)|(%d+)$')
 end
 local function expiry(k)
   local l, i, x = meta(redis.call('HGET', k, 'm'))
@@ -77,7 +84,7 @@ local mi = 0
 for n = 1, #r, 2 do
   if r[n] == 'm' then mi = n + 1 break end
 end
-local ls, is, xs = meta(r[mi])
+local ls, is, xs, bs, ks = meta(r[mi])
 local l, i, x = tonumber(ls), tonumber(is), tonumber(xs)
 -- Unparsable: hand the raw fields back and let the decoder name the problem.
 if not l or not i or not x then return '0' .. cjson.encode(r) end
@@ -86,7 +93,7 @@ if i > 0 then e = math.min(l + i, x) end
 -- Expired: hand it back untouched; the core reports why and destroys it, so a clock
 -- that later steps backwards cannot revive it. Inside the touch interval: no write.
 if now >= e or now - l < iv then return '0' .. cjson.encode(r) end
-r[mi] = '1|' .. ARGV[2] .. '|' .. is .. '|' .. xs
+r[mi] = '1|' .. ARGV[2] .. '|' .. is .. '|' .. xs .. '|' .. bs .. '|' .. ks
 redis.call('HSET', k, 'm', r[mi])
 local ne = x
 if i > 0 then ne = math.min(now + i, x) end
@@ -106,47 +113,54 @@ return 1
 /**
  * ARGV: id, now, maxDataBytes, maxKeys, pairs n, field, value (n times), fields to delete...
  * Returns 1, 0 (missing) or 2 (the data after the patch would be over a limit: nothing
- * written). The check sees what concurrent requests wrote, which the core cannot; a patch
- * that only deletes skips it. One HGETALL serves the liveness check and the sizes of the
- * fields the patch leaves alone (a call per field would cost Redis more than the rest of the
- * script). Field lengths are bytes (`#` in Lua), as the core counts them.
+ * written). The check sees what concurrent requests wrote, which the core cannot: the size
+ * kept in `m` less the old size of each field the patch names (HSTRLEN: a data value is JSON
+ * text, never empty, so 0 means absent) plus the new; a patch that only deletes is never
+ * refused (it can only shrink the data). The new size goes back into `m` with the patch's
+ * first HSET. Sizes are bytes (`#` in Lua, HSTRLEN), as the core counts them; a field name
+ * counts without its `d:`.
  */
 const UPDATE = `${BATCHED}
 local k = KEYS[1] .. 's:' .. ARGV[1]
+local ls, is, xs, bs, ks = meta(redis.call('HGET', k, 'm'))
+local l, i, x = tonumber(ls), tonumber(is), tonumber(xs)
+if not l or not i or not x then return 0 end
+local e = x
+if i > 0 then e = math.min(l + i, x) end
+if tonumber(ARGV[2]) >= e then return 0 end
 local last = 5 + 2 * tonumber(ARGV[5])
-if last == 5 then
-  if not live(k, tonumber(ARGV[2])) then return 0 end
-else
-  local r = redis.call('HGETALL', k)
-  local mi = 0
-  for n = 1, #r, 2 do
-    if r[n] == 'm' then mi = n + 1 break end
+local bytes, keys = tonumber(bs), tonumber(ks)
+-- cur[f]: the size field f has at this point of the patch (false: absent), from HSTRLEN once.
+local cur = {}
+local n = 6
+while n <= #ARGV do
+  local f = ARGV[n]
+  local old = cur[f]
+  if old == nil then
+    local len = redis.call('HSTRLEN', k, f)
+    old = len > 0 and #f - 2 + len
   end
-  local l, i, x = meta(r[mi])
-  l, i, x = tonumber(l), tonumber(i), tonumber(x)
-  if not l or not i or not x then return 0 end
-  local e = x
-  if i > 0 then e = math.min(l + i, x) end
-  if tonumber(ARGV[2]) >= e then return 0 end
-  local maxb, maxk = tonumber(ARGV[3]), tonumber(ARGV[4])
-  local named, bytes, keys = {}, 0, 0
-  for n = 6, last, 2 do
-    named[ARGV[n]] = true
-    bytes = bytes + #ARGV[n] - 2 + #ARGV[n + 1]
+  if old then
+    bytes = bytes - old
+    keys = keys - 1
+  end
+  if n < last then
+    cur[f] = #f - 2 + #ARGV[n + 1]
+    bytes = bytes + cur[f]
     keys = keys + 1
+    n = n + 2
+  else
+    cur[f] = false
+    n = n + 1
   end
-  for n = last + 1, #ARGV do named[ARGV[n]] = true end
-  if bytes > maxb or keys > maxk then return 2 end
-  for n = 1, #r, 2 do
-    local f = r[n]
-    if not named[f] and string.sub(f, 1, 2) == 'd:' then
-      bytes = bytes + #f - 2 + #r[n + 1]
-      keys = keys + 1
-    end
-  end
-  if bytes > maxb or keys > maxk then return 2 end
 end
-batched('HSET', k, 6, last)
+if bytes < 0 then bytes = 0 end
+if keys < 0 then keys = 0 end
+if last > 5 and (bytes > tonumber(ARGV[3]) or keys > tonumber(ARGV[4])) then return 2 end
+local m = '1|' .. ls .. '|' .. is .. '|' .. xs .. '|' .. bytes .. '|' .. keys
+local first = math.min(last, ${5 + BATCH - 2})
+redis.call('HSET', k, 'm', m, unpack(ARGV, 6, first))
+batched('HSET', k, first + 1, last)
 batched('HDEL', k, last + 1, #ARGV)
 return 1
 `;
@@ -198,7 +212,7 @@ if ARGV[6] ~= '' and max >= 0 then
     local n = 1
     while #keep - n + 1 >= max and n <= #keep do
       local mk = KEYS[1] .. 's:' .. keep[n]
-      evicted[#evicted + 1] = redis.call('HGET', mk, 'h') or ''
+      evicted[#evicted + 1] = redis.call('HGET', mk, 'h') or string.sub(keep[n], 1, ${HANDLE_CHARS})
       redis.call('DEL', mk)
       redis.call('ZREM', idx, keep[n])
       n = n + 1
@@ -264,7 +278,7 @@ for _, m in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
   local mk = KEYS[1] .. 's:' .. m
   local alive = live(mk, now)
   local hit
-  if mode == 'only' then hit = redis.call('HGET', mk, 'h') == arg
+  if mode == 'only' then hit = (redis.call('HGET', mk, 'h') or string.sub(m, 1, ${HANDLE_CHARS})) == arg
   elseif mode == 'except' then hit = m ~= arg
   else hit = mode == 'all' end
   if not alive or hit then
