@@ -26,7 +26,6 @@ export type SessionHeaders = Iterable<readonly [name: string, value: string]>;
 interface Sent {
   readonly statusCode: number;
   readonly statusMessage: string;
-  readonly headers: OutgoingHttpHeaders;
 }
 
 /**
@@ -52,6 +51,12 @@ class Hold {
   readonly queue: [Method, Fn, unknown[]][] = [];
   state: 'open' | 'committing' | 'done' = 'open';
   sent: Sent | undefined;
+  /**
+   * The headers as they were at the first call, copied only when a header method is called
+   * while held (copy on write): most responses change none after their first byte, and then
+   * there is nothing to copy or put back.
+   */
+  headers: OutgoingHttpHeaders | undefined;
   ended = false;
 
   constructor(
@@ -70,7 +75,7 @@ class Hold {
       refuse(args);
       return method === 'write' ? false : self;
     }
-    this.sent ??= { statusCode: res.statusCode, statusMessage: res.statusMessage, headers: res.getHeaders() };
+    this.sent ??= { statusCode: res.statusCode, statusMessage: res.statusMessage };
     if (method === 'end') this.ended = true;
     this.queue.push([method, original, args]);
     if (this.state === 'open') {
@@ -89,20 +94,24 @@ class Hold {
   }
 
   /**
-   * `setHeader`, `removeHeader`, `appendHeader`: a second responder that decided to answer
-   * while the response was held (it saw `headersSent` false) may come back after the replay:
-   * Express's final handler waits for an unread request body, then sets headers. Node throws
-   * ERR_HTTP_HEADERS_SENT there, from an event callback: the process would exit. Once the
-   * response has ended, such calls do nothing.
+   * Before `setHeader`, `removeHeader`, `appendHeader`; true: the call must do nothing. A
+   * second responder that decided to answer while the response was held (it saw
+   * `headersSent` false) may come back after the replay: Express's final handler waits for
+   * an unread request body, then sets headers. Node throws ERR_HTTP_HEADERS_SENT there, from
+   * an event callback: the process would exit. Once the response has ended, such calls do
+   * nothing. While held, the first such call copies the headers (see `headers`).
    */
-  quiet(self: ServerResponse): boolean {
-    return this.ended && self.writableEnded && self.headersSent;
+  beforeHeaderChange(self: ServerResponse): boolean {
+    if (this.ended && self.writableEnded && self.headersSent) return true;
+    // A change while held: keep what the headers were, to put them back before the replay.
+    if (this.state === 'committing' && this.headers === undefined) this.headers = self.getHeaders();
+    return false;
   }
 
   settle(headers: SessionHeaders): void {
     const res = this.res;
     this.state = 'done';
-    restore(res, this.sent!);
+    restore(res, this.sent!, this.headers);
     const first = this.queue[0]!;
     if (first[0] === 'writeHead') first[2] = applyWriteHeadHeaders(res, first[2]);
     for (const [name, value] of headers) {
@@ -164,7 +173,7 @@ function heldPrototypeOf(proto: object): object {
   }
   for (const method of HEADER_METHODS) {
     methods[method] = function (this: ServerResponse, ...args: unknown[]) {
-      return holdOf(this)?.quiet(this) ? this : base[method].apply(this, args);
+      return holdOf(this)?.beforeHeaderChange(this) ? this : base[method].apply(this, args);
     };
   }
   held = methods;
@@ -187,19 +196,23 @@ function wrapInstance(res: ServerResponse, hold: Hold): void {
   for (const method of HEADER_METHODS) {
     const original = target[method];
     target[method] = function (this: ServerResponse, ...args: unknown[]) {
-      return hold.quiet(this) ? this : original.apply(this, args);
+      return hold.beforeHeaderChange(this) ? this : original.apply(this, args);
     };
   }
 }
 
-/** Status and headers back to what they were when the first byte would have gone. */
-function restore(res: ServerResponse, sent: Sent): void {
-  res.statusCode = sent.statusCode;
-  res.statusMessage = sent.statusMessage;
-  for (const name of res.getHeaderNames()) if (!(name in sent.headers)) res.removeHeader(name);
+/**
+ * Status and headers back to what they were when the first byte would have gone (`headers`:
+ * the copy taken at the first header change while held; none, none changed).
+ */
+function restore(res: ServerResponse, sent: Sent, headers: OutgoingHttpHeaders | undefined): void {
+  if (res.statusCode !== sent.statusCode) res.statusCode = sent.statusCode;
+  if (res.statusMessage !== sent.statusMessage) res.statusMessage = sent.statusMessage;
+  if (headers === undefined) return;
+  for (const name of res.getHeaderNames()) if (!(name in headers)) res.removeHeader(name);
   // getHeaders() hands out the values themselves: an unchanged header is the same value, and
   // setting it again (Node validates every name and value) is skipped.
-  for (const [name, value] of Object.entries(sent.headers))
+  for (const [name, value] of Object.entries(headers))
     if (value !== undefined && res.getHeader(name) !== value) res.setHeader(name, value);
 }
 
