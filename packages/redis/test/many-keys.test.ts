@@ -5,16 +5,18 @@
  * and the commit was lost. The scripts now write in batches; these prove every write path
  * (create, update, login) and both read paths (load, list) with 10,000 keys, exactly.
  */
-import type { SessionStore, StoredSession } from '@tessera/session-core';
+import type { StoredSession } from '@tessera/session-core';
 import { keyFor, storedSession } from '@tessera/session-testing';
-import { type RedisServer, startRedis } from '@tessera/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisStore } from '../src/index.js';
-import { CLIENT_KINDS, connect, noRedis, type TestConnection } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { CLIENT_KINDS, noRedis } from './helpers.js';
+import { sessionHashKey as hash, useThrowawayStore } from './throwaway.js';
 
 const MIN = 60_000;
 const KEYS = 10_000;
-/** m (version and the liveness numbers), h (handle), c (createdAt): an anonymous session without a client. */
+/**
+ * m (version, liveness numbers, data size), h (the fixture's handle, which is not the one derived
+ * from the id, so it is stored), c (createdAt): an anonymous session without a client.
+ */
 const META_FIELDS = 3;
 
 /** `prefix0`..`prefix<n-1>`, JSON-encoded as the core stores data values. */
@@ -34,24 +36,11 @@ function withData(session: StoredSession, data: Record<string, string>): StoredS
 
 for (const kind of CLIENT_KINDS)
   describe.skipIf(noRedis)(`a session with ${KEYS} top-level data keys, on ${kind}`, () => {
-    let server: RedisServer;
-    let redis: TestConnection;
-    let store: SessionStore;
-    const hash = (key: { id: string; tag: string }) => `tessera:{${key.tag}}s:${key.id}`;
-
-    beforeAll(async () => {
-      server = await startRedis();
-      redis = await connect(kind, server.url);
-      // Far past the default limits (256 keys, 64 KiB): what is tested here is the batching.
-      store = redisStore({ client: redis.client, maxKeys: 4 * KEYS, maxDataBytes: 16 * 1024 * 1024 });
-    }, 30_000);
-
-    afterAll(async () => {
-      await redis?.close();
-      await server?.stop();
-    });
+    // Far past the default limits (256 keys, 64 KiB): what is tested here is the batching.
+    const t = useThrowawayStore(kind, { maxKeys: 4 * KEYS, maxDataBytes: 16 * 1024 * 1024 }, 30_000);
 
     it('is created and loaded back exactly, with and without a touch', async () => {
+      const { redis, store } = t;
       const now = Date.now();
       const key = keyFor(store);
       const session = withData(storedSession({ now }), manyKeys(KEYS));
@@ -75,6 +64,7 @@ for (const kind of CLIENT_KINDS)
     });
 
     it('takes one patch that sets 5,000 keys and unsets 5,000', async () => {
+      const { redis, store } = t;
       const now = Date.now();
       const key = keyFor(store);
       const data = manyKeys(KEYS);
@@ -104,6 +94,7 @@ for (const kind of CLIENT_KINDS)
     });
 
     it('logs in (rotate anonymous -> user) carrying 10,000 keys of anonymous data, listed afterwards', async () => {
+      const { store } = t;
       const now = Date.now();
       const userId = 'many-keys-user';
       const anon = keyFor(store);

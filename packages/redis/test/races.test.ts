@@ -3,34 +3,20 @@
  * the key TTL is exactly min(idle, absolute) deadline; evicted and destroyed sessions stay
  * dead under racing updates; touches racing updates lose nothing.
  */
-import type { SessionStore } from '@tessera/session-core';
 import { keyFor, storedSession } from '@tessera/session-testing';
-import { type RedisServer, startRedis } from '@tessera/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisStore } from '../src/index.js';
-import { CLIENT_KINDS, connect, noRedis, type TestConnection } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { CLIENT_KINDS, noRedis } from './helpers.js';
+import { sessionHashKey as name, useThrowawayStore } from './throwaway.js';
 
 const MIN = 60_000;
 
 for (const kind of CLIENT_KINDS)
   describe.skipIf(noRedis)(`redis store on ${kind}: TTLs and races`, () => {
-    let server: RedisServer;
-    let redis: TestConnection;
-    let store: SessionStore;
-    const name = (k: { id: string; tag: string }) => `tessera:{${k.tag}}s:${k.id}`;
-    const pttl = async (key: string) => Number(await redis.cmd('PTTL', key));
-
-    beforeAll(async () => {
-      server = await startRedis();
-      redis = await connect(kind, server.url);
-      store = redisStore({ client: redis.client });
-    }, 20_000);
-    afterAll(async () => {
-      await redis?.close();
-      await server?.stop();
-    });
+    const t = useThrowawayStore(kind);
+    const pttl = async (key: string) => Number(await t.redis.cmd('PTTL', key));
 
     it('the key TTL is min(idle, absolute) deadline, and a touch never extends it past the absolute one', async () => {
+      const { store } = t;
       const now = Date.now();
       const key = keyFor(store);
       await store.create(key, storedSession({ now, idleTimeoutMs: 10 * MIN, absoluteTimeoutMs: 15 * MIN }), {
@@ -49,6 +35,7 @@ for (const kind of CLIENT_KINDS)
     });
 
     it('50 parallel logins (cap 5, evict-oldest): every evicted session is gone at once and stays gone', async () => {
+      const { redis, store } = t;
       const u = 'evict-race';
       const now = Date.now();
       const logins = await Promise.all(
@@ -74,6 +61,7 @@ for (const kind of CLIENT_KINDS)
     });
 
     it('updates racing a destroy never bring the session back', async () => {
+      const { redis, store } = t;
       const u = 'destroy-race';
       const now = Date.now();
       const key = keyFor(store, u);
@@ -96,6 +84,7 @@ for (const kind of CLIENT_KINDS)
     });
 
     it('touching loads racing updates lose no key', async () => {
+      const { store } = t;
       const now = Date.now();
       const key = keyFor(store);
       await store.create(key, storedSession({ now }), { now });
@@ -113,6 +102,7 @@ for (const kind of CLIENT_KINDS)
     });
 
     it('stores a long, non-ASCII user agent intact while keeping the compact encoding', async () => {
+      const { redis, store } = t;
       const now = Date.now();
       const u = 'ua-user';
       const key = keyFor(store, u);

@@ -4,13 +4,12 @@
  * what is stored, through creates, touches, replacements, deletes, racing updates and logins;
  * and the handle is stored only when it is not the one derived from the id.
  */
-import { handleOf, type SessionStore, sizeOfData } from '@tessera/session-core';
+import { handleOf, type SessionKey, sizeOfData } from '@tessera/session-core';
 import { keyFor, storedSession } from '@tessera/session-testing';
-import { type RedisServer, startRedis } from '@tessera/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisStore } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
 import { HANDLE_CHARS } from '../src/internal/scripts.js';
-import { CLIENT_KINDS, connect, noRedis, type TestConnection } from './helpers.js';
+import { CLIENT_KINDS, noRedis } from './helpers.js';
+import { sessionHashKey as name, useThrowawayStore } from './throwaway.js';
 
 const MIN = 60_000;
 const NEVER = 365 * 24 * 3_600_000;
@@ -33,29 +32,18 @@ describe('the handle the hash leaves out', () => {
 
 for (const kind of CLIENT_KINDS)
   describe.skipIf(noRedis)(`redis store on ${kind}: what the hash keeps`, () => {
-    let server: RedisServer;
-    let redis: TestConnection;
-    let store: SessionStore;
-    const name = (k: { id: string; tag: string }) => `tessera:{${k.tag}}s:${k.id}`;
+    const t = useThrowawayStore(kind, { maxDataBytes: 4096, maxKeys: 12 });
     /** The size recorded in `m`, and the size of the data actually stored. */
-    const sizes = async (k: { id: string; tag: string }, now: number) => {
+    const sizes = async (k: SessionKey, now: number) => {
+      const { redis, store } = t;
       const m = String(await redis.cmd('HGET', name(k), 'm')).split('|');
       const r = await store.load(k, { now, touchIntervalMs: NEVER });
       if (r.status !== 'found') throw new Error(`expected found, got ${r.status}`);
       return { recorded: { bytes: Number(m[4]), keys: Number(m[5]) }, actual: sizeOfData(r.session.data) };
     };
 
-    beforeAll(async () => {
-      server = await startRedis();
-      redis = await connect(kind, server.url);
-      store = redisStore({ client: redis.client, maxDataBytes: 4096, maxKeys: 12 });
-    }, 20_000);
-    afterAll(async () => {
-      await redis?.close();
-      await server?.stop();
-    });
-
     it('a session the core wrote (handle derived from the id) has no h field; any other handle is kept', async () => {
+      const { redis, store } = t;
       const now = Date.now();
       const key = keyFor(store);
       await store.create(key, storedSession({ now, handle: handleOf(key) }), { now });
@@ -70,6 +58,7 @@ for (const kind of CLIENT_KINDS)
     });
 
     it('revoke by handle and evict-oldest name derived handles', async () => {
+      const { store } = t;
       const now = Date.now();
       const userId = `shape-${kind}`;
       const keys = [];
@@ -94,6 +83,7 @@ for (const kind of CLIENT_KINDS)
     });
 
     it('the size in m equals the stored data after every step of 400 random patches', async () => {
+      const { store } = t;
       const now = Date.now();
       const key = keyFor(store);
       await store.create(key, storedSession({ now, data: { a: 'é'.repeat(10), b: 1 } }), { now });
@@ -129,6 +119,7 @@ for (const kind of CLIENT_KINDS)
     });
 
     it('racing updates of the same keys keep the size exact', async () => {
+      const { store } = t;
       const now = Date.now();
       const key = keyFor(store);
       await store.create(key, storedSession({ now, data: { seed: 1 } }), { now });
@@ -150,6 +141,7 @@ for (const kind of CLIENT_KINDS)
     });
 
     it('a login carrying data records its size', async () => {
+      const { store } = t;
       const now = Date.now();
       const from = keyFor(store);
       await store.create(from, storedSession({ now, data: { cart: [1, 2, 3] } }), { now });
