@@ -19,7 +19,7 @@ import {
   toBase64Url,
   utf8,
 } from './internal/bytes.js';
-import { hmacSha256, sha256 } from './internal/hash.js';
+import { hmacSha256, sha256Base64Url } from './internal/hash.js';
 import type { SessionKey } from './store.js';
 
 export interface SigningKey {
@@ -168,14 +168,16 @@ export class TokenCodec {
 
   /** The store key of a sid: its at-rest hash and routing tag. */
   keyOf(sid: string, tag: string): SessionKey {
-    const digest = this.#atRest ? hmacSha256(this.#atRest, sid) : sha256(sid);
-    return { id: toBase64Url(digest), tag };
+    const id = this.#atRest ? toBase64Url(hmacSha256(this.#atRest, sid)) : sha256Base64Url(sid);
+    return { id, tag };
   }
 
   /** The session's synchronizer CSRF token: bound to the sid, useless for recovering it. */
   csrfTokenOf(sid: string): string {
     const domainKey = this.#atRest ?? this.#signer?.secret;
-    return toBase64Url(domainKey ? hmacSha256(domainKey, CSRF_DOMAIN + sid) : sha256(CSRF_DOMAIN + sid));
+    return domainKey
+      ? toBase64Url(hmacSha256(domainKey, CSRF_DOMAIN + sid))
+      : sha256Base64Url(CSRF_DOMAIN + sid);
   }
 
   /**
@@ -206,5 +208,5 @@ export function handleOf(key: SessionKey): string {
 
 /** A short, log-safe hash of any value (e.g. a user agent): 12 base64url chars of SHA-256. */
 export function shortHash(value: string): string {
-  return toBase64Url(sha256(value)).slice(0, 12);
+  return sha256Base64Url(value).slice(0, 12);
 }

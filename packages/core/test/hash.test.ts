@@ -1,7 +1,13 @@
 import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hmacSha256, sha256 } from '../src/internal/hash.js';
+import {
+  hmacSha256,
+  sha256,
+  sha256Base64Url,
+  sha256Base64UrlPortable,
+  usesNativeSha256,
+} from '../src/internal/hash.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const nodeSha = (d: Uint8Array | string) => createHash('sha256').update(d).digest('hex');
@@ -32,6 +38,29 @@ describe('SHA-256', () => {
     );
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), (b) => hex(sha256(b)) === nodeSha(b)),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('SHA-256 as base64url (the at-rest key, CSRF token, short hashes)', () => {
+  const nodeB64 = (d: string) => createHash('sha256').update(d).digest('base64url');
+
+  it("uses Node's one-shot hash here", () => {
+    expect(usesNativeSha256).toBe(true);
+  });
+
+  it('native and JavaScript paths agree with node:crypto, lone surrogates included', () => {
+    const samples = ['', 'abc', 'x'.repeat(55), 'x'.repeat(56), 'x'.repeat(64), '\ud800', 'a\udfffb', 'é€😀'];
+    for (const s of samples) {
+      expect(sha256Base64Url(s)).toBe(nodeB64(s));
+      expect(sha256Base64UrlPortable(s)).toBe(nodeB64(s));
+    }
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 300 }),
+        (s) => sha256Base64Url(s) === nodeB64(s) && sha256Base64UrlPortable(s) === nodeB64(s),
+      ),
       { numRuns: 2000 },
     );
   });

@@ -9,7 +9,7 @@ import { ipPrefixOf } from '../client.js';
 import { type Clock, systemClock } from '../clock.js';
 import { isSessionError, SessionError } from '../errors.js';
 import { toBase64Url } from '../internal/bytes.js';
-import { hmacSha256, sha256 } from '../internal/hash.js';
+import { hmacSha256, sha256Base64Url } from '../internal/hash.js';
 import { type Logger, resolveLogger } from '../logger.js';
 import type { SessionStore } from '../store.js';
 import { StoreHealth } from '../store-health.js';
@@ -167,7 +167,7 @@ class Throttle implements LoginThrottle {
   }
 
   #hash(text: string): string {
-    return toBase64Url(this.#secret ? hmacSha256(this.#secret, text) : sha256(text));
+    return this.#secret ? toBase64Url(hmacSha256(this.#secret, text)) : sha256Base64Url(text);
   }
 
   /** The store's answer; null when it failed and the app chose to fail open. */
