@@ -66,6 +66,17 @@ export interface RedisStoreOptions {
    * @default undefined (off: every read is one round trip)
    */
   readonly nearCache?: NearCacheOptions;
+  /**
+   * ioredis `Redis` (standalone, Sentinel): send the store's commands of one event-loop turn
+   * in one socket write (cork the client's socket at the first, uncork it in `setImmediate`),
+   * as node-redis does by default. Same commands, order and connection; a command waits at
+   * most until the end of the current turn, and other commands sent on the same client in that
+   * turn go in the same write. Cuts Redis' CPU per request (fewer reads and writes on its side)
+   * and the app's write system calls. No effect on Cluster or node-redis. See the README
+   * ("Write coalescing").
+   * @default true
+   */
+  readonly coalesceWrites?: boolean;
 }
 
 export const REDIS_STORE_DEFAULTS = Object.freeze({ keyPrefix: 'tessera:', timeoutMs: 2000 });
@@ -91,7 +102,14 @@ export interface ResolvedRedisOptions {
 
 /** Check every option, in the order the store always checked them; a bad one throws `invalid_config`. */
 export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisOptions {
-  const store = storeClientOf(options?.client);
+  const coalesce = options?.coalesceWrites ?? true;
+  if (typeof coalesce !== 'boolean') {
+    throw new SessionError(
+      'invalid_config',
+      `[tessera] [redis] \`coalesceWrites\` must be true or false, got ${JSON.stringify(coalesce)}`,
+    );
+  }
+  const store = storeClientOf(options?.client, coalesce);
   if (store === undefined) {
     throw new SessionError(
       'invalid_config',

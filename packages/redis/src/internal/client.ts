@@ -79,10 +79,18 @@ export interface StoreClient {
   readonly abortable: boolean;
 }
 
+/** The socket ioredis writes to (`redis.stream`), as write coalescing uses it. */
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
 /** The slice of ioredis this store uses. */
 interface IoRedisLike {
   readonly status: string;
   readonly isCluster?: boolean;
+  /** Standalone and Sentinel: the current connection's socket. */
+  readonly stream?: unknown;
   readonly options?: { keyPrefix?: unknown };
   evalsha(sha: string, numKeys: number, ...args: string[]): Promise<unknown>;
   eval(lua: string, numKeys: number, ...args: string[]): Promise<unknown>;
@@ -142,11 +150,14 @@ function prefixOf(value: unknown): string | undefined | false {
  * Wrap `client`, or `undefined` when it is neither client. `badPrefix` is called when the
  * client's own keyPrefix is not a string (a Buffer prefix cannot be checked or combined).
  */
-export function storeClientOf(client: unknown): StoreClient | undefined | 'bad-prefix' {
+export function storeClientOf(
+  client: unknown,
+  coalesceWrites = true,
+): StoreClient | undefined | 'bad-prefix' {
   if (isIoRedis(client)) {
     const p = prefixOf(client.options?.keyPrefix);
     if (p === false) return 'bad-prefix';
-    return new IoRedisStoreClient(client, p ?? '');
+    return new IoRedisStoreClient(client, p ?? '', coalesceWrites);
   }
   if (isNodeRedis(client)) {
     const p = prefixOf(client.options?.keyPrefix ?? client._keyPrefix);
@@ -156,21 +167,58 @@ export function storeClientOf(client: unknown): StoreClient | undefined | 'bad-p
   return undefined;
 }
 
+const corkable = (s: unknown): s is Corkable =>
+  typeof s === 'object' &&
+  s !== null &&
+  typeof (s as Corkable).cork === 'function' &&
+  typeof (s as Corkable).uncork === 'function';
+
 class IoRedisStoreClient implements StoreClient {
   readonly kind = 'ioredis';
   readonly cluster: boolean;
   readonly ownPrefix = '';
   readonly canWait: boolean;
   readonly abortable = false;
+  readonly #coalesce: boolean;
   #ready: Promise<void> | undefined;
+  /** The socket corked in this event-loop turn, uncorked by `#flush` (setImmediate). */
+  #corked: Corkable | null = null;
 
   constructor(
     private readonly c: IoRedisLike,
     readonly clientPrefix: string,
+    coalesce: boolean,
   ) {
     this.cluster = c.isCluster === true;
     this.canWait = typeof c.pipeline === 'function';
+    // A Cluster has one connection per node and no `stream`: its writes are left as they are.
+    this.#coalesce = coalesce && !this.cluster;
   }
+
+  /**
+   * Write coalescing. ioredis writes every command to its socket when it is sent: one write
+   * system call per command, and Redis reads each with a read of its own. The first command
+   * of an event-loop turn corks the socket and a `setImmediate` uncorks it, after every I/O
+   * callback of that turn has run: the commands of all the requests that arrived together
+   * leave in one write, and Redis reads them in one go (node-redis schedules its writes the
+   * same way). Same commands, same order, same connection; a command waits at most until
+   * the end of the turn. Measured in the bench: Redis' process CPU per read about halved.
+   */
+  #batch(): void {
+    if (!this.#coalesce || this.#corked !== null || this.c.status !== 'ready') return;
+    const stream = this.c.stream;
+    if (!corkable(stream)) return;
+    stream.cork();
+    this.#corked = stream;
+    setImmediate(this.#flush);
+  }
+
+  readonly #flush = (): void => {
+    const stream = this.#corked;
+    this.#corked = null;
+    // Corks nest: this undoes ours only. On a socket that has closed since, it does nothing.
+    stream?.uncork();
+  };
 
   state(): string {
     return `client status "${this.c.status}"`;
@@ -194,6 +242,7 @@ class IoRedisStoreClient implements StoreClient {
   }
 
   script(lua: string | undefined, sha: string, keys: readonly string[], args: readonly string[]) {
+    this.#batch();
     return lua === undefined
       ? this.c.evalsha(sha, keys.length, ...keys, ...args)
       : this.c.eval(lua, keys.length, ...keys, ...args);
@@ -201,6 +250,7 @@ class IoRedisStoreClient implements StoreClient {
 
   // Upper case: ioredis turns a lower-case `hgetall` reply into an object, this stays flat.
   hgetall(key: string) {
+    this.#batch();
     return this.c.call('HGETALL', key);
   }
 
@@ -215,6 +265,7 @@ class IoRedisStoreClient implements StoreClient {
   ): Promise<DurableReplies> {
     const pipeline = this.c.pipeline?.();
     if (!pipeline) throw new Error('the client has no pipeline()');
+    this.#batch();
     if (lua === undefined) pipeline.evalsha(sha, keys.length, ...keys, ...args);
     else pipeline.eval(lua, keys.length, ...keys, ...args);
     pipeline.call('WAIT', String(replicas), String(waitMs));
