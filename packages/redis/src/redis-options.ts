@@ -67,13 +67,13 @@ export interface RedisStoreOptions {
    */
   readonly nearCache?: NearCacheOptions;
   /**
-   * ioredis `Redis` (standalone, Sentinel): send the store's commands of one event-loop turn
-   * in one socket write (cork the client's socket at the first, uncork it in `setImmediate`),
-   * as node-redis does by default. Same commands, order and connection; a command waits at
-   * most until the end of the current turn, and other commands sent on the same client in that
-   * turn go in the same write. Cuts Redis' CPU per request (fewer reads and writes on its side)
-   * and the app's write system calls. No effect on Cluster or node-redis. See the README
-   * ("Write coalescing").
+   * ioredis (`Redis`, Sentinel, `Cluster`): send the store's commands of one event-loop turn
+   * in one socket write per connection (cork the client's socket, on a Cluster every master's,
+   * at the first, uncork in `setImmediate`), as node-redis does by default. Same commands,
+   * order and connections; a command waits at most until the end of the current turn, and
+   * other commands sent on the same client in that turn go in the same write. Cuts Redis' CPU
+   * per request (fewer reads and writes on its side) and the app's write system calls. No
+   * effect on node-redis (it does this itself). See the README ("Write coalescing").
    * @default true
    */
   readonly coalesceWrites?: boolean;

@@ -6,6 +6,7 @@
 import type { SessionStore } from '@tessera/session-core';
 import { describeStoreContract, keyFor, storedSession } from '@tessera/session-testing';
 import { type RedisCluster, startRedisCluster } from '@tessera/test-support';
+import type { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore } from '../src/index.js';
@@ -79,6 +80,38 @@ function clusterSuite(kind: (typeof CLIENT_KINDS)[number]): void {
     const slots = new Set(await Promise.all(names.map(slot)));
     expect(slots.size).toBe(1);
   });
+
+  it.runIf(kind === 'ioredis')(
+    'write coalescing: loads of one slot started together reach its master in one read',
+    async () => {
+      const u = 'coalesce-user';
+      const now = Date.now();
+      const keys = Array.from({ length: 30 }, () => keyFor(store, u));
+      const many = { max: 100, onLimit: 'evict-oldest' } as const;
+      for (const key of keys)
+        await store.rotate({
+          now,
+          from: null,
+          to: { key, session: storedSession({ userId: u, now }) },
+          limit: many,
+        });
+      const client = redis.client as Cluster;
+      const s = await slot(`${P}{${keys[0]!.tag}}`);
+      const [host, port] = String(client.slots[s]![0]).split(':');
+      const master = client
+        .nodes('master')
+        .find((n) => n.options.host === host && n.options.port === Number(port))!;
+      const reads = async () => Number(/total_reads_processed:(\d+)/.exec(await master.info('stats'))![1]);
+      await new Promise((r) => setImmediate(r));
+      const before = await reads();
+      await new Promise((r) => setImmediate(r));
+      const loaded = await Promise.all(keys.map((key) => store.load(key, { now, touchIntervalMs: 60_000 })));
+      await new Promise((r) => setImmediate(r));
+      // The INFO after is one read event of its own.
+      expect((await reads()) - before - 1).toBe(1);
+      expect(loaded.every((l) => l.status === 'found')).toBe(true);
+    },
+  );
 
   /** An anonymous key whose slot differs from the user's, so the rotation must cross slots. */
   async function crossSlotAnon(userId: string) {

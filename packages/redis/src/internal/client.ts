@@ -91,6 +91,8 @@ interface IoRedisLike {
   readonly isCluster?: boolean;
   /** Standalone and Sentinel: the current connection's socket. */
   readonly stream?: unknown;
+  /** Cluster: its connections to the masters. */
+  nodes?(role: 'master'): readonly { readonly status: string; readonly stream?: unknown }[];
   readonly options?: { keyPrefix?: unknown };
   evalsha(sha: string, numKeys: number, ...args: string[]): Promise<unknown>;
   eval(lua: string, numKeys: number, ...args: string[]): Promise<unknown>;
@@ -181,8 +183,8 @@ class IoRedisStoreClient implements StoreClient {
   readonly abortable = false;
   readonly #coalesce: boolean;
   #ready: Promise<void> | undefined;
-  /** The socket corked in this event-loop turn, uncorked by `#flush` (setImmediate). */
-  #corked: Corkable | null = null;
+  /** The sockets corked in this event-loop turn, uncorked by `#flush` (setImmediate). */
+  #corked: Corkable[] | null = null;
 
   constructor(
     private readonly c: IoRedisLike,
@@ -191,8 +193,7 @@ class IoRedisStoreClient implements StoreClient {
   ) {
     this.cluster = c.isCluster === true;
     this.canWait = typeof c.pipeline === 'function';
-    // A Cluster has one connection per node and no `stream`: its writes are left as they are.
-    this.#coalesce = coalesce && !this.cluster;
+    this.#coalesce = coalesce;
   }
 
   /**
@@ -202,22 +203,29 @@ class IoRedisStoreClient implements StoreClient {
    * callback of that turn has run: the commands of all the requests that arrived together
    * leave in one write, and Redis reads them in one go (node-redis schedules its writes the
    * same way). Same commands, same order, same connection; a command waits at most until
-   * the end of the turn. Measured in the bench: Redis' process CPU per read about halved.
+   * the end of the turn. On a Cluster, where the node is chosen as the command is sent, every
+   * master's connection that is ready is corked for the turn. Measured in the bench: Redis'
+   * process CPU per read about halved.
    */
   #batch(): void {
-    if (!this.#coalesce || this.#corked !== null || this.c.status !== 'ready') return;
-    const stream = this.c.stream;
-    if (!corkable(stream)) return;
-    stream.cork();
-    this.#corked = stream;
+    if (!this.#coalesce || this.#corked !== null) return;
+    const streams: Corkable[] = [];
+    const connections = this.cluster ? (this.c.nodes?.('master') ?? []) : [this.c];
+    for (const connection of connections) {
+      const stream = connection.stream;
+      if (connection.status === 'ready' && corkable(stream)) streams.push(stream);
+    }
+    if (streams.length === 0) return;
+    for (const stream of streams) stream.cork();
+    this.#corked = streams;
     setImmediate(this.#flush);
   }
 
   readonly #flush = (): void => {
-    const stream = this.#corked;
+    const streams = this.#corked;
     this.#corked = null;
     // Corks nest: this undoes ours only. On a socket that has closed since, it does nothing.
-    stream?.uncork();
+    if (streams !== null) for (const stream of streams) stream.uncork();
   };
 
   state(): string {
