@@ -39,6 +39,16 @@ export interface NodeRedisClient {
 /** What the store accepts as `client`. */
 export type AnyRedisClient = IoRedisClient | NodeRedisClient;
 
+/** `scriptAndWait`'s arguments: the script (its text when it must be EVAL'd), keys, arguments, then WAIT's. */
+export type ScriptAndWaitArgs = [
+  lua: string | undefined,
+  sha: string,
+  keys: readonly string[],
+  args: readonly string[],
+  replicas: number,
+  waitMs: number,
+];
+
 /** `[error, reply]` of the script, then of the WAIT. */
 export type DurableReplies = [[Error | null, unknown], [Error | null, unknown]];
 
@@ -69,14 +79,7 @@ export interface StoreClient {
    */
   hgetall(key: string, signal?: AbortSignal): Promise<unknown>;
   /** The script and `WAIT replicas ms` written together on one connection (one round trip). */
-  scriptAndWait(
-    lua: string | undefined,
-    sha: string,
-    keys: readonly string[],
-    args: readonly string[],
-    replicas: number,
-    waitMs: number,
-  ): Promise<DurableReplies>;
+  scriptAndWait(...call: ScriptAndWaitArgs): Promise<DurableReplies>;
   /** Whether `script` takes an AbortSignal (node-redis): the runner then makes one per call. */
   readonly abortable: boolean;
 }
@@ -236,12 +239,7 @@ class NodeRedisStoreClient implements StoreClient {
   // send a bare WAIT to every shard (its command policy for WAIT) and answer the lowest
   // count. On Sentinel, one leased master connection carries both.
   async scriptAndWait(
-    lua: string | undefined,
-    sha: string,
-    keys: readonly string[],
-    args: readonly string[],
-    replicas: number,
-    waitMs: number,
+    ...[lua, sha, keys, args, replicas, waitMs]: ScriptAndWaitArgs
   ): Promise<DurableReplies> {
     const both = (c: NodeRedisLike, send = this.#send.bind(this)): Promise<DurableReplies> =>
       Promise.all([

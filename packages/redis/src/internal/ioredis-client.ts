@@ -3,7 +3,7 @@
  * read's HGETALL, the durable script + WAIT pipeline, and write coalescing (the commands of one
  * event-loop turn in one socket write per connection). `client.ts` tells the clients apart.
  */
-import type { DurableReplies, StoreClient } from './client.js';
+import type { DurableReplies, ScriptAndWaitArgs, StoreClient } from './client.js';
 
 /** The socket ioredis writes to (`redis.stream`), as write coalescing uses it. */
 interface Corkable {
@@ -127,12 +127,7 @@ export class IoRedisStoreClient implements StoreClient {
 
   // ioredis routes a pipeline by its keys' slot; WAIT has none, so it follows the script.
   async scriptAndWait(
-    lua: string | undefined,
-    sha: string,
-    keys: readonly string[],
-    args: readonly string[],
-    replicas: number,
-    waitMs: number,
+    ...[lua, sha, keys, args, replicas, waitMs]: ScriptAndWaitArgs
   ): Promise<DurableReplies> {
     const pipeline = this.c.pipeline?.();
     if (!pipeline) throw new Error('the client has no pipeline()');
