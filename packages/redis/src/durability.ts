@@ -1,7 +1,8 @@
 /**
  * Opt-in durable login/logout/revocation: `WAIT numreplicas timeout` sent in the same
  * pipeline (one round trip, the same connection, so the same Cluster node) as the rotate,
- * destroy and revoke scripts. Redis replication is asynchronous; WAIT does not make it synchronous, but it
+ * destroy and revoke scripts, on a connection of the store's own (`internal/lane.ts`), so a
+ * WAIT never holds up the client's other commands. Redis replication is asynchronous; WAIT does not make it synchronous, but it
  * tells the caller how many replicas had the write before the answer, so a login or logout
  * that could still be lost by a failover is known at the time it happens.
  */

@@ -145,7 +145,7 @@ export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisOp
   if (durability && !store.canWait) {
     throw new SessionError(
       'invalid_config',
-      '[tessera] [redis] `durability` needs a client with pipeline() (ioredis) or a node-redis client',
+      '[tessera] [redis] `durability` needs a client with pipeline() and duplicate(): an ioredis or node-redis client',
     );
   }
   const limits = resolveDataLimits(options, WHO);

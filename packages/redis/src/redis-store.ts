@@ -86,8 +86,12 @@ class RedisStore implements SessionStore {
       );
   }
 
-  /** Closes the near cache's own connections, if any; never the client. */
+  /**
+   * Closes the store's own connections (the near cache's, and `durability`'s lane), if any;
+   * never the client. A durable write after this fails with store_unavailable.
+   */
   async close(): Promise<void> {
+    this.#runner.close();
     await this.#near?.close();
   }
 

@@ -283,6 +283,40 @@ describe.skipIf(noRedis || noCluster)('durability on a local Cluster (3 masters 
       expect(shortfalls).toEqual([]);
     });
 
+  /** Client connections on every node, not counting the ones asking. */
+  async function connectionsOnAllNodes(): Promise<number> {
+    let sum = 0;
+    for (const { port } of cluster.nodes) {
+      const list = await redisCommand(port, 'CLIENT LIST');
+      // Replication links (flags S and M) are not clients.
+      sum +=
+        list.split('\n').filter((line) => line.startsWith('id=') && !/ flags=\w*[SM]/.test(line)).length - 1;
+    }
+    return sum;
+  }
+
+  // The lane is a duplicate Cluster client: it must end with the user's (see durable-lane.test.ts).
+  for (const kind of CLIENT_KINDS)
+    it(`${kind}: the durable connection (a duplicate Cluster client) is closed with the client`, async () => {
+      const base = await connectionsOnAllNodes();
+      const conn = await connectCluster(kind, cluster.nodes);
+      let open = true;
+      onTestFinished(() => (open ? conn.close() : undefined));
+      const withClient = await connectionsOnAllNodes();
+      expect(withClient).toBeGreaterThan(base);
+      const store = redisStore({
+        client: conn.client,
+        keyPrefix: `tessera-${kind}:`,
+        tagSecret: CLUSTER_TAG_SECRET,
+        durability: { replicas: 1, timeoutMs: 500 },
+      });
+      expect((await login(store, 'lane-user')).result.status).toBe('ok');
+      expect(await connectionsOnAllNodes()).toBeGreaterThan(withClient);
+      await conn.close();
+      open = false;
+      await waitFor(async () => (await connectionsOnAllNodes()) <= base, 5000, 'lane closed with the client');
+    });
+
   /** WAIT calls every node has run so far (INFO commandstats). */
   async function waitsOnAllNodes(): Promise<number> {
     let sum = 0;

@@ -11,4 +11,5 @@ export const fakeClient = {
   once: () => undefined,
   off: () => undefined,
   pipeline: () => ({}),
+  duplicate: () => ({}),
 } as unknown as Redis;

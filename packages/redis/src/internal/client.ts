@@ -8,6 +8,7 @@
  * The ioredis side is in `ioredis-client.ts`; node-redis' is below.
  */
 import { type IoRedisLike, IoRedisStoreClient } from './ioredis-client.js';
+import { Lane } from './lane.js';
 
 /**
  * An ioredis `Redis` (standalone or Sentinel) or `Cluster`. Described by shape rather than
@@ -59,7 +60,7 @@ export interface StoreClient {
   readonly clientPrefix: string;
   /** Prefix the store must add (node-redis `keyPrefix`, which raw commands bypass). */
   readonly ownPrefix: string;
-  /** Whether `durability` can send WAIT on the script's connection. */
+  /** Whether `durability` can send WAIT after the script on a connection of its own (`openLane`). */
   readonly canWait: boolean;
   /** For messages: the client's connection state. */
   state(): string;
@@ -80,6 +81,8 @@ export interface StoreClient {
   hgetall(key: string, signal?: AbortSignal): Promise<unknown>;
   /** The script and `WAIT replicas ms` written together on one connection (one round trip). */
   scriptAndWait(...call: ScriptAndWaitArgs): Promise<DurableReplies>;
+  /** A duplicate of the client, for durable writes: see `lane.ts`. Only when `canWait`. */
+  openLane(): Lane;
   /** Whether `script` takes an AbortSignal (node-redis): the runner then makes one per call. */
   readonly abortable: boolean;
 }
@@ -90,7 +93,16 @@ interface SendOptions {
 
 /** The slice of node-redis this store uses (the three shapes differ in `sendCommand`). */
 interface NodeRedisLike extends NodeRedisClient {
-  once(event: 'ready' | 'connect', listener: () => void): unknown;
+  once(event: 'ready' | 'connect' | 'end' | 'disconnect', listener: () => void): unknown;
+  on?(event: 'error', listener: () => void): unknown;
+  removeListener?(event: string, listener: () => void): unknown;
+  /** A new client with the same options, not connected. */
+  duplicate?(): NodeRedisLike;
+  connect?(): Promise<unknown>;
+  /** node-redis 5+: close once the replies in flight are read; `quit` before that. */
+  close?(): Promise<unknown>;
+  quit?(): Promise<unknown>;
+  destroy?(): unknown;
   readonly options?: { keyPrefix?: unknown };
   readonly _keyPrefix?: unknown;
   /** Cluster only. */
@@ -160,7 +172,7 @@ class NodeRedisStoreClient implements StoreClient {
   readonly cluster: boolean;
   readonly #sentinel: boolean;
   readonly clientPrefix = '';
-  readonly canWait = true;
+  readonly canWait: boolean;
   readonly abortable = true;
   #ready: Promise<void> | undefined;
 
@@ -170,6 +182,26 @@ class NodeRedisStoreClient implements StoreClient {
   ) {
     this.cluster = typeof c.getSlotMaster === 'function';
     this.#sentinel = !this.cluster && typeof c.use === 'function';
+    this.canWait = typeof c.duplicate === 'function';
+  }
+
+  // A Cluster says it has closed with 'disconnect'; a client and a Sentinel with 'end'.
+  openLane(): Lane {
+    const source = this.c;
+    if (!source.duplicate) throw new Error('the client has no duplicate()');
+    const dup = source.duplicate();
+    // A failure shows as the durable call's store_unavailable; unheard, node-redis would throw it.
+    dup.on?.('error', () => {});
+    dup.connect?.().catch(() => {});
+    const ended = this.cluster ? 'disconnect' : 'end';
+    // Gracefully when connected (replies in flight are still read); else at once, since a
+    // graceful close would wait for a reconnection that may never come.
+    const shut = () => {
+      const graceful = dup.isReady ? (dup.close ?? dup.quit) : undefined;
+      if (graceful) graceful.call(dup).catch(() => dup.destroy?.());
+      else dup.destroy?.();
+    };
+    return new Lane(new NodeRedisStoreClient(dup, this.ownPrefix), source, ended, dup, ended, shut);
   }
 
   state(): string {

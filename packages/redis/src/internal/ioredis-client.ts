@@ -4,6 +4,7 @@
  * event-loop turn in one socket write per connection). `client.ts` tells the clients apart.
  */
 import type { DurableReplies, ScriptAndWaitArgs, StoreClient } from './client.js';
+import { Lane } from './lane.js';
 
 /** The socket ioredis writes to (`redis.stream`), as write coalescing uses it. */
 interface Corkable {
@@ -23,7 +24,13 @@ export interface IoRedisLike {
   evalsha(sha: string, numKeys: number, ...args: string[]): Promise<unknown>;
   eval(lua: string, numKeys: number, ...args: string[]): Promise<unknown>;
   call(command: string, ...args: string[]): Promise<unknown>;
-  once(event: 'ready', listener: () => void): unknown;
+  once(event: 'ready' | 'end', listener: () => void): unknown;
+  on?(event: 'error' | 'node error', listener: () => void): unknown;
+  removeListener?(event: string, listener: () => void): unknown;
+  /** A new client with the same options (a Cluster: the same startup nodes), connecting. */
+  duplicate?(): IoRedisLike;
+  quit?(): Promise<unknown>;
+  disconnect?(): void;
   pipeline?(): {
     evalsha(sha: string, numKeys: number, ...args: string[]): unknown;
     eval(lua: string, numKeys: number, ...args: string[]): unknown;
@@ -55,7 +62,7 @@ export class IoRedisStoreClient implements StoreClient {
     coalesce: boolean,
   ) {
     this.cluster = c.isCluster === true;
-    this.canWait = typeof c.pipeline === 'function';
+    this.canWait = typeof c.pipeline === 'function' && typeof c.duplicate === 'function';
     this.#coalesce = coalesce;
   }
 
@@ -123,6 +130,22 @@ export class IoRedisStoreClient implements StoreClient {
   hgetall(key: string) {
     this.#batch();
     return this.c.call('HGETALL', key);
+  }
+
+  // No write coalescing on the lane: its few commands have nothing to share a write with.
+  openLane(): Lane {
+    const source = this.c;
+    if (!source.duplicate) throw new Error('the client has no duplicate()');
+    const dup = source.duplicate();
+    // A failure shows as the durable call's store_unavailable; unheard, ioredis would log it.
+    dup.on?.('error', () => {});
+    if (dup.isCluster) dup.on?.('node error', () => {});
+    // Gracefully when connected (replies in flight are still read); else at once.
+    const shut = () => {
+      if (dup.status === 'ready' && dup.quit) dup.quit().catch(() => dup.disconnect?.());
+      else dup.disconnect?.();
+    };
+    return new Lane(new IoRedisStoreClient(dup, this.clientPrefix, false), source, 'end', dup, 'end', shut);
   }
 
   // ioredis routes a pipeline by its keys' slot; WAIT has none, so it follows the script.

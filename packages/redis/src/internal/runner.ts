@@ -11,6 +11,7 @@
  */
 import { SessionError, withTimeout } from '@tessera/session-core';
 import type { StoreClient } from './client.js';
+import type { Lane } from './lane.js';
 import type { Script } from './scripts.js';
 
 class Timeout extends Error {
@@ -22,6 +23,10 @@ class Timeout extends Error {
 const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith('NOSCRIPT');
 
 export class ScriptRunner {
+  /** Durable writes' connection (see lane.ts): opened at the first, again after it ended. */
+  #lane: Lane | undefined;
+  #closed = false;
+
   constructor(
     private readonly client: StoreClient,
     private readonly timeoutMs: number,
@@ -64,9 +69,10 @@ export class ScriptRunner {
   }
 
   /**
-   * The script and `WAIT replicas waitMs` in one round trip on one connection, so on
-   * Cluster the WAIT goes to the node that took the write. Resolves the script's reply and
-   * the number of replicas that acknowledged. The bound is the store's timeout plus `waitMs`.
+   * The script and `WAIT replicas waitMs` in one round trip on one connection (the durable
+   * lane's, so a WAIT never holds up other commands), so on Cluster the WAIT goes to the node
+   * that took the write. Resolves the script's reply and the number of replicas that
+   * acknowledged. The bound is the store's timeout plus `waitMs`.
    */
   runDurable(
     script: Script,
@@ -83,10 +89,15 @@ export class ScriptRunner {
         late = true;
       },
       async () => {
+        // The client first: one its owner closed opens no lane.
         await this.client.whenReady();
+        if (this.#closed) throw new Error('the store was closed (store.close())');
+        if (this.#lane === undefined || this.#lane.ended) this.#lane = this.client.openLane();
+        const lane = this.#lane.client;
+        await lane.whenReady();
         if (late) throw new Error('abandoned: the timeout passed first');
         const send = (lua: string | undefined) =>
-          this.client.scriptAndWait(lua, script.sha, keys, args, replicas, waitMs);
+          lane.scriptAndWait(lua, script.sha, keys, args, replicas, waitMs);
         let [[scriptError, reply], [waitError, acknowledged]] = await send(undefined);
         if (isNoScript(scriptError)) {
           // The script never ran, so the WAIT that followed covered nothing: send both again.
@@ -97,6 +108,12 @@ export class ScriptRunner {
         return { reply, acknowledged: typeof acknowledged === 'number' ? acknowledged : 0 };
       },
     );
+  }
+
+  /** Closes the durable lane, if open; durable writes fail from now on. Never the client. */
+  close(): void {
+    this.#closed = true;
+    this.#lane?.close();
   }
 
   async #bounded<T>(script: Script, ms: number, onTimeout: () => void, send: () => Promise<T>): Promise<T> {
