@@ -32,7 +32,9 @@ export async function measure(
   const s0 = await srv.stats();
   const r0 = onRedis ? await commandStats(s.admin) : null;
   const p0 = onRedis ? processCpuUs(s.redisPid) : null;
+  const l0 = loader.pid === undefined ? null : processCpuUs(loader.pid);
   const res = await loader.run({ ...job, durationSec });
+  const l1 = loader.pid === undefined ? null : processCpuUs(loader.pid);
   await sleep(50);
   const s1 = await srv.stats();
   const r1 = r0 ? await commandStats(s.admin) : null;
@@ -53,6 +55,7 @@ export async function measure(
     redisUsecByCommand: r0 && r1 ? per(diffStats(r0.usec, r1.usec), 3) : null,
     redisUsecPerReq: null,
     redisProcessCpuUsPerReq: p0 !== null && p1 !== null ? (p1 - p0) / requests : null,
+    loaderCpuUsPerReq: l0 !== null && l1 !== null ? (l1 - l0) / requests : null,
     failures: res.non2xx + res.errors,
   };
 }

@@ -165,6 +165,11 @@ export class Loader {
     );
   }
 
+  /** The load generator's process id (its CPU is read from /proc per phase). */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
   stop(): void {
     this.#child.kill('SIGTERM');
   }

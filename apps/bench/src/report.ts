@@ -28,6 +28,11 @@ export interface Row {
   readonly redisUsecPerReq?: number | null;
   /** Redis only: the redis-server process's CPU per request (user + system; includes its network I/O). */
   readonly redisProcessCpuUsPerReq?: number | null;
+  /**
+   * The load generator's CPU per request (it shares the second core with Redis): with the
+   * server's and Redis', it tells which core limited the throughput.
+   */
+  readonly loaderCpuUsPerReq?: number | null;
   readonly passes: number;
   /** Non-2xx answers and socket errors over all passes (should be 0). */
   readonly failures: number;
@@ -51,6 +56,8 @@ export interface Sample {
   readonly redisUsecPerReq: number | null;
   /** Redis only: the redis-server process's CPU (user + system, from /proc) per request. */
   readonly redisProcessCpuUsPerReq: number | null;
+  /** The load generator's CPU (user + system, from /proc) per request; null where there is none. */
+  readonly loaderCpuUsPerReq: number | null;
   readonly failures: number;
 }
 
@@ -101,6 +108,7 @@ export function toRows(
             redisProcessCpuUsPerReq: nullable((x) => x.redisProcessCpuUsPerReq),
           }
         : {}),
+      loaderCpuUsPerReq: nullable((x) => x.loaderCpuUsPerReq),
       passes: s.length,
       failures: s.reduce((a, x) => a + x.failures, 0),
     });

@@ -160,7 +160,7 @@ async function main(): Promise<void> {
                   redisUsecPerReq === null
                     ? ''
                     : `  redis ${redisUsecPerReq.toFixed(1)} µs/req (process ${sample.redisProcessCpuUsPerReq?.toFixed(1)})`
-                }${sample.failures ? `  FAILURES ${sample.failures}` : ''}`,
+                }${sample.loaderCpuUsPerReq === null ? '' : `  loader ${sample.loaderCpuUsPerReq.toFixed(0)} µs/req`}${sample.failures ? `  FAILURES ${sample.failures}` : ''}`,
               );
             }
           }

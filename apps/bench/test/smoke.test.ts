@@ -130,6 +130,7 @@ describe.skipIf(skip)('bench harness', () => {
       redisUsecByCommand: null,
       redisUsecPerReq: null,
       redisProcessCpuUsPerReq: null,
+      loaderCpuUsPerReq: null,
       failures: 0,
     });
     expect(median([3, 1, 2])).toBe(2);

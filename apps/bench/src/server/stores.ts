@@ -67,7 +67,12 @@ export async function tesseraStore(c: Contender): Promise<SessionStore> {
       if (c.redisClient === 'node-redis') return redisStore({ client: await nodeRedisClient() });
       const client = ioredisClient();
       await ready(client);
-      const store = redisStore({ client, ...(c.nearCache ? { nearCache: {} } : {}) });
+      const store = redisStore({
+        client,
+        ...(c.nearCache ? { nearCache: {} } : {}),
+        // Experiment switch (not a default): the store's write coalescing off.
+        ...(process.env.BENCH_COALESCE === '0' ? { coalesceWrites: false } : {}),
+      });
       // Before the client: the near cache's own invalidation connection closes first.
       closers.unshift(() => store.close?.());
       return store;
