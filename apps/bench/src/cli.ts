@@ -14,7 +14,6 @@ export const config = {
   warmupSec: Number(value('warmup') ?? (quick ? 0.4 : 3)),
   connections: Number(value('connections') ?? 32),
   poolSize: quick ? 100 : 1000,
-  calibrationRequests: quick ? 10 : 50,
   scale: flag('scale') || (!quick && !flag('no-scale')),
   scaleSessions: Number(value('scale-sessions') ?? 1_000_000),
 };

@@ -16,6 +16,8 @@ export async function measure(
   cookies: readonly string[],
   durationSec: number,
   warmupSec = config.warmupSec,
+  /** Given the warm-up, runs it (e.g. inside a MONITOR window); by default it just runs. */
+  duringWarmup: (warmup: () => Promise<unknown>) => Promise<unknown> = (warmup) => warmup(),
 ): Promise<Sample> {
   const route = ROUTES[scenario];
   const job = {
@@ -26,7 +28,7 @@ export async function measure(
     connections: config.connections,
     userAgent: USER_AGENT,
   };
-  await loader.run({ ...job, durationSec: warmupSec });
+  await duringWarmup(() => loader.run({ ...job, durationSec: warmupSec }));
   await sleep(30);
   const onRedis = c.store === 'redis';
   const s0 = await srv.stats();
@@ -52,6 +54,9 @@ export async function measure(
       c.store === 'postgres' || c.store === 'memcached' ? (s1.storeCalls - s0.storeCalls) / requests : null,
     redisExecutedPerReq: executed ? total(executed) / requests : null,
     redisCommands: executed ? per(executed, 2) : null,
+    redisCallsByCommand: executed
+      ? Object.fromEntries(Object.entries(executed).map(([k, v]) => [k, v / requests]))
+      : null,
     redisUsecByCommand: r0 && r1 ? per(diffStats(r0.usec, r1.usec), 3) : null,
     redisUsecPerReq: null,
     redisProcessCpuUsPerReq: p0 !== null && p1 !== null ? (p1 - p0) / requests : null,

@@ -50,18 +50,39 @@ export function total(stats: CommandStats): number {
 
 /**
  * Run `work` with a MONITOR connection open and count the commands clients sent (lines not
- * from `lua`). Bounded: the work is the caller's fixed number of requests; the window
- * closes 100 ms after it ends.
+ * from `lua`). Lines are counted as they arrive, so a window under full load (a warm-up)
+ * costs no memory; the window closes 100 ms after `work` ends.
  */
 export async function clientCommandsDuring(
   port: number,
-  work: () => Promise<void>,
+  work: () => Promise<unknown>,
 ): Promise<{ count: number; names: Set<string>; sentShare: Record<string, number> }> {
   const socket = createConnection({ host: '127.0.0.1', port });
-  let buf = '';
+  let rest = '';
+  let ok = false;
+  let count = 0;
+  const names = new Set<string>();
+  const sent: Record<string, number> = {};
+  const inScripts: Record<string, number> = {};
+  const line = (text: string) => {
+    if (text === '+OK') ok = true;
+    const m = /^\+\d+\.\d+ \[\d+ ([^\]]+)\] "([^"]+)"/.exec(text);
+    if (!m) return;
+    const name = m[2]!.toLowerCase();
+    if (m[1] === 'lua') {
+      inScripts[name] = (inScripts[name] ?? 0) + 1;
+      return;
+    }
+    if (/^(info|monitor|ping)$/i.test(name)) return;
+    count++;
+    names.add(name);
+    sent[name] = (sent[name] ?? 0) + 1;
+  };
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => {
-    buf += chunk;
+    const lines = (rest + chunk).split('\r\n');
+    rest = lines.pop()!;
+    for (const text of lines) line(text);
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
@@ -69,29 +90,12 @@ export async function clientCommandsDuring(
   });
   socket.write('MONITOR\r\n');
   const deadline = Date.now() + 2000;
-  while (!buf.includes('+OK') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  while (!ok && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   try {
     await work();
     await new Promise((r) => setTimeout(r, 100));
   } finally {
     socket.destroy();
-  }
-  let count = 0;
-  const names = new Set<string>();
-  const sent: Record<string, number> = {};
-  const inScripts: Record<string, number> = {};
-  for (const line of buf.split('\r\n')) {
-    const m = /^\+\d+\.\d+ \[\d+ ([^\]]+)\] "([^"]+)"/.exec(line);
-    if (!m) continue;
-    const name = m[2]!.toLowerCase();
-    if (m[1] === 'lua') {
-      inScripts[name] = (inScripts[name] ?? 0) + 1;
-      continue;
-    }
-    if (/^(info|monitor|ping)$/i.test(name)) continue;
-    count++;
-    names.add(name);
-    sent[name] = (sent[name] ?? 0) + 1;
   }
   // A command both sent and run inside scripts (Tessera's HGETALL: a read sends it, the update
   // script runs it too) has one commandstats line for both: the share that was sent is what

@@ -27,7 +27,7 @@ import {
   SCENARIOS,
   type Scenario,
 } from './contenders.js';
-import { assertSignedIn, createPool, sequential } from './http.js';
+import { assertSignedIn, createPool } from './http.js';
 import { measure } from './measure.js';
 import { pairedRatios } from './paired.js';
 import { APP_DIR, canPin, fromSource, Loader, ServerProcess } from './procs.js';
@@ -76,10 +76,7 @@ async function main(): Promise<void> {
     });
   }
   const results = new Map<string, { c: Contender; scenario: Scenario; samples: Sample[] }>();
-  const clientCmds = new Map<
-    string,
-    { perReq: number; names: Set<string>; sentShare: Record<string, number> }
-  >();
+  const clientCmds = new Map<string, { names: Set<string>; sentShare: Record<string, number> }>();
   const skipped: string[] = [];
   const extras: Record<string, unknown> = {};
   // Every server starts (a few at a time) and gets its session pool before any measurement,
@@ -120,6 +117,16 @@ async function main(): Promise<void> {
           for (const c of pass % 2 ? [...group].reverse() : group) {
             const { srv, cookies } = servers.get(c.name)!;
             {
+              const key = `${c.name}|${scenario}`;
+              // Which commands clients send, and what share of each one's calls: MONITOR during
+              // the first warm-up (the same load, so a near cache's hit rate is the real one).
+              const calibrate =
+                c.store === 'redis' && !clientCmds.has(key)
+                  ? async (warmup: () => Promise<unknown>) => {
+                      const { names, sentShare } = await clientCommandsDuring(services.redis.port, warmup);
+                      clientCmds.set(key, { names, sentShare });
+                    }
+                  : undefined;
               const sample = await measure(
                 services,
                 loader,
@@ -129,22 +136,20 @@ async function main(): Promise<void> {
                 cookies,
                 config.durationSec,
                 config.warmupSec,
+                calibrate,
               );
-              const key = `${c.name}|${scenario}`;
               if (!results.has(key)) results.set(key, { c, scenario, samples: [] });
-              // Commands the clients sent (script internals excluded), counted once with MONITOR.
+              // Commands the clients sent (script internals excluded): how many, from the
+              // measured phase itself (INFO commandstats), weighed by the calibrated shares.
               let sent = sample.storeCmdsPerReq;
               let redisUsecPerReq: number | null = null;
               if (c.store === 'redis') {
-                if (!clientCmds.has(key)) {
-                  const n = config.calibrationRequests;
-                  const { count, names, sentShare } = await clientCommandsDuring(services.redis.port, () =>
-                    sequential(srv.url, scenario, cookies, n),
-                  );
-                  clientCmds.set(key, { perReq: count / n, names, sentShare });
-                }
                 const calibrated = clientCmds.get(key)!;
-                sent = calibrated.perReq;
+                const calls = sample.redisCallsByCommand ?? {};
+                sent = [...calibrated.names].reduce(
+                  (a, name) => a + (calls[name] ?? 0) * (calibrated.sentShare[name] ?? 1),
+                  0,
+                );
                 // Redis time of the commands sent (a script's usec already holds its insides).
                 redisUsecPerReq = Object.entries(sample.redisUsecByCommand ?? {})
                   .filter(([name]) => calibrated.names.has(name))

@@ -127,6 +127,7 @@ describe.skipIf(skip)('bench harness', () => {
       storeCmdsPerReq: null,
       redisExecutedPerReq: null,
       redisCommands: null,
+      redisCallsByCommand: null,
       redisUsecByCommand: null,
       redisUsecPerReq: null,
       redisProcessCpuUsPerReq: null,
