@@ -16,8 +16,12 @@ export async function measure(
   cookies: readonly string[],
   durationSec: number,
   warmupSec = config.warmupSec,
-  /** Given the warm-up, runs it (e.g. inside a MONITOR window); by default it just runs. */
-  duringWarmup: (warmup: () => Promise<unknown>) => Promise<unknown> = (warmup) => warmup(),
+  /**
+   * Called after the measured phase (its figures are taken) with a way to run the same load
+   * again for a few seconds: the caller counts what that load sends (MONITOR) in the same
+   * steady state without slowing the measured phase down.
+   */
+  afterPhase?: (load: (durationSec: number) => Promise<unknown>) => Promise<unknown>,
 ): Promise<Sample> {
   const route = ROUTES[scenario];
   const job = {
@@ -28,7 +32,7 @@ export async function measure(
     connections: config.connections,
     userAgent: USER_AGENT,
   };
-  await duringWarmup(() => loader.run({ ...job, durationSec: warmupSec }));
+  await loader.run({ ...job, durationSec: warmupSec });
   await sleep(30);
   const onRedis = c.store === 'redis';
   const s0 = await srv.stats();
@@ -42,6 +46,7 @@ export async function measure(
   const r1 = r0 ? await commandStats(s.admin) : null;
   const p1 = onRedis ? processCpuUs(s.redisPid) : null;
   const requests = Math.max(1, s1.requests - s0.requests);
+  await afterPhase?.((sec) => loader.run({ ...job, durationSec: sec }));
   const executed = r0 && r1 ? diffStats(r0.calls, r1.calls) : null;
   const per = (stats: Record<string, number>, digits: number) =>
     Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, round(v / requests, digits)]));
@@ -54,9 +59,6 @@ export async function measure(
       c.store === 'postgres' || c.store === 'memcached' ? (s1.storeCalls - s0.storeCalls) / requests : null,
     redisExecutedPerReq: executed ? total(executed) / requests : null,
     redisCommands: executed ? per(executed, 2) : null,
-    redisCallsByCommand: executed
-      ? Object.fromEntries(Object.entries(executed).map(([k, v]) => [k, v / requests]))
-      : null,
     redisUsecByCommand: r0 && r1 ? per(diffStats(r0.usec, r1.usec), 3) : null,
     redisUsecPerReq: null,
     redisProcessCpuUsPerReq: p0 !== null && p1 !== null ? (p1 - p0) / requests : null,

@@ -47,8 +47,6 @@ export interface Sample {
   readonly storeCmdsPerReq: number | null;
   readonly redisExecutedPerReq: number | null;
   readonly redisCommands: Record<string, number> | null;
-  /** Redis only: `redisCommands` unrounded (calls per request during the measured phase). */
-  readonly redisCallsByCommand: Record<string, number> | null;
   /** Redis only: microseconds Redis spent per request in each command (INFO commandstats usec). */
   readonly redisUsecByCommand: Record<string, number> | null;
   /**

@@ -125,7 +125,7 @@ function targets(
     if (want === null) continue;
     out.push(
       `${r.name} ${r.scenario}: ${r.storeCmdsPerReq?.toFixed(2)} Redis commands/request (target ${want.toFixed(2)}) ${verdict(
-        // Counted over the whole phase: a request cut by the phase's edges moves it by ~1e-5.
+        // Counted under load: a request cut by the window's edges moves it by ~1e-3 at most.
         r.storeCmdsPerReq !== null && Math.abs(r.storeCmdsPerReq - want) < 0.005,
       )}`,
     );

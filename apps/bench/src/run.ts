@@ -76,7 +76,10 @@ async function main(): Promise<void> {
     });
   }
   const results = new Map<string, { c: Contender; scenario: Scenario; samples: Sample[] }>();
-  const clientCmds = new Map<string, { names: Set<string>; sentShare: Record<string, number> }>();
+  const clientCmds = new Map<
+    string,
+    { perReq: number; names: Set<string>; sentShare: Record<string, number> }
+  >();
   const skipped: string[] = [];
   const extras: Record<string, unknown> = {};
   // Every server starts (a few at a time) and gets its session pool before any measurement,
@@ -118,13 +121,20 @@ async function main(): Promise<void> {
             const { srv, cookies } = servers.get(c.name)!;
             {
               const key = `${c.name}|${scenario}`;
-              // Which commands clients send, and what share of each one's calls: MONITOR during
-              // the first warm-up (the same load, so a near cache's hit rate is the real one).
+              // The commands clients send per request, which, and what share of each one's
+              // calls: MONITOR over 2 s of the same load right after the first measured phase
+              // (the steady state: a near cache's hit rate under load, touches as rare as they
+              // are then), divided by the requests the server counted meanwhile.
               const calibrate =
                 c.store === 'redis' && !clientCmds.has(key)
-                  ? async (warmup: () => Promise<unknown>) => {
-                      const { names, sentShare } = await clientCommandsDuring(services.redis.port, warmup);
-                      clientCmds.set(key, { names, sentShare });
+                  ? async (load: (durationSec: number) => Promise<unknown>) => {
+                      const before = (await srv.stats()).requests;
+                      const { count, names, sentShare } = await clientCommandsDuring(
+                        services.redis.port,
+                        () => load(2),
+                      );
+                      const requests = Math.max(1, (await srv.stats()).requests - before);
+                      clientCmds.set(key, { perReq: count / requests, names, sentShare });
                     }
                   : undefined;
               const sample = await measure(
@@ -139,17 +149,12 @@ async function main(): Promise<void> {
                 calibrate,
               );
               if (!results.has(key)) results.set(key, { c, scenario, samples: [] });
-              // Commands the clients sent (script internals excluded): how many, from the
-              // measured phase itself (INFO commandstats), weighed by the calibrated shares.
+              // Commands the clients sent (script internals excluded), counted as above.
               let sent = sample.storeCmdsPerReq;
               let redisUsecPerReq: number | null = null;
               if (c.store === 'redis') {
                 const calibrated = clientCmds.get(key)!;
-                const calls = sample.redisCallsByCommand ?? {};
-                sent = [...calibrated.names].reduce(
-                  (a, name) => a + (calls[name] ?? 0) * (calibrated.sentShare[name] ?? 1),
-                  0,
-                );
+                sent = calibrated.perReq;
                 // Redis time of the commands sent (a script's usec already holds its insides).
                 redisUsecPerReq = Object.entries(sample.redisUsecByCommand ?? {})
                   .filter(([name]) => calibrated.names.has(name))

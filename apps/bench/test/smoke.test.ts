@@ -127,7 +127,6 @@ describe.skipIf(skip)('bench harness', () => {
       storeCmdsPerReq: null,
       redisExecutedPerReq: null,
       redisCommands: null,
-      redisCallsByCommand: null,
       redisUsecByCommand: null,
       redisUsecPerReq: null,
       redisProcessCpuUsPerReq: null,
