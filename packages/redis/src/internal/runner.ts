@@ -123,7 +123,8 @@ export class ScriptRunner {
         return new Timeout(ms);
       });
     } catch (error) {
-      throw this.#fail(script.name, error);
+      const lane = this.#lane && !this.#lane.ended ? this.#lane.client.state() : 'not open';
+      throw this.#fail(script.name, error, `${this.client.state()}; durable connection: ${lane}`);
     }
   }
 
@@ -140,11 +141,11 @@ export class ScriptRunner {
     });
   }
 
-  #fail(name: string, error: unknown): SessionError {
+  #fail(name: string, error: unknown, state = this.client.state()): SessionError {
     if (error instanceof Timeout) {
       return new SessionError(
         'store_unavailable',
-        `[tessera] [redis] no answer within ${error.ms} ms (${name}; ${this.client.state()}). ` +
+        `[tessera] [redis] no answer within ${error.ms} ms (${name}; ${state}). ` +
           'Check that Redis is reachable; the store recovers by itself when it answers again.',
       );
     }
