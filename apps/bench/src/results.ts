@@ -39,7 +39,12 @@ export function writeResults({ started, results, skipped, extras }: RunOutcome):
   const caption = `${machine}; ${config.passes} pass(es), median; ${new Date().toISOString().slice(0, 16)}Z`;
   const dir = join(APP_DIR, 'results');
   mkdirSync(dir, { recursive: true });
-  const file = quick ? 'quick.json' : 'latest.json';
+  // Only a full-length run replaces the published figures (latest.*, history): a run with
+  // shorter phases or one pass (an experiment) writes experiment.*, a quick run quick.*.
+  const fullLength = config.passes >= 2 && config.durationSec >= 10 && config.warmupSec >= 3;
+  const kind = quick ? 'quick' : fullLength ? 'latest' : 'experiment';
+  const suffix = kind === 'latest' ? '' : `-${kind}`;
+  const file = `${kind}.json`;
   writeFileSync(join(dir, file), `${JSON.stringify(rows, null, 2)}\n`);
   const paired = (extras.paired ?? []) as Paired[];
   // A quick run is a smoke test: its phases are too short for any ratio to be a finding.
@@ -51,24 +56,15 @@ export function writeResults({ started, results, skipped, extras }: RunOutcome):
     ...extras,
     seconds: Math.round((Date.now() - started) / 1000),
   };
-  writeFileSync(
-    join(dir, quick ? 'quick-meta.json' : 'latest-meta.json'),
-    `${JSON.stringify(meta, null, 2)}\n`,
-  );
-  // Every full run is kept, so a regression shows against the runs before it. A run with
-  // shorter phases or one pass (an experiment) is not a figure to compare against.
-  const fullLength = config.passes >= 2 && config.durationSec >= 10 && config.warmupSec >= 3;
-  if (!quick && fullLength) {
+  writeFileSync(join(dir, `${kind}-meta.json`), `${JSON.stringify(meta, null, 2)}\n`);
+  // Every full run is kept, so a regression shows against the runs before it.
+  if (kind === 'latest') {
     mkdirSync(join(dir, 'history'), { recursive: true });
     const stamp = new Date(started).toISOString().slice(0, 19).replace(/:/g, '-');
     writeFileSync(join(dir, 'history', `${stamp}Z.json`), `${JSON.stringify({ meta, rows }, null, 2)}\n`);
   }
-  writeFileSync(
-    join(dir, quick ? 'read-only-quick.svg' : 'read-only.svg'),
-    readOnlySvg(rows, CONTENDERS, caption),
-  );
-  if (paired.length > 0)
-    writeFileSync(join(dir, quick ? 'paired-quick.svg' : 'paired.svg'), pairedSvg(paired, caption));
+  writeFileSync(join(dir, `read-only${suffix}.svg`), readOnlySvg(rows, CONTENDERS, caption));
+  if (paired.length > 0) writeFileSync(join(dir, `paired${suffix}.svg`), pairedSvg(paired, caption));
   console.log(`\n## Results (${caption})\n`);
   console.log(markdownTable(rows));
   console.log('\n## Targets\n');
