@@ -7,12 +7,37 @@ import { shortHash } from './token.js';
 
 const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
+/**
+ * `a.b.c.0/24` for a dotted IPv4 address (four groups of 1-3 digits, each at most 255; leading
+ * zeros allowed, as IPV4_RE reads them), or undefined. A loop, not IPV4_RE: stores derive the
+ * prefix of every session they read, so this runs once per request.
+ */
 function ipv4Prefix(ip: string): string | undefined {
-  const m = IPV4_RE.exec(ip);
-  if (!m) return undefined;
-  const parts = m.slice(1, 5).map(Number);
-  if (parts.some((p) => p > 255)) return undefined;
-  return `${parts[0]}.${parts[1]}.${parts[2]}.0/24`;
+  if (ip.length > 15) return undefined;
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const ch = ip.charCodeAt(i);
+    if (ch === 46 /* . */) {
+      if (digits === 0 || dots === 3) return undefined;
+      if (dots === 0) a = part;
+      else if (dots === 1) b = part;
+      else c = part;
+      dots++;
+      part = 0;
+      digits = 0;
+    } else if (ch >= 48 && ch <= 57) {
+      if (++digits > 3) return undefined;
+      part = part * 10 + (ch - 48);
+    } else return undefined;
+    if (part > 255) return undefined;
+  }
+  if (dots !== 3 || digits === 0) return undefined;
+  return `${a}.${b}.${c}.0/24`;
 }
 
 /** Expand an IPv6 address into 8 groups, or undefined. Handles `::` and an embedded IPv4 tail. */

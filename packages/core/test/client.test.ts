@@ -15,8 +15,40 @@ describe('ipPrefixOf', () => {
     ['::1::2', ''],
     ['not an ip', ''],
     ['', ''],
+    ['010.001.2.3', '10.1.2.0/24'],
+    ['1.2.3.255', '1.2.3.0/24'],
+    ['1.2.3.256', ''],
+    ['1.2.3', ''],
+    ['1.2.3.4.', ''],
+    ['.1.2.3', ''],
+    ['1..2.3', ''],
+    ['1234.1.1.1', ''],
+    ['1.2.3.4 ', ''],
+    ['１.2.3.4', ''],
   ])('%s -> %s', (ip, prefix) => {
     expect(ipPrefixOf(ip)).toBe(prefix);
+  });
+
+  it('reads dotted IPv4 exactly as the pattern /^(\\d{1,3})\\.(…){3}$/ with each group ≤ 255 does', () => {
+    const reference = (ip: string) => {
+      const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+      if (!m || m.slice(1).some((p) => Number(p) > 255)) return null;
+      return `${Number(m[1])}.${Number(m[2])}.${Number(m[3])}.0/24`;
+    };
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const alphabet = '0123456789.....25x';
+    for (let n = 0; n < 20_000; n++) {
+      let ip = '';
+      const length = 1 + rand(17);
+      for (let i = 0; i < length; i++) ip += alphabet[rand(alphabet.length)];
+      const expected = reference(ip);
+      // Anything that is not dotted IPv4 goes on to the IPv6 reading, which has no colon here.
+      expect([ip, ipPrefixOf(ip)]).toEqual([ip, expected ?? '']);
+    }
   });
 
   it('truncates a huge user agent and hashes it', () => {

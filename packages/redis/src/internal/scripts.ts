@@ -12,11 +12,10 @@
  * (the version, the three numbers every liveness check needs, and the data's size as
  * `sizeOfData` counts it, in one field written first, so a check is one HGET and one match,
  * an update checks the size limit without reading the other data keys, and a load finds it at
- * the head of HGETALL), u userId, c createdAt, t authenticatedAt, p/w client ip and user-agent
- * hash (q the ip prefix, only when it is not the one `ipPrefixOf(ip)` derives), a0.. the user
- * agent in chunks, `d:<name>` one per data key, h the handle only when it is not the first
- * HANDLE_CHARS characters of the session id (the core's `handleOf`, which every session the
- * core writes has). The user index is a sorted set: member session id, score createdAt, so
+ * the head of HGETALL), c `createdAt` or `createdAt|authenticatedAt`, u userId, p client ip,
+ * a0.. the user agent in chunks, `d:<name>` one per data key; q the ip prefix, w the user
+ * agent's hash and h the handle only when they are not what the core derives (codec.ts; the
+ * handle is the first HANDLE_CHARS characters of the session id). The user index is a sorted set: member session id, score createdAt, so
  * ZRANGE lists oldest first.
  */
 import { createHash } from 'node:crypto';
