@@ -1,4 +1,4 @@
-// The target ratios measured as pairs: Tessera and its peer in short read-only slices, back to back.
+// The target ratios measured as pairs: Tessera and its peer in short slices, back to back.
 import { log, quick } from './cli.js';
 import { contenderNamed } from './contenders.js';
 import { measure } from './measure.js';
@@ -7,20 +7,27 @@ import { median, type Sample } from './report.js';
 import type { Services } from './services.js';
 
 /**
- * The read-only throughput targets: Tessera on each framework against the peer it is compared
- * with, the Redis store as it ships (near cache off) and with its near cache on.
+ * The throughput targets: Tessera on each framework against the peer it is compared with.
+ * Read-only on the Redis store as it ships (near cache off) and with its near cache on; the
+ * changing request (`count++`, scenario `write`) as it ships.
  */
 export const TARGET_PAIRS = [
-  { tessera: 'tessera-express+redis', peer: 'express-session+connect-redis', want: 1.5 },
-  { tessera: 'tessera-hono+redis', peer: 'hono-sessions+redis', want: 1.5 },
-  { tessera: 'tessera-koa+redis', peer: 'koa-session+koa-redis', want: 1.2 },
-  { tessera: 'tessera-fastify+redis', peer: '@fastify/session+connect-redis', want: 1.5 },
-  { tessera: 'tessera-express+redis+near', peer: 'express-session+connect-redis', want: 2 },
-  { tessera: 'tessera-hono+redis+near', peer: 'hono-sessions+redis', want: 2 },
-  { tessera: 'tessera-koa+redis+near', peer: 'koa-session+koa-redis', want: 1.5 },
+  { scenario: 'read', tessera: 'tessera-express+redis', peer: 'express-session+connect-redis', want: 1.5 },
+  { scenario: 'read', tessera: 'tessera-hono+redis', peer: 'hono-sessions+redis', want: 1.5 },
+  { scenario: 'read', tessera: 'tessera-koa+redis', peer: 'koa-session+koa-redis', want: 1.2 },
+  { scenario: 'read', tessera: 'tessera-fastify+redis', peer: '@fastify/session+connect-redis', want: 1.5 },
+  { scenario: 'read', tessera: 'tessera-express+redis+near', peer: 'express-session+connect-redis', want: 2 },
+  { scenario: 'read', tessera: 'tessera-hono+redis+near', peer: 'hono-sessions+redis', want: 2 },
+  { scenario: 'read', tessera: 'tessera-koa+redis+near', peer: 'koa-session+koa-redis', want: 1.5 },
+  { scenario: 'write', tessera: 'tessera-express+redis', peer: 'express-session+connect-redis', want: 1.3 },
+  { scenario: 'write', tessera: 'tessera-hono+redis', peer: 'hono-sessions+redis', want: 1.3 },
+  { scenario: 'write', tessera: 'tessera-koa+redis', peer: 'koa-session+koa-redis', want: 1.3 },
+  { scenario: 'write', tessera: 'tessera-fastify+redis', peer: '@fastify/session+connect-redis', want: 1.3 },
 ] as const;
 
 export interface Paired {
+  /** `read` (read-only) or `write` (`count++`). */
+  readonly scenario: 'read' | 'write';
   readonly tessera: string;
   readonly peer: string;
   readonly want: number;
@@ -35,8 +42,7 @@ export interface Paired {
 }
 
 /**
- * The target ratios, measured as pairs: short read-only slices of Tessera and its peer back
- * to back, in ABBA order, several times; each pair gives one ratio and the median is
+ * The target ratios, measured as pairs: short slices of Tessera and its peer back to back, in ABBA order, several times; each pair gives one ratio and the median is
  * reported. Two servers measured seconds apart see the same machine, so on a shared box
  * whose speed drifts by tens of percent this is far steadier than a ratio of two medians.
  */
@@ -44,16 +50,19 @@ export async function pairedRatios(
   servers: ReadonlyMap<string, { srv: ServerProcess; cookies: string[] }>,
   services: Services,
   loader: Loader,
+  /** The run's `--scenarios`: only pairs of those run (all when absent). */
+  scenarios: readonly string[] | undefined,
 ): Promise<Paired[]> {
   const slices = quick ? 2 : 6;
   const sliceSec = quick ? 0.4 : 1.5;
   const out: Paired[] = [];
   for (const pair of TARGET_PAIRS) {
+    if (scenarios && !scenarios.includes(pair.scenario)) continue;
     const t = servers.get(pair.tessera);
     const p = servers.get(pair.peer);
     if (!t || !p) continue;
     const run = (name: string, entry: { srv: ServerProcess; cookies: string[] }) =>
-      measure(services, loader, entry.srv, contenderNamed(name), 'read', entry.cookies, sliceSec, 0.5);
+      measure(services, loader, entry.srv, contenderNamed(name), pair.scenario, entry.cookies, sliceSec, 0.5);
     const rps: number[] = [];
     const cpu: number[] = [];
     const tCpu: number[] = [];
@@ -84,7 +93,7 @@ export async function pairedRatios(
       peerCpuUsPerReq: Math.round(median(pCpu)),
     };
     log(
-      `  paired ${pair.tessera} / ${pair.peer}: ${result.reqPerSecRatio}× req/s, ${result.cpuRatio}× less CPU per request (${slices} slice pairs)`,
+      `  paired ${pair.scenario} ${pair.tessera} / ${pair.peer}: ${result.reqPerSecRatio}× req/s, ${result.cpuRatio}× less CPU per request (${slices} slice pairs)`,
     );
     out.push(result);
   }

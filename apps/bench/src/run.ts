@@ -175,8 +175,7 @@ async function main(): Promise<void> {
             }
           }
     }
-    if (!quick && (!value('scenarios') || value('scenarios')!.split(',').includes('read')))
-      extras.paired = await pairedRatios(servers, services, loader);
+    if (!quick) extras.paired = await pairedRatios(servers, services, loader, value('scenarios')?.split(','));
     await Promise.all([...servers.values()].map(({ srv }) => srv.stop()));
     servers.clear();
     if (!quick && !flag('no-memory')) extras.memory = await memoryPerSession(services);
