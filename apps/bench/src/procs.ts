@@ -37,7 +37,13 @@ export const fromSource = process.env.BENCH_FROM_SOURCE === '1';
 function forkTs(file: string, env: Record<string, string>): ChildProcess {
   return fork(join(here, file), [], {
     cwd: APP_DIR,
-    execArgv: [...(fromSource ? ['--conditions=@tessera/source'] : []), '--import', 'tsx'],
+    execArgv: [
+      ...(fromSource ? ['--conditions=@tessera/source'] : []),
+      // Experiment switch: Node/V8 flags for every server process (say, GC tracing).
+      ...(process.env.BENCH_V8_FLAGS?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      'tsx',
+    ],
     env: {
       ...process.env,
       TSX_TSCONFIG_PATH: join(APP_DIR, 'tsconfig.run.json'),

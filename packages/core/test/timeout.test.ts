@@ -65,6 +65,32 @@ describe('withTimeout', () => {
     expect(await long).toBe('long ok');
   });
 
+  it('keeps every wait apart while its ring wraps around and grows', async () => {
+    // 1,500 waits of 8 ms, added in bursts every 2 ms that grow from 10 to ~250: expiries free
+    // the ring's head while the tail keeps adding (it wraps), and each bigger burst outgrows
+    // it with the head mid-ring (it grows). Which waits answer is pseudo-random: settled and
+    // live waits interleave in the ring.
+    let seed = 3;
+    const rand = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const outcomes: Promise<string>[] = [];
+    const expected: string[] = [];
+    for (let round = 0; outcomes.length < 1500; round++) {
+      for (let b = 0; b < 10 + round * 8 && outcomes.length < 1500; b++) {
+        const i = outcomes.length;
+        const inTime = rand(3) > 0;
+        // In time: answered at once (a timer could fire late on a loaded machine); or never.
+        const work = inTime ? Promise.resolve(`ok ${i}`) : new Promise<string>(() => {});
+        outcomes.push(withTimeout(work, 8, () => new Error(`timeout ${i}`)).catch((e: Error) => e.message));
+        expected.push(inTime ? `ok ${i}` : `timeout ${i}`);
+      }
+      await sleep(2);
+    }
+    expect(await Promise.all(outcomes)).toEqual(expected);
+  });
+
   it('keeps working after its queue has drained', async () => {
     await expect(withTimeout(new Promise(() => {}), 10, timedOut)).rejects.toThrow('timed out');
     await sleep(20);
