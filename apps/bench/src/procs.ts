@@ -10,6 +10,7 @@
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { LoadJob, LoadResult } from './load.js';
 import type { FromServer, ServerStats } from './server/main.js';
@@ -34,13 +35,22 @@ export const canPin = Boolean(TASKSET);
 
 export const fromSource = process.env.BENCH_FROM_SOURCE === '1';
 
-function forkTs(file: string, env: Record<string, string>): ChildProcess {
-  return fork(join(here, file), [], {
+/** How a child is started beyond its file and environment. */
+export interface ForkOptions {
+  /** Extra Node/V8 flags for this child (after `BENCH_V8_FLAGS`). */
+  readonly v8Flags?: readonly string[];
+  /** Receives the child's stdout line by line (otherwise it goes to ours). */
+  readonly onLine?: (line: string) => void;
+}
+
+function forkTs(file: string, env: Record<string, string>, options: ForkOptions = {}): ChildProcess {
+  const child = fork(join(here, file), [], {
     cwd: APP_DIR,
     execArgv: [
       ...(fromSource ? ['--conditions=@tessera/source'] : []),
       // Experiment switch: Node/V8 flags for every server process (say, GC tracing).
       ...(process.env.BENCH_V8_FLAGS?.split(' ').filter(Boolean) ?? []),
+      ...(options.v8Flags ?? []),
       '--import',
       'tsx',
     ],
@@ -50,8 +60,10 @@ function forkTs(file: string, env: Record<string, string>): ChildProcess {
       NODE_ENV: 'production',
       ...env,
     },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', options.onLine ? 'pipe' : 'inherit', 'inherit', 'ipc'],
   });
+  if (options.onLine && child.stdout) createInterface({ input: child.stdout }).on('line', options.onLine);
+  return child;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -73,8 +85,13 @@ export class ServerProcess {
     this.#child = child;
   }
 
-  static async start(contender: string, env: Record<string, string>, cpu: number): Promise<ServerProcess> {
-    const child = forkTs('server/main.ts', { ...env, BENCH_CONTENDER: contender });
+  static async start(
+    contender: string,
+    env: Record<string, string>,
+    cpu: number,
+    options?: ForkOptions,
+  ): Promise<ServerProcess> {
+    const child = forkTs('server/main.ts', { ...env, BENCH_CONTENDER: contender }, options);
     const server = new ServerProcess(child);
     try {
       const msg = await withTimeout(
