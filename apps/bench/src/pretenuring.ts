@@ -1,7 +1,7 @@
 /**
- * `pnpm --filter @tessera/bench pretenuring [--only=a,b] [--runs=N]`: how many allocation sites
+ * `pnpm --filter @tessera/bench pretenuring [--only=a,b] [--runs=N] [--logins=N]`: how many allocation sites
  * V8 decides to pretenure (allocate straight into the old generation) while each server signs
- * in the bench's pool of 1,000 users, 24 at a time, as `pnpm bench` does before measuring.
+ * in the bench's pool of 1,000 users (`--logins`), 24 at a time, as `pnpm bench` does before measuring.
  *
  * Why it matters: V8 makes that decision once, from what survives a scavenge during such a
  * burst, and keeps it for the life of the process. A server whose login path makes its
@@ -17,7 +17,7 @@ import { createPool } from './http.js';
 import { ServerProcess } from './procs.js';
 import { applicable, resetPostgres, startServices } from './services.js';
 
-const POOL = 1000;
+const POOL = Number(value('logins') ?? 1000);
 /** A site's decision moving to "tenure" (V8 prints one line per site and scavenge). */
 const TENURED = /pretenuring: AllocationSite\(\w+\).* (undecided|maybe tenure) => tenure$/;
 
