@@ -56,7 +56,12 @@ export function total(stats: CommandStats): number {
 export async function clientCommandsDuring(
   port: number,
   work: () => Promise<unknown>,
-): Promise<{ count: number; names: Set<string>; sentShare: Record<string, number> }> {
+): Promise<{
+  count: number;
+  names: Set<string>;
+  sent: Record<string, number>;
+  sentShare: Record<string, number>;
+}> {
   const socket = createConnection({ host: '127.0.0.1', port });
   let rest = '';
   let ok = false;
@@ -102,5 +107,5 @@ export async function clientCommandsDuring(
   // counts as its own Redis time (the script's usec already holds the rest).
   const sentShare: Record<string, number> = {};
   for (const name of names) sentShare[name] = sent[name]! / (sent[name]! + (inScripts[name] ?? 0));
-  return { count, names, sentShare };
+  return { count, names, sent, sentShare };
 }

@@ -18,6 +18,8 @@ export interface Row {
   readonly reqPerSecSpreadPct: number;
   /** Commands / statements / round trips the server's clients sent per request; null: no external store. */
   readonly storeCmdsPerReq: number | null;
+  /** Redis, read scenarios: the share of `storeCmdsPerReq` that were touches (a script on a read). */
+  readonly touchesPerReq?: number | null;
   /** reqPerSec over the bare framework's, same scenario, same run. */
   readonly ratioToBare: number | null;
   /** Redis only: every command the server executed per request, including inside scripts (INFO commandstats). */
@@ -45,6 +47,8 @@ export interface Sample {
   readonly p99Ms: number;
   readonly cpuUsPerReq: number;
   readonly storeCmdsPerReq: number | null;
+  /** Redis, read scenarios: touches per request among those commands (filled in by the runner). */
+  readonly touchesPerReq?: number | null;
   readonly redisExecutedPerReq: number | null;
   readonly redisCommands: Record<string, number> | null;
   /** Redis only: microseconds Redis spent per request in each command (INFO commandstats usec). */
@@ -103,6 +107,7 @@ export function toRows(
       ...(c.store === 'redis'
         ? {
             redisExecutedPerReq: nullable((x) => x.redisExecutedPerReq),
+            touchesPerReq: nullable((x) => x.touchesPerReq ?? null),
             ...(last ? { redisCommands: last } : {}),
             redisUsecPerReq: nullable((x) => x.redisUsecPerReq),
             redisProcessCpuUsPerReq: nullable((x) => x.redisProcessCpuUsPerReq),

@@ -121,10 +121,15 @@ function targets(
             ? 0
             : null;
     if (want === null) continue;
+    // A read's touch, when due, is one round trip more by design: counted and shown apart.
+    const touches = r.touchesPerReq ?? 0;
+    const cmds = r.storeCmdsPerReq === null ? null : r.storeCmdsPerReq - touches;
     out.push(
-      `${r.name} ${r.scenario}: ${r.storeCmdsPerReq?.toFixed(2)} Redis commands/request (target ${want.toFixed(2)}) ${verdict(
+      `${r.name} ${r.scenario}: ${cmds?.toFixed(2)} Redis commands/request${
+        touches > 0 ? ` + ${touches.toFixed(2)} touches (due once per session per minute)` : ''
+      } (target ${want.toFixed(2)}) ${verdict(
         // Counted under load: a request cut by the window's edges moves it by ~1e-3 at most.
-        r.storeCmdsPerReq !== null && Math.abs(r.storeCmdsPerReq - want) < 0.005,
+        cmds !== null && Math.abs(cmds - want) < 0.005,
       )}`,
     );
   }

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const results = new Map<string, { c: Contender; scenario: Scenario; samples: Sample[] }>();
   const clientCmds = new Map<
     string,
-    { perReq: number; names: Set<string>; sentShare: Record<string, number> }
+    { perReq: number; touchesPerReq: number | null; names: Set<string>; sentShare: Record<string, number> }
   >();
   const skipped: string[] = [];
   const extras: Record<string, unknown> = {};
@@ -129,12 +129,24 @@ async function main(): Promise<void> {
                 c.store === 'redis' && !clientCmds.has(key)
                   ? async (load: (durationSec: number) => Promise<unknown>) => {
                       const before = (await srv.stats()).requests;
-                      const { count, names, sentShare } = await clientCommandsDuring(
+                      const { count, names, sent, sentShare } = await clientCommandsDuring(
                         services.redis.port,
                         () => load(2),
                       );
                       const requests = Math.max(1, (await srv.stats()).requests - before);
-                      clientCmds.set(key, { perReq: count / requests, names, sentShare });
+                      // On a read a script is a touch (due once per session per touchIntervalMs):
+                      // counted apart, as the pool's sessions, all signed in at once, come due
+                      // together and a 2 s window may hold all of them or none.
+                      const touches =
+                        scenario === 'read' || scenario === 'hot'
+                          ? ((sent.evalsha ?? 0) + (sent.eval ?? 0)) / requests
+                          : null;
+                      clientCmds.set(key, {
+                        perReq: count / requests,
+                        touchesPerReq: touches,
+                        names,
+                        sentShare,
+                      });
                     }
                   : undefined;
               const sample = await measure(
@@ -152,15 +164,19 @@ async function main(): Promise<void> {
               // Commands the clients sent (script internals excluded), counted as above.
               let sent = sample.storeCmdsPerReq;
               let redisUsecPerReq: number | null = null;
+              let touchesPerReq: number | null = null;
               if (c.store === 'redis') {
                 const calibrated = clientCmds.get(key)!;
                 sent = calibrated.perReq;
+                touchesPerReq = calibrated.touchesPerReq;
                 // Redis time of the commands sent (a script's usec already holds its insides).
                 redisUsecPerReq = Object.entries(sample.redisUsecByCommand ?? {})
                   .filter(([name]) => calibrated.names.has(name))
                   .reduce((a, [name, v]) => a + v * (calibrated.sentShare[name] ?? 1), 0);
               }
-              results.get(key)!.samples.push({ ...sample, storeCmdsPerReq: sent, redisUsecPerReq });
+              results
+                .get(key)!
+                .samples.push({ ...sample, storeCmdsPerReq: sent, touchesPerReq, redisUsecPerReq });
               log(
                 `  pass ${pass + 1} ${c.name.padEnd(32)} ${scenario.padEnd(6)} ${Math.round(sample.reqPerSec)
                   .toString()
