@@ -1,5 +1,5 @@
 /** The contract suite's TEST APP, built with the Express adapter (routes: see adapter-contract.ts). */
-import type { SessionManager, TrustProxy } from '@tessera/session-core';
+import type { SessionManager, SessionStore, TrustProxy } from '@tessera/session-core';
 import { listenNode, type TestServer } from '@tessera/session-testing';
 import express, { type Express } from 'express';
 import { requireAuth, session, sessionErrorHandler, skipCsrf } from '../src/index.js';
@@ -65,3 +65,29 @@ export function buildApp(
 export function listen(app: Express): Promise<TestServer> {
   return listenNode(app);
 }
+
+/** A real store whose writes take `delay` ms: a commit that raced the response would lose. */
+export function slowStore(inner: SessionStore, delay: { ms: number; fail: boolean }): SessionStore {
+  const later = <T>(fn: () => Promise<T>) =>
+    new Promise<T>((resolve, reject) =>
+      setTimeout(() => (delay.fail ? reject(new Error('down')) : fn().then(resolve, reject)), delay.ms),
+    );
+  return {
+    name: inner.name,
+    capabilities: inner.capabilities,
+    load: (...a) => inner.load(...a),
+    create: (...a) => later(() => inner.create(...a)),
+    update: (...a) => later(() => inner.update(...a)),
+    rotate: (...a) => later(() => inner.rotate(...a)),
+    destroy: (...a) => inner.destroy(...a),
+    listUserSessions: (...a) => inner.listUserSessions(...a),
+    revokeUserSessions: (...a) => inner.revokeUserSessions(...a),
+  };
+}
+
+/** The Cookie header a browser would send back after `res`. */
+export const cookieOf = (res: Response) =>
+  res.headers
+    .getSetCookie()
+    .map((l) => l.split(';')[0])
+    .join('; ');

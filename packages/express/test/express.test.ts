@@ -1,43 +1,13 @@
 /** Express specifics: the response is held until the commit, whatever sends it. */
 
 import { request } from 'node:http';
-import {
-  createSessionManager,
-  MemoryStore,
-  type SessionManager,
-  type SessionStore,
-} from '@tessera/session-core';
+import { createSessionManager, MemoryStore, type SessionManager } from '@tessera/session-core';
 import { responseHeld } from '@tessera/session-core/node';
 import type { TestServer } from '@tessera/session-testing';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { session } from '../src/index.js';
-import { buildApp, listen } from './app.js';
-
-/** A real MemoryStore whose writes take `delay` ms: a commit that raced the response would lose. */
-function slowStore(inner: SessionStore, delay: { ms: number; fail: boolean }): SessionStore {
-  const later = <T>(fn: () => Promise<T>) =>
-    new Promise<T>((resolve, reject) =>
-      setTimeout(() => (delay.fail ? reject(new Error('down')) : fn().then(resolve, reject)), delay.ms),
-    );
-  return {
-    name: inner.name,
-    capabilities: inner.capabilities,
-    load: (...a) => inner.load(...a),
-    create: (...a) => later(() => inner.create(...a)),
-    update: (...a) => later(() => inner.update(...a)),
-    rotate: (...a) => later(() => inner.rotate(...a)),
-    destroy: (...a) => inner.destroy(...a),
-    listUserSessions: (...a) => inner.listUserSessions(...a),
-    revokeUserSessions: (...a) => inner.revokeUserSessions(...a),
-  };
-}
-
-const cookieOf = (res: Response) =>
-  res.headers
-    .getSetCookie()
-    .map((l) => l.split(';')[0])
-    .join('; ');
+import { buildApp, cookieOf, listen, slowStore } from './app.js';
 
 describe('express adapter', () => {
   const delay = { ms: 80, fail: false };
@@ -136,35 +106,47 @@ describe('express adapter', () => {
     expect(((await next.json()) as { data: unknown }).data).toEqual({ step: 2 });
   });
 
-  it('a middleware before session() that put its own res.end on the response (as compression does) is still held, and still runs', async () => {
-    const app = express();
-    app.use((_req, res, next) => {
-      const end = res.end;
-      res.end = function (this: typeof res, ...args: Parameters<typeof end>) {
-        res.setHeader('x-wrapped', 'yes');
-        return end.apply(this, args);
-      } as typeof end;
-      next();
-    });
-    app.use(session({ manager }));
-    app.get('/w', (req, res) => {
-      req.session.set('w', 1);
-      res.json({ held: responseHeld(res) });
-    });
-    const wrapped = await listen(app);
-    try {
-      const r = await fetch(`${wrapped.url}/w`);
-      expect(await r.json()).toEqual({ held: true });
-      expect(r.headers.get('x-wrapped')).toBe('yes');
-      const cookie = cookieOf(r);
-      expect(cookie).toMatch(/^__Host-sid=/);
-      // The write was committed (80 ms late) before the answer left.
-      const state = await fetch(`${server.url}/state`, { headers: { cookie } });
-      expect(((await state.json()) as { data: unknown }).data).toEqual({ w: 1 });
-    } finally {
-      await wrapped.close();
-    }
-  });
+  it.each([
+    ['on the response itself (as compression does)', 'instance'],
+    ['on a prototype it gave the response', 'prototype'],
+  ])(
+    'a middleware before session() that put its own res.end %s is still held, and still runs',
+    async (_, where) => {
+      const app = express();
+      app.use((_req, res, next) => {
+        const end = res.end;
+        const own = function (this: typeof res, ...args: Parameters<typeof end>) {
+          res.setHeader('x-wrapped', 'yes');
+          return end.apply(this, args);
+        } as typeof end;
+        if (where === 'instance') res.end = own;
+        else
+          Object.setPrototypeOf(
+            res,
+            Object.assign(Object.create(Object.getPrototypeOf(res) as object), { end: own }),
+          );
+        next();
+      });
+      app.use(session({ manager }));
+      app.get('/w', (req, res) => {
+        req.session.set('w', 1);
+        res.json({ held: responseHeld(res) });
+      });
+      const wrapped = await listen(app);
+      try {
+        const r = await fetch(`${wrapped.url}/w`);
+        expect(await r.json()).toEqual({ held: true });
+        expect(r.headers.get('x-wrapped')).toBe('yes');
+        const cookie = cookieOf(r);
+        expect(cookie).toMatch(/^__Host-sid=/);
+        // The write was committed (80 ms late) before the answer left.
+        const state = await fetch(`${server.url}/state`, { headers: { cookie } });
+        expect(((await state.json()) as { data: unknown }).data).toEqual({ w: 1 });
+      } finally {
+        await wrapped.close();
+      }
+    },
+  );
 
   it('res.write streaming and an explicit writeHead are held until the commit', async () => {
     for (const path of ['/stream', '/head-first']) {

@@ -14,7 +14,7 @@
  * on last, so a `writeHead(status, headers)` cannot replace its Set-Cookie or
  * `Cache-Control: no-store`.
  */
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { type OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
 const METHODS = ['writeHead', 'write', 'end', 'flushHeaders'] as const;
 type Method = (typeof METHODS)[number];
@@ -136,12 +136,24 @@ export function responseHeld(res: ServerResponse): boolean {
 }
 
 /**
- * Install the hold. Usually by giving `res` a prototype (one per original prototype, made
- * once) whose methods consult the hold: adding seven own methods to a response whose
- * prototype Express has swapped cost ~40 µs per request, this ~2 µs. When some middleware
- * already put its own `end` (or another of these) on the instance, as compression and
- * on-headers do, a prototype method would never be reached: then the instance's methods are
- * wrapped, as they are.
+ * Install the hold: `res` gets it under a symbol, and the methods that consult it are where
+ * no framework can step around them.
+ *
+ * For a Node `ServerResponse` they are on `ServerResponse.prototype` itself, put there once
+ * per process (passing straight through for a response with no hold): Express gives a
+ * response its app's prototype, and a mounted sub-app swaps in its own when the request
+ * enters it, so a held prototype given to the instance would be dropped there and a change
+ * made before the sub-app answered never committed. Every such prototype still ends at
+ * `ServerResponse.prototype`. It also costs less per request than giving the instance a
+ * prototype: once Express has swapped an object's prototype, V8 makes a new hidden class for
+ * every property added to it or prototype given to it (~4 µs each, measured), and the hold is
+ * now the only one.
+ *
+ * When something in the response's chain above `ServerResponse.prototype` has its own
+ * version of one of these methods (it might not call down), or the response is not a
+ * `ServerResponse`, the instance gets a prototype over its own that does it, as before; and
+ * when some middleware already put its own `end` (or another of these) on the instance, as
+ * compression and on-headers do, the instance's methods are wrapped, as they are.
  */
 export function holdUntilCommitted(
   res: ServerResponse,
@@ -151,32 +163,76 @@ export function holdUntilCommitted(
   const hold = new Hold(res, commit, onFailure);
   (res as Holding)[HOLD] = hold;
   if (WRAPPED.some((m) => Object.hasOwn(res, m))) wrapInstance(res, hold);
-  else Object.setPrototypeOf(res, heldPrototypeOf(Object.getPrototypeOf(res) as object));
+  else if (!reachesBaseMethods(Object.getPrototypeOf(res) as object | null)) {
+    Object.setPrototypeOf(res, heldPrototypeOf(Object.getPrototypeOf(res) as object));
+  } else if (!baseHeld) holdBaseMethods();
 }
 
 const HEADER_METHODS = ['setHeader', 'removeHeader', 'appendHeader'] as const;
 const WRAPPED = [...METHODS, ...HEADER_METHODS];
 type HeaderMethod = (typeof HEADER_METHODS)[number];
+type Methods = Record<Method | HeaderMethod, Fn>;
+
+/**
+ * Methods on `target` that consult the hold of `this`, else call `base`'s (looked up at the
+ * call, so a method patched on `base` later is the one called).
+ */
+function defineHeldMethods(target: object, base: Methods): void {
+  const define = (name: string, fn: Fn) =>
+    Object.defineProperty(target, name, { value: fn, writable: true, configurable: true, enumerable: false });
+  for (const method of METHODS) {
+    define(method, function (this: ServerResponse, ...args: unknown[]) {
+      const hold = holdOf(this);
+      return hold ? hold.call(method, base[method], this, args) : base[method].apply(this, args);
+    });
+  }
+  for (const method of HEADER_METHODS) {
+    define(method, function (this: ServerResponse, ...args: unknown[]) {
+      return holdOf(this)?.beforeHeaderChange(this) ? this : base[method].apply(this, args);
+    });
+  }
+}
+
+let baseHeld = false;
+
+/** Once per process (per copy of this module): the held methods on `ServerResponse.prototype`. */
+function holdBaseMethods(): void {
+  const proto = ServerResponse.prototype;
+  // Node's own: `writeHead` from ServerResponse.prototype (kept here, it is about to be
+  // replaced), the rest from OutgoingMessage.prototype (still looked up there).
+  const base = Object.create(Object.getPrototypeOf(proto) as object) as Methods;
+  for (const m of WRAPPED) if (Object.hasOwn(proto, m)) base[m] = (proto as unknown as Methods)[m];
+  defineHeldMethods(proto, base);
+  baseHeld = true;
+}
+
+/** Per prototype a response has: whether its calls of these methods reach `ServerResponse.prototype`'s. */
+const reachesBase = new WeakMap<object, boolean>();
+
+function reachesBaseMethods(proto: object | null): boolean {
+  if (proto === null) return false;
+  let known = reachesBase.get(proto);
+  if (known === undefined) {
+    known = false;
+    for (let p: object | null = proto; p !== null; p = Object.getPrototypeOf(p) as object | null) {
+      if (p === ServerResponse.prototype) {
+        known = true;
+        break;
+      }
+      if (WRAPPED.some((m) => Object.hasOwn(p as object, m))) break;
+    }
+    reachesBase.set(proto, known);
+  }
+  return known;
+}
 
 const heldPrototypes = new WeakMap<object, object>();
 
 function heldPrototypeOf(proto: object): object {
   let held = heldPrototypes.get(proto);
   if (held) return held;
-  const base = proto as Record<Method | HeaderMethod, Fn>;
-  const methods = Object.create(proto) as Record<Method | HeaderMethod, Fn>;
-  for (const method of METHODS) {
-    methods[method] = function (this: ServerResponse, ...args: unknown[]) {
-      const hold = holdOf(this);
-      return hold ? hold.call(method, base[method], this, args) : base[method].apply(this, args);
-    };
-  }
-  for (const method of HEADER_METHODS) {
-    methods[method] = function (this: ServerResponse, ...args: unknown[]) {
-      return holdOf(this)?.beforeHeaderChange(this) ? this : base[method].apply(this, args);
-    };
-  }
-  held = methods;
+  held = Object.create(proto) as object;
+  defineHeldMethods(held, proto as Methods);
   heldPrototypes.set(proto, held);
   return held;
 }
