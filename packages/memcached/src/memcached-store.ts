@@ -48,6 +48,11 @@ export interface MemcachedStoreOptions {
   /** Bound on each round trip when the store makes its own client, ms. @default 1000 */
   readonly timeoutMs?: number;
   /**
+   * When the store makes its own client: the commands of one event-loop turn leave in one
+   * socket write per server (see `MemcachedMetaClientOptions.coalesceWrites`). @default true
+   */
+  readonly coalesceWrites?: boolean;
+  /**
    * Attempts of a CAS read-modify-write before giving up with `store_unavailable`
    * (only under heavy contention on one session or one user's index). @default 50
    */
@@ -114,6 +119,7 @@ export class MemcachedStore implements SessionStore {
       new MemcachedMetaClient({
         ...(options.servers ? { servers: options.servers } : {}),
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...(options.coalesceWrites !== undefined ? { coalesceWrites: options.coalesceWrites } : {}),
       });
     const servers = this.client.servers.length;
     this.#tags = shardTags({

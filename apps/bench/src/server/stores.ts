@@ -99,7 +99,10 @@ export async function tesseraStore(c: Contender): Promise<SessionStore> {
     }
     case 'memcached': {
       const servers = env('BENCH_MEMCACHED_SERVERS').split(',');
-      const client = new MemcachedMetaClient({ servers });
+      const client = new MemcachedMetaClient({
+        servers,
+        ...(process.env.BENCH_COALESCE === '0' ? { coalesceWrites: false } : {}),
+      });
       closers.push(() => client.close());
       // One exec is one round trip to one server (its commands are pipelined).
       const exec = client.exec.bind(client);
