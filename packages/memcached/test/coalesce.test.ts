@@ -44,17 +44,24 @@ describe.skipIf(noMemcached)('memcached store: write coalescing', () => {
     }
   }
 
-  async function sessions(store: MemcachedStore, n: number, now: number): Promise<SessionKey[]> {
-    const keys = Array.from({ length: n }, () => keyFor(store));
-    for (const key of keys) await store.create(key, storedSession({ now, handle: handleOf(key) }), { now });
-    return keys;
+  /** A store of its own on the test server, with CALLS sessions made, closed after `fn`. */
+  async function withSessions(
+    options: { coalesceWrites?: boolean },
+    fn: (store: MemcachedStore, keys: SessionKey[], now: number) => Promise<void>,
+  ): Promise<void> {
+    const store = memcachedStore({ servers: [server.server], ...options });
+    try {
+      const now = Date.now();
+      const keys = Array.from({ length: CALLS }, () => keyFor(store));
+      for (const key of keys) await store.create(key, storedSession({ now, handle: handleOf(key) }), { now });
+      await fn(store, keys, now);
+    } finally {
+      await store.close();
+    }
   }
 
   it('loads started together leave in one write; every answer is its own session', async () => {
-    const store = memcachedStore({ servers: [server.server] });
-    try {
-      const now = Date.now();
-      const keys = await sessions(store, CALLS, now);
+    await withSessions({}, async (store, keys, now) => {
       const { writes, replies } = await socketWrites(() =>
         keys.map((key) => store.load(key, { now, touchIntervalMs: NEVER })),
       );
@@ -63,16 +70,11 @@ describe.skipIf(noMemcached)('memcached store: write coalescing', () => {
         expect(reply).toMatchObject({ status: 'found' });
         expect((reply as { session: { handle: string } }).session.handle).toBe(handleOf(keys[i]!));
       }
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('updates started together: their reads in one write, their CAS writes in one per batch of answers', async () => {
-    const store = memcachedStore({ servers: [server.server] });
-    try {
-      const now = Date.now();
-      const keys = await sessions(store, CALLS, now);
+    await withSessions({}, async (store, keys, now) => {
       const { writes, replies } = await socketWrites(() =>
         keys.map((key, i) => store.update(key, { set: { n: String(i) }, unset: [] }, { now })),
       );
@@ -85,25 +87,18 @@ describe.skipIf(noMemcached)('memcached store: write coalescing', () => {
         const back = await store.load(key, { now, touchIntervalMs: NEVER });
         expect(back.status === 'found' && back.session.data.n).toBe(String(i));
       }
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('coalesceWrites: false writes each command at once', async () => {
-    const store = memcachedStore({ servers: [server.server], coalesceWrites: false });
-    try {
-      const now = Date.now();
-      const keys = await sessions(store, CALLS, now);
+    await withSessions({ coalesceWrites: false }, async (store, keys, now) => {
       const { writes, replies } = await socketWrites(() =>
         keys.map((key) => store.load(key, { now, touchIntervalMs: NEVER })),
       );
       // Each its own write (a write that finished asynchronously lets the next few batch up).
       expect(writes).toBeGreaterThan(CALLS / 2);
       expect(replies.every((r) => (r as { status: string }).status === 'found')).toBe(true);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('refuses a coalesceWrites that is not a boolean', () => {
