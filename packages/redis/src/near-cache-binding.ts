@@ -48,16 +48,23 @@ export class StoreNearCache {
     }
   }
 
-  /** `load` answered from the cache when no touch is due, else `read` (whose find is then cached). */
-  async load(key: SessionKey, options: LoadOptions, read: () => Promise<LoadResult>): Promise<LoadResult> {
-    const near = this.#near;
-    const cacheKey = this.#cacheKey(key);
-    const cached = near.get(cacheKey);
+  /**
+   * The cached answer to `load` when no touch is due, else undefined: synchronous, so a hit
+   * costs the store no promise and no closure of its own.
+   */
+  cached(key: SessionKey, options: LoadOptions): LoadResult | undefined {
+    const cached = this.#near.get(this.#cacheKey(key));
     // A touch that is due is a write: it goes to Redis, as without the cache. The core
     // checks the idle and absolute deadlines from the cached timestamps, as from any read.
     if (cached !== undefined && options.now - cached.lastSeenAt < options.touchIntervalMs)
       return { status: 'found', session: cached, touched: false };
-    const ticket = near.begin(cacheKey);
+    return undefined;
+  }
+
+  /** A load the cache could not answer: `read` it, and cache its find. */
+  async read(key: SessionKey, read: () => Promise<LoadResult>): Promise<LoadResult> {
+    const near = this.#near;
+    const ticket = near.begin(this.#cacheKey(key));
     let result: LoadResult | undefined;
     try {
       result = await read();

@@ -1,7 +1,8 @@
 // The near cache's options, apart from the cache itself: the store's public types must not need ioredis' types.
 export interface NearCacheOptions {
   /**
-   * Most sessions kept; past it the least recently used entry goes.
+   * Most sessions kept; past it the least recently used entry goes (to within half the
+   * cache: a hit moves its entry up only once `maxEntries / 2` others went in after it).
    * @default 10000
    */
   readonly maxEntries?: number;

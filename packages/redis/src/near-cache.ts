@@ -47,9 +47,13 @@ export function resolveNearCacheOptions(options: NearCacheOptions): ResolvedNear
   return { maxEntries, maxStalenessMs };
 }
 
-interface Entry {
-  readonly session: StoredSession;
-  readonly readAt: number;
+class Entry {
+  constructor(
+    readonly session: StoredSession,
+    readonly readAt: number,
+    /** The cache's `#order` when this entry was put at the young end of the LRU order. */
+    public order: number,
+  ) {}
 }
 
 /** A read in flight: what it must find unchanged at the end to insert its reply. */
@@ -74,16 +78,22 @@ export interface NearCacheStats {
 
 export class NearCache {
   readonly stats: NearCacheStats = { hits: 0, misses: 0, invalidations: 0, flushes: 0 };
-  // Map iteration order is insertion order: re-inserting on a hit makes it an LRU.
+  // Map iteration order is insertion order: re-inserting on a hit makes it an LRU (see get).
   readonly #entries = new Map<string, Entry>();
   readonly #reading = new Map<string, Reading>();
+  /** Bumped whenever an entry goes to the young end (inserted, or moved on a hit). */
+  #order = 0;
+  /** A hit moves its entry only once it is this many steps from the young end. */
+  readonly #moveAfter: number;
   #epoch = 0;
   #up = false;
 
   constructor(
     private readonly options: ResolvedNearCacheOptions,
     private readonly clock: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.#moveAfter = Math.floor(options.maxEntries / 2);
+  }
 
   get up(): boolean {
     return this.#up;
@@ -93,19 +103,31 @@ export class NearCache {
     return this.#entries.size;
   }
 
-  /** The cached session, or undefined (down, absent or older than `maxStalenessMs`). */
+  /**
+   * The cached session, or undefined (down, absent or older than `maxStalenessMs`).
+   *
+   * Least recently used goes first, to within half the cache: a hit moves its entry to the
+   * young end only once `maxEntries / 2` entries have gone in (or moved) after it, so most
+   * hits are one lookup instead of three (the move is a delete and a set, each a hash-table
+   * probe that misses the CPU's caches on a busy server). A hit on an entry that is still in
+   * the young half leaves it where it is: it is evicted as if read when it went there.
+   */
   get(key: string): StoredSession | undefined {
     const entry = this.#up ? this.#entries.get(key) : undefined;
     if (entry === undefined) {
       this.stats.misses++;
       return undefined;
     }
-    this.#entries.delete(key);
     if (this.clock() - entry.readAt >= this.options.maxStalenessMs) {
+      this.#entries.delete(key);
       this.stats.misses++;
       return undefined;
     }
-    this.#entries.set(key, entry);
+    if (this.#order - entry.order >= this.#moveAfter) {
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+      entry.order = ++this.#order;
+    }
     this.stats.hits++;
     return entry.session;
   }
@@ -136,7 +158,7 @@ export class NearCache {
       return;
     }
     this.#entries.delete(ticket.key);
-    this.#entries.set(ticket.key, { session: freeze(session), readAt: ticket.sentAt });
+    this.#entries.set(ticket.key, new Entry(freeze(session), ticket.sentAt, ++this.#order));
     if (this.#entries.size > this.options.maxEntries) {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) this.#entries.delete(oldest.value);

@@ -114,11 +114,18 @@ class RedisStore implements SessionStore {
     return baseKey(this.#prefix, tag);
   }
 
-  async load(key: SessionKey, options: LoadOptions): Promise<LoadResult> {
-    if (!this.#validTag(key.tag)) return { status: 'missing' };
-    const near = this.#near;
-    if (near === undefined) return this.#load(key, options);
-    return near.load(key, options, () => this.#load(key, options));
+  /** Not `async`: a near-cache hit answers with an already-resolved promise, no extra layer. */
+  load(key: SessionKey, options: LoadOptions): Promise<LoadResult> {
+    try {
+      if (!this.#validTag(key.tag)) return Promise.resolve({ status: 'missing' });
+      const near = this.#near;
+      if (near === undefined) return this.#load(key, options);
+      const hit = near.cached(key, options);
+      if (hit !== undefined) return Promise.resolve(hit);
+      return near.read(key, () => this.#load(key, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**

@@ -209,6 +209,30 @@ describe.skipIf(noRedis)('redis near cache (one process)', () => {
     expect(cache.get('k')).toBeUndefined();
   });
 
+  it('evicts least recently used first, to within half the cache (a young hit stays in place)', () => {
+    const cache = new NearCache({ maxEntries: 10, maxStalenessMs: 1000 }, () => 0);
+    cache.setUp(true);
+    const put = (k: string) => cache.end(cache.begin(k), storedSession({ userId: k }));
+    for (let i = 0; i < 10; i++) put(`k${i}`);
+    // k5 has 4 entries in after it: a hit leaves it in place, so it goes as if read when it
+    // went in (exact LRU would keep it). k4 has 5 (half the cache): a hit moves it to the
+    // young end.
+    expect(cache.get('k5')).toBeDefined();
+    expect(cache.get('k4')).toBeDefined();
+    for (let i = 10; i < 16; i++) put(`k${i}`);
+    expect(cache.size).toBe(10);
+    const kept = (i: number) => cache.get(`k${i}`) !== undefined;
+    expect([0, 1, 2, 3, 5, 6].map(kept)).toEqual([false, false, false, false, false, false]);
+    expect([4, 7, 8, 9, 15].map(kept)).toEqual([true, true, true, true, true]);
+    // A cache of one is exact: the only entry is always the young end.
+    const one = new NearCache({ maxEntries: 1, maxStalenessMs: 1000 }, () => 0);
+    one.setUp(true);
+    one.end(one.begin('a'), storedSession({ userId: 'a' }));
+    expect(one.get('a')).toBeDefined();
+    one.end(one.begin('b'), storedSession({ userId: 'b' }));
+    expect([one.get('a'), one.get('b') !== undefined]).toEqual([undefined, true]);
+  });
+
   it('never serves an entry older than maxStalenessMs', async () => {
     const s = open({ maxStalenessMs: 100 });
     const key = await login(s);
