@@ -55,6 +55,7 @@ export async function measure(
     p50Ms: res.p50Ms,
     p99Ms: res.p99Ms,
     cpuUsPerReq: (s1.cpuUs - s0.cpuUs) / requests,
+    userUsPerReq: (s1.userUs - s0.userUs) / requests,
     storeCmdsPerReq:
       c.store === 'postgres' || c.store === 'memcached' ? (s1.storeCalls - s0.storeCalls) / requests : null,
     redisExecutedPerReq: executed ? total(executed) / requests : null,

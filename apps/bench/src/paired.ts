@@ -37,6 +37,8 @@ export interface Paired {
   readonly reqPerSecRatio: number;
   /** Median over the slice pairs of the peer's server CPU per request over Tessera's. */
   readonly cpuRatio: number;
+  /** The same for user CPU alone (kernel time left out: it grows with slowness, see the README). */
+  readonly userCpuRatio: number;
   readonly tesseraCpuUsPerReq: number;
   readonly peerCpuUsPerReq: number;
 }
@@ -65,6 +67,7 @@ export async function pairedRatios(
       measure(services, loader, entry.srv, contenderNamed(name), pair.scenario, entry.cookies, sliceSec, 0.5);
     const rps: number[] = [];
     const cpu: number[] = [];
+    const user: number[] = [];
     const tCpu: number[] = [];
     const pCpu: number[] = [];
     for (let i = 0; i < slices; i++) {
@@ -80,6 +83,7 @@ export async function pairedRatios(
       }
       rps.push(tessera.reqPerSec / peer.reqPerSec);
       cpu.push(peer.cpuUsPerReq / tessera.cpuUsPerReq);
+      user.push(peer.userUsPerReq / tessera.userUsPerReq);
       tCpu.push(tessera.cpuUsPerReq);
       pCpu.push(peer.cpuUsPerReq);
     }
@@ -89,11 +93,12 @@ export async function pairedRatios(
       sliceSec,
       reqPerSecRatio: round2(median(rps)),
       cpuRatio: round2(median(cpu)),
+      userCpuRatio: round2(median(user)),
       tesseraCpuUsPerReq: Math.round(median(tCpu)),
       peerCpuUsPerReq: Math.round(median(pCpu)),
     };
     log(
-      `  paired ${pair.scenario} ${pair.tessera} / ${pair.peer}: ${result.reqPerSecRatio}× req/s, ${result.cpuRatio}× less CPU per request (${slices} slice pairs)`,
+      `  paired ${pair.scenario} ${pair.tessera} / ${pair.peer}: ${result.reqPerSecRatio}× req/s, ${result.cpuRatio}× less CPU per request (user CPU ${result.userCpuRatio}×) (${slices} slice pairs)`,
     );
     out.push(result);
   }

@@ -14,6 +14,12 @@ export interface Row {
   readonly serverCpuUsPerReq: number;
   /** (max − min) / median of the passes' server CPU per request, in %: how far the passes agree. */
   readonly cpuSpreadPct: number;
+  /**
+   * The user part of `serverCpuUsPerReq` (median of the passes). The rest is kernel time,
+   * mostly the socket calls, which grows when a server is slower: the closed-loop load
+   * generator is idle more often and each response has to wake it (see the README).
+   */
+  readonly serverUserUsPerReq: number;
   /** The same for req/s. */
   readonly reqPerSecSpreadPct: number;
   /** Commands / statements / round trips the server's clients sent per request; null: no external store. */
@@ -46,6 +52,8 @@ export interface Sample {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly cpuUsPerReq: number;
+  /** The user part of `cpuUsPerReq` (see `Row.serverUserUsPerReq`). */
+  readonly userUsPerReq: number;
   readonly storeCmdsPerReq: number | null;
   /** Redis, read scenarios: touches per request among those commands (filled in by the runner). */
   readonly touchesPerReq?: number | null;
@@ -101,6 +109,7 @@ export function toRows(
       p99Ms: r2(median(s.map((x) => x.p99Ms))),
       serverCpuUsPerReq: Math.round(median(s.map((x) => x.cpuUsPerReq))),
       cpuSpreadPct: spreadPct(s.map((x) => x.cpuUsPerReq)),
+      serverUserUsPerReq: Math.round(median(s.map((x) => x.userUsPerReq))),
       reqPerSecSpreadPct: spreadPct(s.map((x) => x.reqPerSec)),
       storeCmdsPerReq: nullable((x) => x.storeCmdsPerReq),
       ratioToBare: null,

@@ -94,7 +94,7 @@ function targets(
       const x = pair.reqPerSecRatio;
       out.push(
         `${what} ${t} / ${p}: ${x.toFixed(2)}× req/s, ${pair.cpuRatio.toFixed(2)}× less CPU per request ` +
-          `(${pair.tesseraCpuUsPerReq} vs ${pair.peerCpuUsPerReq} µs; median of ${pair.slices} paired slices) ` +
+          `(${pair.tesseraCpuUsPerReq} vs ${pair.peerCpuUsPerReq} µs, user CPU alone ${pair.userCpuRatio}×; median of ${pair.slices} paired slices) ` +
           `(target ≥ ${want}×) ${verdict(x >= want)}`,
       );
       continue;
@@ -165,7 +165,8 @@ function targets(
     const bare = row(r.framework, 'read');
     if (bare)
       out.push(
-        `${r.name} read: +${r.serverCpuUsPerReq - bare.serverCpuUsPerReq} µs server CPU per request over bare ${r.framework}`,
+        `${r.name} read: +${r.serverCpuUsPerReq - bare.serverCpuUsPerReq} µs server CPU per request over bare ${r.framework} ` +
+          `(user CPU +${r.serverUserUsPerReq - bare.serverUserUsPerReq})`,
       );
   }
   out.push(...redisClients(rows));

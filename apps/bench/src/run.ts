@@ -180,7 +180,9 @@ async function main(): Promise<void> {
               log(
                 `  pass ${pass + 1} ${c.name.padEnd(32)} ${scenario.padEnd(6)} ${Math.round(sample.reqPerSec)
                   .toString()
-                  .padStart(6)} req/s  cpu ${sample.cpuUsPerReq.toFixed(0).padStart(4)} µs/req  cmds ${
+                  .padStart(
+                    6,
+                  )} req/s  cpu ${sample.cpuUsPerReq.toFixed(0).padStart(4)} µs/req (user ${sample.userUsPerReq.toFixed(0)})  cmds ${
                   sent === null ? '-' : sent.toFixed(2)
                 }${
                   redisUsecPerReq === null

@@ -124,6 +124,7 @@ describe.skipIf(skip)('bench harness', () => {
       p50Ms: 1,
       p99Ms: 2,
       cpuUsPerReq: 100,
+      userUsPerReq: 80,
       storeCmdsPerReq: null,
       redisExecutedPerReq: null,
       redisCommands: null,
@@ -152,6 +153,7 @@ describe.skipIf(skip)('bench harness', () => {
       ]),
     );
     expect(rows.find((r) => r.name === 'tessera-hono+redis')?.ratioToBare).toBe(0.5);
+    expect(rows.find((r) => r.name === 'tessera-hono+redis')?.serverUserUsPerReq).toBe(80);
     expect(markdownTable(rows)).toContain('| tessera-hono+redis | read | 100 (0%) | 500 (0%) |');
     // The spread: (max − min) / median of the passes, 200 / 1000.
     expect(rows.find((r) => r.name === 'hono')?.reqPerSecSpreadPct).toBe(20);

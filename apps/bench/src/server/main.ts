@@ -11,7 +11,10 @@ import { PhaseProfiler } from './profiler.js';
 import { closeAll, counters, env } from './stores.js';
 
 export interface ServerStats {
+  /** User + system CPU of the server process, µs. */
   readonly cpuUs: number;
+  /** The user part alone: what the server's own code (JS, V8, Node's C++) spent. */
+  readonly userUs: number;
   readonly storeCalls: number;
   /** Requests the HTTP server received (exact, unlike the load generator's window). */
   readonly requests: number;
@@ -62,7 +65,12 @@ try {
       send({
         type: 'stats',
         id: m.id,
-        stats: { cpuUs: cpu.user + cpu.system, storeCalls: counters.storeCalls, requests: counters.requests },
+        stats: {
+          cpuUs: cpu.user + cpu.system,
+          userUs: cpu.user,
+          storeCalls: counters.storeCalls,
+          requests: counters.requests,
+        },
       });
     } else if (m.type === 'stop') {
       server.closeAllConnections?.();
