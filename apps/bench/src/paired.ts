@@ -37,7 +37,7 @@ export interface Paired {
   readonly reqPerSecRatio: number;
   /** Median over the slice pairs of the peer's server CPU per request over Tessera's. */
   readonly cpuRatio: number;
-  /** The same for user CPU alone (kernel time left out: it grows with slowness, see the README). */
+  /** The same for user CPU alone (kernel time, mostly socket calls, left out; see the README). */
   readonly userCpuRatio: number;
   readonly tesseraCpuUsPerReq: number;
   readonly peerCpuUsPerReq: number;

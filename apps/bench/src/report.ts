@@ -16,8 +16,8 @@ export interface Row {
   readonly cpuSpreadPct: number;
   /**
    * The user part of `serverCpuUsPerReq` (median of the passes). The rest is kernel time,
-   * mostly the socket calls, which grows when a server is slower: the closed-loop load
-   * generator is idle more often and each response has to wake it (see the README).
+   * mostly socket calls: more with each store round trip, and a little more when a server
+   * is slower (the closed-loop load generator must be woken more often; see the README).
    */
   readonly serverUserUsPerReq: number;
   /** The same for req/s. */
